@@ -1,0 +1,36 @@
+import pytest
+
+from xaiaudio.presets import PRESET_NAMES, get_preset, resolve_device, setup
+
+
+def test_paper_preset_matches_reference_settings():
+    paper = get_preset("paper")
+    assert (paper.sample_rate, paper.clip_samples) == (44100, 2**18)
+
+
+def test_none_reads_environment(monkeypatch):
+    monkeypatch.delenv("XAIAUDIO_PRESET", raising=False)
+    assert get_preset(None).name == "book"
+    monkeypatch.setenv("XAIAUDIO_PRESET", "smoke")
+    assert get_preset(None).name == "smoke"
+
+
+def test_unknown_preset_is_a_clear_error():
+    with pytest.raises(ValueError, match="unknown preset 'fast'"):
+        get_preset("fast")
+
+
+def test_presets_grow_in_cost():
+    sizes = [get_preset(name).clip_samples * get_preset(name).sample_rate for name in PRESET_NAMES]
+    assert sizes == sorted(sizes)
+
+
+def test_setup_resolves_device_and_seeds():
+    import torch
+
+    config = setup("smoke", None, None, 3)
+    first = torch.rand(3)
+    setup("smoke", None, None, 3)
+    assert torch.equal(first, torch.rand(3))
+    assert config.device == resolve_device(None)
+    assert resolve_device("cpu").type == "cpu"

@@ -1,0 +1,77 @@
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from broken_files import tone, write_awkward_files, write_wav
+
+from xaiaudio import sol
+
+
+@pytest.mark.parametrize("name, technique, instrument, mute, midi, dynamics", [
+    ("Bn-vib-A4-mf.wav", "vibrato", "Bn", None, 69, "mf"),
+    ("Vn-trill-maj2-A#4-mf-2c.wav", "trill", "Vn", None, 70, "mf"),
+    ("Vn+S-trem-A4-ff-4c.wav", "tremolo", "Vn", "S", 69, "ff"),
+    ("Hp-bisb-A4-mf.wav", "bisbigliando", "Hp", None, 69, "mf"),
+    ("Bn-flatt-C#1-pp.wav", "flatterzunge", "Bn", None, 25, "pp"),
+])
+def test_parse_sol_names(name, technique, instrument, mute, midi, dynamics):
+    assert sol.parse_sol_name(name) == sol.SolName(instrument, mute, technique, midi, dynamics)
+
+
+def test_nonvib_is_not_vibrato():
+    assert sol.parse_sol_name("Vn-nonvib-A4-mf.wav").technique == "non-vibrato"
+
+
+def test_names_round_trip():
+    for midi in range(25, 108):
+        path = sol.sol_relative_path("Strings", "Vn", "trill", midi, "pp", "min2", "r3")
+        parsed = sol.parse_sol_name(path.name)
+        assert (parsed.technique, parsed.midi, parsed.dynamics) == ("trill", midi, "pp")
+
+
+def test_scan_reports_every_skipped_file_with_its_reason(tmp_path):
+    folder = tmp_path / "Winds" / "Bn" / "vibrato"
+    expected = write_awkward_files(folder, 22050)
+    table, skipped = sol.scan_sol_folder(tmp_path, 22050)
+    loaded = {Path(p).name for p in table["path"]}
+    reasons = {Path(p).name: r for p, r in zip(skipped["path"], skipped["reason"])}
+    assert loaded == {name for name, reason in expected.items() if reason is None}
+    assert set(reasons) == {name for name, reason in expected.items() if reason is not None}
+    for name, reason in reasons.items():
+        assert expected[name] in reason, (name, reason)
+    assert set(table["family"]) == {"Winds"} and set(table["technique"]) == {"vibrato"}
+
+
+def test_missing_folder_and_empty_folder_are_clear_errors(tmp_path):
+    with pytest.raises(FileNotFoundError, match="SOL folder not found"):
+        sol.scan_sol_folder(tmp_path / "nowhere", 22050)
+    write_wav(tmp_path / "Winds" / "Bn" / "ordinario" / "Bn-ord-A4-mf.wav", tone(1.0, 22050), 22050)
+    with pytest.raises(ValueError, match="no playing-technique files"):
+        sol.scan_sol_folder(tmp_path, 22050)
+
+
+def _table(counts):
+    rows = [{"path": f"/r/{t}/{i}-{k}.wav", "technique": t, "instrument": i}
+            for (t, i), n in counts.items() for k in range(n)]
+    return pd.DataFrame(rows)
+
+
+def test_split_is_6_2_2_per_class_and_instrument_and_seeded():
+    table = _table({("trill", "Fl"): 10, ("trill", "Vn"): 20, ("vibrato", "Fl"): 5})
+    split = sol.split_table(table, seed=1)
+    counts = table.assign(split=split).groupby(["technique", "instrument", "split"]).size()
+    assert counts[("trill", "Fl", "train")] == 6 and counts[("trill", "Fl", "test")] == 2
+    assert counts[("trill", "Vn", "train")] == 12 and counts[("trill", "Vn", "val")] == 4
+    assert counts[("vibrato", "Fl", "train")] == 3
+    assert set(split) == {"train", "val", "test"}
+    assert split.equals(sol.split_table(table.sample(frac=1, random_state=3).sort_index(), seed=1))
+    assert not split.equals(sol.split_table(table, seed=2))
+
+
+def test_split_csv_round_trip_and_mismatch(tmp_path):
+    table = _table({("trill", "Fl"): 10}).assign(path=lambda t: [f"{tmp_path}/{i}.wav" for i in range(10)])
+    table["split"] = sol.split_table(table, seed=0)
+    sol.save_split_csv(table, tmp_path, tmp_path / "split.csv")
+    assert sol.load_split_csv(table, tmp_path, tmp_path / "split.csv").equals(table["split"])
+    with pytest.raises(ValueError, match="does not match"):
+        sol.load_split_csv(table.iloc[:5], tmp_path, tmp_path / "split.csv")
