@@ -1,0 +1,40 @@
+"""Execute every chapter listed in _toc.yml, top to bottom in a fresh kernel, at the smoke preset.
+
+All chapters share one cache folder, as they do for a reader; the first chapter that needs an
+artefact builds it. Each chapter is also checked to have exactly one ``parameters`` cell.
+"""
+
+import jupytext
+import pytest
+
+from xaiaudio.notebooks import chapters_in_toc, execute_chapter, is_notebook
+
+CHAPTERS = [chapter for chapter in chapters_in_toc() if is_notebook(chapter)]
+
+
+@pytest.fixture(scope="module")
+def shared_cache(tmp_path_factory):
+    return tmp_path_factory.mktemp("chapter-cache")
+
+
+def test_toc_lists_the_foundation_chapters():
+    names = [chapter.stem for chapter in CHAPTERS]
+    assert names[:2] == ["intro", "listening"]
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda chapter: chapter.stem)
+def test_chapter_has_one_parameters_cell(chapter):
+    notebook = jupytext.read(chapter)
+    tagged = [cell for cell in notebook.cells if "parameters" in cell.metadata.get("tags", [])]
+    assert len(tagged) == 1
+    for name in ("preset", "device", "data_dir", "seed"):
+        assert f"{name} =" in tagged[0].source
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda chapter: chapter.stem)
+def test_chapter_executes_at_smoke_preset(chapter, shared_cache, tmp_path, monkeypatch):
+    monkeypatch.setenv("XAIAUDIO_CACHE", str(shared_cache))
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    executed, _ = execute_chapter(chapter, tmp_path, {"preset": "smoke"})
+    outputs = [output for cell in jupytext.read(executed).cells for output in cell.get("outputs", [])]
+    assert not [output for output in outputs if output.get("output_type") == "error"]
