@@ -60,6 +60,7 @@ def test_split_is_6_2_2_per_class_and_instrument_and_seeded():
     table = _table({("trill", "Fl"): 10, ("trill", "Vn"): 20, ("vibrato", "Fl"): 5})
     split = sol.split_table(table, seed=1)
     counts = table.assign(split=split).groupby(["technique", "instrument", "split"]).size()
+    assert set(table.index) == set(split.index) and (split != "").all()
     assert counts[("trill", "Fl", "train")] == 6 and counts[("trill", "Fl", "test")] == 2
     assert counts[("trill", "Vn", "train")] == 12 and counts[("trill", "Vn", "val")] == 4
     assert counts[("vibrato", "Fl", "train")] == 3
@@ -75,3 +76,16 @@ def test_split_csv_round_trip_and_mismatch(tmp_path):
     assert sol.load_split_csv(table, tmp_path, tmp_path / "split.csv").equals(table["split"])
     with pytest.raises(ValueError, match="does not match"):
         sol.load_split_csv(table.iloc[:5], tmp_path, tmp_path / "split.csv")
+
+
+def test_split_cycle_spreads_the_splits():
+    assert sol.split_cycle((0.6, 0.2, 0.2)) == [0, 1, 0, 2, 0]
+    assert sorted(sol.split_cycle((0.7, 0.1, 0.2))) == [0] * 7 + [1] + [2] * 2
+    with pytest.raises(ValueError):
+        sol.split_cycle((0.5, 0.2, 0.2))
+
+
+def test_classes_made_of_single_file_instruments_still_reach_test():
+    table = _table({("vibrato", f"I{k}"): 1 for k in range(10)})
+    split = sol.split_table(table, seed=0)
+    assert split.value_counts().to_dict() == {"train": 6, "val": 2, "test": 2}

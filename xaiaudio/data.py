@@ -93,7 +93,10 @@ def _load(config: RunConfig, techniques, label_column, fractions, by, split_csv)
     root = Path(config.data_dir) if config.data_dir else embedded_corpus_dir(config.preset, config.seed)
     table, skipped = sol.scan_sol_folder(root, config.preset.sample_rate, techniques)
     table = _join_ground_truth(table, root)
-    classes = tuple(techniques) if label_column == "technique" else tuple(sorted(table["instrument"].unique()))
+    if label_column == "technique":
+        classes = tuple(techniques)
+    else:
+        classes = tuple(sorted(table[label_column].unique()))
     table["label"] = table[label_column].map({name: index for index, name in enumerate(classes)})
     split, csv_path = _assign_split(table, root, config.seed, fractions, by, split_csv)
     table["split"] = split

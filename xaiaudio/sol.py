@@ -109,15 +109,16 @@ def scan_sol_folder(root, sample_rate: int, techniques=TECHNIQUES,
     and files :func:`~xaiaudio.audio.check_audio_file` refuses (unreadable,
     truncated, silent, too short, NaN).  ``techniques=None`` keeps every
     technique, ordinario included.  Every file under ``root`` is in one of the
-    two tables, except the ``metadata.csv``/``split*.csv`` files this package writes.
+    two tables, except the CSV files and cache manifest this package writes at the root.
     """
     root = Path(root)
     if not root.is_dir():
-        raise FileNotFoundError(f"SOL folder not found: {root} (set data_dir to a SOL 0.9HQ or OrchideaSOL folder)")
+        raise FileNotFoundError(f"SOL folder not found: {root} "
+                                "(set data_dir to a SOL 0.9HQ or OrchideaSOL folder)")
     rows, skipped = [], []
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        if path.parent == root and path.suffix == ".csv":
-            continue
+        if path.parent == root and (path.suffix == ".csv" or path.name == "MANIFEST.json"):
+            continue  # the corpus metadata, saved splits and the cache manifest
         if path.name.startswith("."):
             skipped.append((str(path), "hidden file"))
             continue
@@ -150,26 +151,50 @@ def scan_sol_folder(root, sample_rate: int, techniques=TECHNIQUES,
     return table, pd.DataFrame(skipped, columns=["path", "reason"])
 
 
+def split_cycle(fractions) -> list[int]:
+    """The shortest cycle of split indices with the given fractions, spread out evenly.
+
+    ``(0.6, 0.2, 0.2)`` gives ``[0, 1, 0, 2, 0]`` (train, val, train, test, train):
+    walking a list along the cycle hands out splits in the right proportions, and
+    any run of consecutive files gets each split within one file of its share.
+    """
+    fractions = np.asarray(fractions, dtype=float)
+    if np.any(fractions < 0) or not np.isclose(fractions.sum(), 1.0):
+        raise ValueError(f"split fractions must be non-negative and sum to 1, got {tuple(fractions)}")
+    length = next(n for n in range(1, 101) if np.allclose(fractions * n, np.round(fractions * n)))
+    assigned = np.zeros(len(fractions))
+    cycle = []
+    for position in range(1, length + 1):
+        choice = int(np.argmax(fractions * position - assigned))
+        assigned[choice] += 1
+        cycle.append(choice)
+    return cycle
+
+
 def split_table(table: pd.DataFrame, seed: int, fractions=(0.6, 0.2, 0.2),
                 by=("technique", "instrument")) -> pd.Series:
-    """Assign each row to ``train``/``val``/``test``: per group of ``by``, shuffled with ``seed``.
+    """Assign each row to ``train``/``val``/``test`` in proportions ``fractions``, per class and instrument.
 
-    Each group (by default each technique of each instrument, as in the paper)
-    gives ``round(f_train n)`` rows to train, ``round(f_val n)`` to validation and
-    the rest to test.  Rows are sorted by path first, so the split depends on the
-    files, not on the order they were found in.
+    ``by[0]`` is the class column; the others stratify within a class.  Within
+    each class, the files of each instrument are shuffled with ``seed`` and laid
+    end to end, then dealt along :func:`split_cycle` from a random start.  Every
+    instrument of every class thus gets a 6:2:2 split to within one file, and an
+    instrument with only one or two files of a class still lets that class reach
+    the validation and test sets (rounding each small group on its own would send
+    them all to training).  Rows are sorted by path first, so the split depends
+    on the files, not on the order they were found in.
     """
-    if not np.isclose(sum(fractions), 1.0):
-        raise ValueError(f"split fractions must sum to 1, got {fractions}")
+    names = ("train", "val", "test")
+    cycle = split_cycle(fractions)
     rng = np.random.default_rng(seed)
     split = pd.Series("", index=table.index, dtype=object)
-    for _, group in table.sort_values("path").groupby(list(by), sort=True):
-        order = group.index.to_numpy()[rng.permutation(len(group))]
-        n_train = int(round(fractions[0] * len(order)))
-        n_val = int(round(fractions[1] * len(order)))
-        split[order[:n_train]] = "train"
-        split[order[n_train:n_train + n_val]] = "val"
-        split[order[n_train + n_val:]] = "test"
+    ordered = table.sort_values("path")
+    for _, members in ordered.groupby(by[0], sort=True):
+        groups = members.groupby(list(by[1:]), sort=True) if len(by) > 1 else [(None, members)]
+        dealt = np.concatenate([g.index.to_numpy()[rng.permutation(len(g))] for _, g in groups])
+        start = int(rng.integers(len(cycle)))
+        for position, row in enumerate(dealt):
+            split[row] = names[cycle[(start + position) % len(cycle)]]
     return split
 
 
