@@ -4,8 +4,8 @@
 the inputs' shape for class ``target`` (``None``: each example's predicted class).
 LRP composites come from :mod:`xaiaudio.attribution` (zennit); the gradient-based
 baselines are written here in a few lines each so the chapter can show them:
-gradient (saliency, {cite}`simonyan2014deep`), gradient x input, SmoothGrad
-({cite}`smilkov2017smoothgrad`), integrated gradients ({cite}`sundararajan2017axiomatic`)
+gradient (saliency; Simonyan et al., 2014), gradient x input, SmoothGrad
+(Smilkov et al., 2017), integrated gradients (Sundararajan et al., 2017)
 and a random baseline that any method must beat.
 
 Used by the chapter "Class-wise aggregation" (faithfulness against ground truth).

@@ -4,7 +4,7 @@
   so an explanation of a modulation classifier should put its highest relevance on
   an S2 path whose modulation frequency lambda2 is near that rate (within half an
   octave by default).
-* :func:`deletion_curve` / AOPC ({cite}`samek2017evaluating`): remove input paths
+* :func:`deletion_curve` / AOPC (Samek et al., 2017): remove input paths
   in decreasing order of relevance and watch the explained class's score fall; a
   faithful explanation makes it fall fast, so the area over the perturbation curve
   (AOPC) is large.
