@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+#: The preset names, cheapest first.
 PRESET_NAMES = ("smoke", "book", "paper")
 
 #: Environment variable read when a chapter's ``preset`` parameter is ``None``.
@@ -40,6 +41,7 @@ class Preset:
         return self.clip_samples / self.sample_rate
 
 
+#: The :class:`Preset` of each name.
 PRESETS = {
     "smoke": Preset("smoke", 22050, 2**15, "tiny corpus and models: every chapter in seconds (CI)"),
     "book": Preset("book", 22050, 2**16, "the published book on 2 CPU cores"),

@@ -35,6 +35,7 @@ class TrainingSettings:
     clip_norm: float = 3.0
 
 
+#: Training settings per preset (``paper``: the published recipe, up to 500 epochs).
 TRAINING_SETTINGS = {
     "smoke": TrainingSettings(max_epochs=4, patience=2, warmup_epochs=1),
     "book": TrainingSettings(max_epochs=60, patience=15),
