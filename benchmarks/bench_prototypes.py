@@ -1,0 +1,38 @@
+"""Training time of the playable-prototype model: seconds per epoch and to the curriculum's end.
+
+Usage: ``nice python benchmarks/bench_prototypes.py [--preset book] [--data voices|instruments]``.
+Trains without the cache (``fit_prototypes``) so the time is real, on CPU unless ``--device`` says otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+from xaiaudio.presets import setup
+from xaiaudio.prototype_training import fit_prototypes, instrument_set, training_settings, voice_set
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--preset", default="book")
+    parser.add_argument("--data", default="voices", choices=("voices", "instruments"))
+    parser.add_argument("--device", default="cpu")
+    args = parser.parse_args()
+    config = setup(args.preset, args.device, None, 0)
+    data = (voice_set if args.data == "voices" else instrument_set)(config)[0]
+    report = {"preset": args.preset, "data": args.data, "clips": len(data.labels), "classes": data.n_classes}
+    for mode, ce in (("supervised", True), ("unsupervised", False)):
+        start = time.perf_counter()
+        out = fit_prototypes(data, mode, ce, args.preset, 0, args.device, progress=False,
+                             settings=training_settings(args.preset))
+        seconds = time.perf_counter() - start
+        epochs = sum(row["epochs"] for row in json.loads(out["history"]))
+        report[mode] = {"seconds_total": round(seconds, 1), "epochs": epochs,
+                        "seconds_per_epoch": round(seconds / epochs, 2)}
+    print(json.dumps(report, indent=1))
+
+
+if __name__ == "__main__":
+    main()
