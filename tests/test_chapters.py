@@ -34,7 +34,6 @@ def test_chapter_has_one_parameters_cell(chapter):
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda chapter: chapter.stem)
 def test_chapter_executes_at_smoke_preset(chapter, shared_cache, tmp_path, monkeypatch):
     monkeypatch.setenv("XAIAUDIO_CACHE", str(shared_cache))
-    monkeypatch.setenv("MPLBACKEND", "Agg")
     executed, _ = execute_chapter(chapter, tmp_path, {"preset": "smoke"})
     outputs = [output for cell in jupytext.read(executed).cells for output in cell.get("outputs", [])]
     assert not [output for output in outputs if output.get("output_type") == "error"]

@@ -33,7 +33,10 @@ def chapters_in_toc(toc_path: Path = REPOSITORY / "_toc.yml") -> list[Path]:
     found = []
     for name in files:
         candidates = [REPOSITORY / name] + [REPOSITORY / f"{name}{ext}" for ext in (".md", ".ipynb")]
-        found.append(next(path for path in candidates if path.is_file()))
+        existing = [path for path in candidates if path.is_file()]
+        if not existing:
+            raise FileNotFoundError(f"{toc_path} lists {name!r}, but no {name}.md or {name}.ipynb exists")
+        found.append(existing[0])
     return found
 
 
