@@ -85,9 +85,8 @@ def chapter_pages(html_dir: Path, toc_path: Path) -> list[Page]:
     toc_path = toc_path.resolve()
     try:
         sources = notebooks.chapters_in_toc(toc_path)
-    except StopIteration:  # chapters_in_toc's next() when a listed file does not exist
-        raise SystemExit(f"browser_check: a chapter listed in {toc_path} has no source file "
-                         "(.md or .ipynb); fix the table of contents or pass --toc") from None
+    except FileNotFoundError as error:  # a listed chapter has no source file
+        raise SystemExit(f"browser_check: {error}; fix the table of contents or pass --toc") from None
     pages = []
     for source in sources:
         try:

@@ -86,7 +86,7 @@ def test_chapter_pages_follow_the_toc(tmp_path, monkeypatch):
 def test_a_chapter_without_a_source_file_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.setattr(notebooks, "REPOSITORY", tmp_path)
     toc = write_book(tmp_path, TOC + "      - file: book/not_written_yet\n")
-    with pytest.raises(SystemExit, match="no source file"):
+    with pytest.raises(SystemExit, match="no book/not_written_yet.md"):
         browser_check.chapter_pages(tmp_path / "html", toc)
 
 
