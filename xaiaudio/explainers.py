@@ -80,6 +80,7 @@ def _lrp(rule: str):
     return explain
 
 
+#: Every attribution method compared in the book, by display name.
 EXPLAINERS = {
     "LRP-eps": _lrp("epsilon"),
     "LRP-[eps, z+] published": _lrp("epsilon_plus"),

@@ -3,7 +3,7 @@
 Used by the scattering chapter.  :class:`ScatteringExplorer` separates the
 computation (:meth:`ScatteringExplorer.render`, testable without a browser) from
 the widget layout (:meth:`ScatteringExplorer.widget`); the rendered book shows a
-static figure made by the same :meth:`render`.
+static figure made by the same :meth:`ScatteringExplorer.render`.
 """
 
 from __future__ import annotations
