@@ -14,24 +14,29 @@ from xaiaudio.presets import setup
 from xaiaudio.prototype_training import fit_prototypes, instrument_set, training_settings, voice_set
 
 
+def measure(preset: str = "book", data_name: str = "voices", device: str = "cpu") -> dict:
+    """Training time (total and per epoch) of supervised and unsupervised prototypes at ``preset``."""
+    config = setup(preset, device, None, 0)
+    data = (voice_set if data_name == "voices" else instrument_set)(config)[0]
+    report = {"preset": preset, "data": data_name, "clips": len(data.labels), "classes": data.n_classes}
+    for mode, ce in (("supervised", True), ("unsupervised", False)):
+        start = time.perf_counter()
+        out = fit_prototypes(data, mode, ce, preset, 0, device, progress=False,
+                             settings=training_settings(preset))
+        seconds = time.perf_counter() - start
+        epochs = sum(row["epochs"] for row in json.loads(out["history"]))
+        report[mode] = {"seconds_total": round(seconds, 1), "epochs": epochs,
+                        "seconds_per_epoch": round(seconds / epochs, 2)}
+    return report
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--preset", default="book")
     parser.add_argument("--data", default="voices", choices=("voices", "instruments"))
     parser.add_argument("--device", default="cpu")
     args = parser.parse_args()
-    config = setup(args.preset, args.device, None, 0)
-    data = (voice_set if args.data == "voices" else instrument_set)(config)[0]
-    report = {"preset": args.preset, "data": args.data, "clips": len(data.labels), "classes": data.n_classes}
-    for mode, ce in (("supervised", True), ("unsupervised", False)):
-        start = time.perf_counter()
-        out = fit_prototypes(data, mode, ce, args.preset, 0, args.device, progress=False,
-                             settings=training_settings(args.preset))
-        seconds = time.perf_counter() - start
-        epochs = sum(row["epochs"] for row in json.loads(out["history"]))
-        report[mode] = {"seconds_total": round(seconds, 1), "epochs": epochs,
-                        "seconds_per_epoch": round(seconds / epochs, 2)}
-    print(json.dumps(report, indent=1))
+    print(json.dumps(measure(args.preset, args.data, args.device), indent=1))
 
 
 if __name__ == "__main__":

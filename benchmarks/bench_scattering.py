@@ -35,42 +35,57 @@ def write_clips(folder: Path, preset, count: int) -> list[Path]:
     return paths
 
 
+def measure(presets=("book", "paper"), clips=(32, 4)) -> list[dict]:
+    """Clips per second of (a) a per-file loop, (b) batched extraction, (c) a cached re-run, per preset."""
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        previous = os.environ.get("XAIAUDIO_CACHE")
+        os.environ["XAIAUDIO_CACHE"] = str(Path(tmp) / "cache")
+        try:
+            from xaiaudio import extraction
+            from xaiaudio.presets import get_preset
+            from xaiaudio.scattering import scattering_module
+
+            for name, count in zip(presets, clips):
+                preset = get_preset(name)
+                folder = Path(tmp) / name
+                folder.mkdir()
+                paths = write_clips(folder, preset, count)
+                scattering_module(name)  # build the filters once, outside the timings
+                extraction.extract_features_per_file(paths[:1], preset)  # warm-up
+                timings = {}
+                start = time.perf_counter()
+                baseline = extraction.extract_features_per_file(paths, preset)
+                timings["a"] = time.perf_counter() - start
+                start = time.perf_counter()
+                batched = extraction.extract_features(paths, preset, progress=False)
+                timings["b"] = time.perf_counter() - start
+                start = time.perf_counter()
+                cached = extraction.extract_features(paths, preset, progress=False)
+                timings["c"] = time.perf_counter() - start
+                assert np.allclose(baseline, batched, rtol=1e-4, atol=1e-6)
+                assert np.array_equal(batched, cached)
+                rows.append({"preset": name, "clips": count,
+                             **{key: count / timings[key] for key in "abc"}})
+        finally:
+            if previous is None:
+                os.environ.pop("XAIAUDIO_CACHE", None)
+            else:
+                os.environ["XAIAUDIO_CACHE"] = previous
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--presets", nargs="+", default=["book", "paper"])
     parser.add_argument("--clips", nargs="+", type=int, default=[32, 4], help="clips per preset")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        os.environ["XAIAUDIO_CACHE"] = str(Path(tmp) / "cache")
-        from xaiaudio import extraction
-        from xaiaudio.presets import get_preset
-        from xaiaudio.scattering import scattering_module
-
-        rows = []
-        for name, count in zip(args.presets, args.clips):
-            preset = get_preset(name)
-            folder = Path(tmp) / name
-            folder.mkdir()
-            paths = write_clips(folder, preset, count)
-            scattering_module(name)  # build the filters once, outside the timings
-            extraction.extract_features_per_file(paths[:1], preset)  # warm-up
-            timings = {}
-            start = time.perf_counter()
-            baseline = extraction.extract_features_per_file(paths, preset)
-            timings["a"] = time.perf_counter() - start
-            start = time.perf_counter()
-            batched = extraction.extract_features(paths, preset, progress=False)
-            timings["b"] = time.perf_counter() - start
-            start = time.perf_counter()
-            cached = extraction.extract_features(paths, preset, progress=False)
-            timings["c"] = time.perf_counter() - start
-            assert np.allclose(baseline, batched, rtol=1e-4, atol=1e-6) and np.array_equal(batched, cached)
-            rows.append((name, count, *(count / timings[k] for k in "abc")))
-
+    rows = measure(args.presets, args.clips)
     print(f"{'preset':8} {'clips':>5} {'(a) per-file':>14} {'(b) batched':>14} {'(c) cached':>14} "
           f"{'b/a':>6} {'c/a':>8}   (clips per second)")
-    for name, count, a, b, c in rows:
-        print(f"{name:8} {count:5d} {a:14.2f} {b:14.2f} {c:14.1f} {b / a:6.2f} {c / a:8.1f}")
+    for row in rows:
+        a, b, c = row["a"], row["b"], row["c"]
+        print(f"{row['preset']:8} {row['clips']:5d} {a:14.2f} {b:14.2f} {c:14.1f} {b / a:6.2f} {c / a:8.1f}")
 
 
 if __name__ == "__main__":

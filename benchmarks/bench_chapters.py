@@ -1,0 +1,63 @@
+"""Chapter runtimes: execute chapters with papermill at a preset and print seconds per chapter.
+
+Each chapter runs top to bottom in a fresh kernel via ``xaiaudio.notebooks.execute_chapter``.
+By default every notebook chapter of ``_toc.yml`` runs at the ``book`` preset in a fresh, empty
+cache folder (so the times include filling the cache, as on a first build); ``--cache user``
+uses ``$XAIAUDIO_CACHE`` (or ``~/.cache/xaiaudio``) instead, i.e. warm-cache times. Chapters
+run in reading order, so a later chapter may reuse what an earlier one cached.
+
+Usage: ``python benchmarks/bench_chapters.py [book/training.md ...] [--preset book] [--cache fresh|user]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from pathlib import Path
+
+from xaiaudio.cache import CACHE_ENV, cache_root
+from xaiaudio.notebooks import chapters_in_toc, execute_chapter, is_notebook
+
+
+def run_chapters(chapters: list[Path], preset: str, output_dir: Path) -> list[tuple[Path, float | None, str]]:
+    """Execute each chapter; return ``(chapter, seconds or None, status)`` per chapter."""
+    results = []
+    for chapter in chapters:
+        start = time.perf_counter()
+        try:
+            _, seconds = execute_chapter(chapter, output_dir, {"preset": preset})
+            results.append((chapter, seconds, "ok"))
+        except Exception as error:  # report and go on: one failing chapter should not hide the others
+            results.append((chapter, time.perf_counter() - start, f"FAILED: {type(error).__name__}"))
+        print(f"{chapter}: {results[-1][1]:.1f} s ({results[-1][2]})", flush=True)
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("chapters", nargs="*", type=Path,
+                        help="chapters to run (default: notebooks in _toc.yml)")
+    parser.add_argument("--preset", default="book", choices=["smoke", "book", "paper"])
+    parser.add_argument("--cache", default="fresh", choices=["fresh", "user"],
+                        help="fresh: an empty temporary folder; user: $XAIAUDIO_CACHE or ~/.cache/xaiaudio")
+    parser.add_argument("--output-dir", type=Path, default=None,
+                        help="where executed notebooks go (default: a temporary folder)")
+    args = parser.parse_args()
+    chapters = args.chapters or [c for c in chapters_in_toc() if is_notebook(c)]
+    with tempfile.TemporaryDirectory(prefix="xaiaudio-bench-") as scratch:
+        if args.cache == "fresh":
+            os.environ[CACHE_ENV] = str(Path(scratch) / "cache")
+        output_dir = args.output_dir or Path(scratch) / "executed"
+        print(f"preset {args.preset}, cache {cache_root()}, {len(chapters)} chapter(s)", flush=True)
+        results = run_chapters(chapters, args.preset, output_dir)
+    width = max(len(str(c)) for c, _, _ in results)
+    print(f"\n{'chapter':{width}}  {'seconds':>8}  status")
+    for chapter, seconds, status in results:
+        print(f"{str(chapter):{width}}  {seconds:8.1f}  {status}")
+    print(f"{'total':{width}}  {sum(s for _, s, _ in results):8.1f}")
+
+
+if __name__ == "__main__":
+    main()
