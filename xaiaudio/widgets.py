@@ -84,19 +84,31 @@ class ScatteringExplorer:
         rate = w.FloatSlider(value=6.0, min=1.0, max=48.0, step=0.5, description="rate (Hz)")
         depth = w.FloatSlider(value=30.0, min=1.0, max=200.0, step=1.0, description="depth")
 
+        out = w.Output()
+        resetting = [False]  # while the dropdown resets the sliders, their changes must not redraw
+
+        def redraw(_change=None) -> None:
+            if resetting[0]:
+                return
+            with out:
+                out.clear_output(wait=True)
+                result = self.render(technique.value, midi.value, rate.value, depth.value)
+                display(Audio(result.audio, rate=self.preset.sample_rate))
+                plt.show()
+
         def reset(change) -> None:
-            low, high = rate_ranges[change["new"]]
-            rate.value = (low + high) / 2
-            low, high = depth_ranges[change["new"]]
-            depth.value = (low + high) / 2
+            resetting[0] = True
+            try:
+                low, high = rate_ranges[change["new"]]
+                rate.value = (low + high) / 2
+                low, high = depth_ranges[change["new"]]
+                depth.value = (low + high) / 2
+            finally:
+                resetting[0] = False
+            redraw()
 
         technique.observe(reset, names="value")
-
-        def show(technique, midi, rate_hz, depth):
-            result = self.render(technique, midi, rate_hz, depth)
-            display(Audio(result.audio, rate=self.preset.sample_rate))
-            plt.show()
-
-        out = w.interactive_output(show, {"technique": technique, "midi": midi, "rate_hz": rate,
-                                          "depth": depth})
+        for control in (midi, rate, depth):
+            control.observe(redraw, names="value")
+        redraw()
         return w.VBox([w.HBox([technique, midi]), w.HBox([rate, depth]), out])
