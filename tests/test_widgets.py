@@ -30,17 +30,17 @@ SMOKE = get_preset("smoke")
 @pytest.fixture(scope="module")
 def shell():
     """An IPython shell with the inline backend, as in a Jupyter kernel; the backend is restored after."""
+    import matplotlib.pyplot as plt
     from IPython.core.interactiveshell import InteractiveShell
     from matplotlib_inline.backend_inline import configure_inline_support, flush_figures
 
+    plt.close("all")  # figures other tests left open are not the explorer's
     previous_backend, previous_rc = matplotlib.get_backend(), matplotlib.rcParams.copy()
     ipython = InteractiveShell.instance()
     inline = "module://matplotlib_inline.backend_inline"
     matplotlib.use(inline)
     configure_inline_support(ipython, inline)   # what ipykernel does: inline backend, PNG figure formatter
     yield ipython
-    import matplotlib.pyplot as plt
-
     plt.close("all")
     ipython.events.unregister("post_execute", flush_figures)
     InteractiveShell.clear_instance()

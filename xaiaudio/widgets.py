@@ -94,7 +94,8 @@ class ScatteringExplorer:
                 out.clear_output(wait=True)
                 result = self.render(technique.value, midi.value, rate.value, depth.value)
                 display(Audio(result.audio, rate=self.preset.sample_rate))
-                plt.show()
+                display(result.figure)  # this figure only, not every figure open in the kernel
+                plt.close(result.figure)
 
         def reset(change) -> None:
             resetting[0] = True
