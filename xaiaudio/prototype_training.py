@@ -642,17 +642,18 @@ def trend_sentence(trends, who) -> str:
         if trends["transforms_raise_sup_oa"]
         else "the transformations do not raise supervised accuracy"
     )
-    said.append(
-        "the cross-entropy term raises OA"
-        if trends["ce_raises_oa"]
-        else "the cross-entropy term does not raise OA"
-    )
-    said.append(
-        "at the cost of a higher reconstruction error, as in the paper"
-        if trends["ce_costs_lrec"]
-        else "and, unlike the paper, does not raise the reconstruction error"
-    )
-    return f"For {who}: " + "; ".join(said[:4]) + " " + said[4] + "."
+    cross_entropy = {
+        (True, True): "the cross-entropy term raises OA at the cost of a higher reconstruction error, "
+                      "as in the paper",
+        (True, False): "the cross-entropy term raises OA without raising the reconstruction error "
+                       "(the paper saw the error rise)",
+        (False, True): "unlike in the paper, the cross-entropy term does not raise OA, "
+                       "though it raises the reconstruction error",
+        (False, False): "unlike in the paper, the cross-entropy term raises neither OA nor the "
+                        "reconstruction error",
+    }
+    said.append(cross_entropy[(bool(trends["ce_raises_oa"]), bool(trends["ce_costs_lrec"]))])
+    return f"For {who}: " + "; ".join(said) + "."
 
 
 def tables23_markdown(results) -> tuple:
