@@ -67,11 +67,13 @@ def _join_ground_truth(table: pd.DataFrame, root: Path) -> pd.DataFrame:
     metadata_csv = root / "metadata.csv"
     if metadata_csv.is_file():
         truth = pd.read_csv(metadata_csv).set_index("path")
-        relative = [Path(p).relative_to(root).as_posix() for p in table["path"]]
+        relative = sol.relative_paths(table, root)
         for column in GROUND_TRUTH_COLUMNS:
             table[column] = truth[column].reindex(relative).to_numpy(dtype=float)
     else:
-        table["f0"] = 440.0 * 2.0 ** ((table["midi"].to_numpy(dtype=float) - 69) / 12)
+        from xaiaudio.synth import midi_to_hz
+
+        table["f0"] = midi_to_hz(table["midi"].to_numpy(dtype=float))
         table["rate_hz"] = np.nan
         table["depth"] = np.nan
     return table
@@ -82,7 +84,7 @@ def _assign_split(table, root, seed, fractions, by, split_csv) -> tuple[pd.Serie
     if split_csv is not None:
         return sol.load_split_csv(table, root, split_csv), Path(split_csv)
     split = sol.split_table(table, seed, fractions, by)
-    relative = [Path(p).relative_to(root).as_posix() for p in table["path"]]
+    relative = sol.relative_paths(table, root)
     key = cache.content_key("split", relative, seed, fractions, by)
     entry = cache.cached_entry("splits", key, lambda folder: sol.save_split_csv(
         table.assign(split=split), root, folder / "split.csv"))

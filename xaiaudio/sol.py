@@ -198,9 +198,14 @@ def split_table(table: pd.DataFrame, seed: int, fractions=(0.6, 0.2, 0.2),
     return split
 
 
+def relative_paths(table: pd.DataFrame, root) -> list[str]:
+    """Each row's path relative to ``root``, in POSIX form: how split and metadata CSVs name files."""
+    return [Path(p).relative_to(root).as_posix() for p in table["path"]]
+
+
 def save_split_csv(table: pd.DataFrame, root, csv_path) -> None:
     """Write each file's path (relative to ``root``) and split to ``csv_path``."""
-    relative = [Path(p).relative_to(root).as_posix() for p in table["path"]]
+    relative = relative_paths(table, root)
     pd.DataFrame({"path": relative, "split": table["split"].to_numpy()}).to_csv(csv_path, index=False)
 
 
@@ -211,7 +216,7 @@ def load_split_csv(table: pd.DataFrame, root, csv_path) -> pd.Series:
     """
     saved = pd.read_csv(csv_path)
     by_path = dict(zip(saved["path"], saved["split"]))
-    relative = [Path(p).relative_to(root).as_posix() for p in table["path"]]
+    relative = relative_paths(table, root)
     missing = [p for p in relative if p not in by_path]
     extra = set(by_path) - set(relative)
     if missing or extra:
