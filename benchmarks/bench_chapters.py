@@ -1,24 +1,32 @@
 """Chapter runtimes: execute chapters with papermill at a preset and print seconds per chapter.
 
-Each chapter runs top to bottom in a fresh kernel via ``xaiaudio.notebooks.execute_chapter``.
+Each chapter runs top to bottom in a fresh kernel via ``tools.notebooks.execute_chapter``.
 By default every notebook chapter of ``_toc.yml`` runs at the ``book`` preset in a fresh, empty
 cache folder (so the times include filling the cache, as on a first build); ``--cache user``
 uses ``$XAIAUDIO_CACHE`` (or ``~/.cache/xaiaudio``) instead, i.e. warm-cache times. Chapters
 run in reading order, so a later chapter may reuse what an earlier one cached.
 
-Usage: ``python benchmarks/bench_chapters.py [book/training.md ...] [--preset book] [--cache fresh|user]``
+``--record`` adds the times to ``benchmarks/results/chapter_runtimes.json``, which the course guide
+shows (:mod:`xaiaudio.report.runtimes`); time only on a quiet machine.
+
+Usage: ``python -m benchmarks.bench_chapters [book/training.md ...] [--preset book] [--cache fresh|user]
+[--record]``
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import os
 import tempfile
 import time
 from pathlib import Path
 
-from xaiaudio.cache import CACHE_ENV, cache_root
-from xaiaudio.notebooks import chapters_in_toc, execute_chapter, is_notebook
+import torch
+
+from tools.notebooks import chapters_in_toc, execute_chapter, is_notebook
+from xaiaudio.core.cache import CACHE_ENV, cache_root
+from xaiaudio.report.runtimes import RUNTIMES_FILE, record_runtimes
 
 
 def run_chapters(chapters: list[Path], preset: str, output_dir: Path) -> list[tuple[Path, float | None, str]]:
@@ -42,6 +50,8 @@ def main() -> None:
     parser.add_argument("--preset", default="book", choices=["smoke", "book", "paper"])
     parser.add_argument("--cache", default="fresh", choices=["fresh", "user"],
                         help="fresh: an empty temporary folder; user: $XAIAUDIO_CACHE or ~/.cache/xaiaudio")
+    parser.add_argument("--record", action="store_true",
+                        help="add the times of chapters that ran to benchmarks/results/chapter_runtimes.json")
     parser.add_argument("--output-dir", type=Path, default=None,
                         help="where executed notebooks go (default: a temporary folder)")
     args = parser.parse_args()
@@ -57,6 +67,12 @@ def main() -> None:
     for chapter, seconds, status in results:
         print(f"{str(chapter):{width}}  {seconds:8.1f}  {status}")
     print(f"{'total':{width}}  {sum(s for _, s, _ in results):8.1f}")
+    if args.record:
+        machine = (f"{os.cpu_count()} CPU cores, {'GPU' if torch.cuda.is_available() else 'no GPU'} "
+                   f"(benchmarks/bench_chapters.py, {args.cache} cache, chapters in reading order)")
+        seconds = {chapter.stem: s for chapter, s, status in results if status == "ok"}
+        record_runtimes(RUNTIMES_FILE, machine, datetime.date.today().isoformat(), args.preset, seconds)
+        print(f"recorded {len(seconds)} chapter(s) in {RUNTIMES_FILE}")
 
 
 if __name__ == "__main__":

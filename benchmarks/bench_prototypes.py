@@ -1,6 +1,6 @@
 """Training time of the playable-prototype model: seconds per epoch and to the curriculum's end.
 
-Usage: ``nice python benchmarks/bench_prototypes.py [--preset book] [--data voices|instruments]``.
+Usage: ``nice python -m benchmarks.bench_prototypes [--preset book] [--data voices|instruments]``.
 Trains without the cache (``fit_prototypes``) so the time is real, on CPU unless ``--device`` says otherwise.
 """
 
@@ -10,8 +10,9 @@ import argparse
 import json
 import time
 
-from xaiaudio.presets import setup
-from xaiaudio.prototype_training import fit_prototypes, instrument_set, training_settings, voice_set
+from xaiaudio.core.presets import setup
+from xaiaudio.experiments.datasets import instrument_set, voice_set
+from xaiaudio.training.prototypes import fit_prototypes
 
 
 def measure(preset: str = "book", data_name: str = "voices", device: str = "cpu") -> dict:
@@ -21,8 +22,7 @@ def measure(preset: str = "book", data_name: str = "voices", device: str = "cpu"
     report = {"preset": preset, "data": data_name, "clips": len(data.labels), "classes": data.n_classes}
     for mode, ce in (("supervised", True), ("unsupervised", False)):
         start = time.perf_counter()
-        out = fit_prototypes(data, mode, ce, preset, 0, device, progress=False,
-                             settings=training_settings(preset))
+        out = fit_prototypes(data, config, mode, ce, progress=False)
         seconds = time.perf_counter() - start
         epochs = sum(row["epochs"] for row in json.loads(out["history"]))
         report[mode] = {"seconds_total": round(seconds, 1), "epochs": epochs,

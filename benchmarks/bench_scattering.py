@@ -1,9 +1,9 @@
 """Scattering extraction speed: per-file loop vs batched extraction vs cached re-run.
 
-Run: ``nice python benchmarks/bench_scattering.py [--presets book paper] [--clips 32 4]``.
+Run: ``nice python -m benchmarks.bench_scattering [--presets book paper] [--clips 32 4]``.
 
 (a) the reference code's loop: read one file, scatter it, next file (no batching, no cache);
-(b) :func:`xaiaudio.extraction.extract_features` into an empty cache (batched, reads in a
+(b) :func:`xaiaudio.features.extraction.extract_features` into an empty cache (batched, reads in a
     background thread, streams to a memory-mapped ``.npy``);
 (c) the same call again (cache hit: re-hash the audio files, map the stored array).
 Clips are synthetic WAVs written to a temporary folder; the cache is a temporary folder too.
@@ -42,9 +42,9 @@ def measure(presets=("book", "paper"), clips=(32, 4)) -> list[dict]:
         previous = os.environ.get("XAIAUDIO_CACHE")
         os.environ["XAIAUDIO_CACHE"] = str(Path(tmp) / "cache")
         try:
-            from xaiaudio import extraction
-            from xaiaudio.presets import get_preset
-            from xaiaudio.scattering import scattering_module
+            from xaiaudio.core.presets import get_preset
+            from xaiaudio.features import extraction
+            from xaiaudio.features.scattering import scattering_module
 
             for name, count in zip(presets, clips):
                 preset = get_preset(name)

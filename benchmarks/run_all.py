@@ -8,7 +8,7 @@ Measures, on this machine:
 - LRP throughput at the book and paper feature shapes;
 - prototype training time at the book preset.
 
-Usage: ``python benchmarks/run_all.py [--skip-book-build] [--json results.json]``
+Usage: ``python -m benchmarks.run_all [--skip-book-build] [--json results.json]``
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ def run_with_peak_memory(command: list[str], env: dict, cwd: Path) -> tuple[int,
 
 def smoke_total(cache: Path) -> float:
     """Seconds to execute every chapter at the smoke preset, sharing one fresh cache."""
-    from xaiaudio.notebooks import chapters_in_toc, execute_chapter, is_notebook
+    from tools.notebooks import chapters_in_toc, execute_chapter, is_notebook
 
     os.environ["XAIAUDIO_CACHE"] = str(cache)
     total = 0.0

@@ -1,9 +1,10 @@
 import numpy as np
 import pytest
 from broken_files import tone, write_awkward_files, write_wav
+from librosa.util import fix_length
 
-from xaiaudio.audio import AudioError, fix_length, load_clip, load_clips, read_audio, standardize
-from xaiaudio.presets import get_preset
+from xaiaudio.core.presets import get_preset
+from xaiaudio.data.audio import AudioError, load_clip, load_clips, read_audio, standardize
 
 SMOKE = get_preset("smoke")
 
@@ -19,9 +20,9 @@ def test_any_format_in_mono_at_preset_rate_out(tmp_path):
     assert abs(clip.std() - 1) < 1e-3
 
 
-def test_fix_length_pads_and_truncates():
-    assert fix_length(np.ones(5), 8).tolist() == [1, 1, 1, 1, 1, 0, 0, 0]
-    assert fix_length(np.arange(10), 3).tolist() == [0, 1, 2]
+def test_fix_length_pads_and_truncates_at_the_end_as_the_paper():
+    assert fix_length(np.ones(5), size=8).tolist() == [1, 1, 1, 1, 1, 0, 0, 0]
+    assert fix_length(np.arange(10), size=3).tolist() == [0, 1, 2]
 
 
 def test_standardize_stays_finite_on_silence():

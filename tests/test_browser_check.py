@@ -1,23 +1,15 @@
-"""The pure parts of benchmarks/browser_check.py: which pages, and what counts as a broken page.
+"""The pure parts of tools/browser_check.py: which pages, and what counts as a broken page.
 
 No browser here: pages are small HTML files shaped like Jupyter Book / myst-nb output, read with
 ``static_report``; ``analyse_report`` is also fed reports shaped like the browser's.
 """
 
 import html
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
 
-from xaiaudio import notebooks
-
-SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "browser_check.py"
-spec = importlib.util.spec_from_file_location("browser_check", SCRIPT)
-browser_check = importlib.util.module_from_spec(spec)
-sys.modules["browser_check"] = browser_check  # dataclasses look their module up there
-spec.loader.exec_module(browser_check)
+from tools import browser_check, notebooks
 
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
                     "1f15c4890000000d4944415478da63f8ffff3f0005fe02fea7d6a4e60000000049454e44ae426082")

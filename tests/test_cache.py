@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from xaiaudio import cache
+from xaiaudio.core import cache
 
 
 def test_content_key_distinguishes_types_and_file_contents(tmp_path):

@@ -7,7 +7,7 @@ artefact builds it. Each chapter is also checked to have exactly one ``parameter
 import jupytext
 import pytest
 
-from xaiaudio.notebooks import chapters_in_toc, execute_chapter, is_notebook
+from tools.notebooks import chapters_in_toc, execute_chapter, is_notebook
 
 CHAPTERS = [chapter for chapter in chapters_in_toc() if is_notebook(chapter)]
 

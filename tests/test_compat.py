@@ -4,7 +4,7 @@ import sys
 
 def test_zennit_imports_after_xaiaudio_in_a_fresh_interpreter():
     code = ("import xaiaudio, zennit.composites, zennit.canonizers, zennit.attribution;"
-            "from xaiaudio.compat import scattering1d;"
+            "from xaiaudio.core.compat import scattering1d;"
             "import torch; s = scattering1d(J=4, shape=256, Q=(8, 2));"
             "print(tuple(s(torch.zeros(1, 256)).shape))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
@@ -13,7 +13,7 @@ def test_zennit_imports_after_xaiaudio_in_a_fresh_interpreter():
 
 
 def test_stand_in_only_replaces_a_broken_torchvision():
-    from xaiaudio import compat
+    from xaiaudio.core import compat
 
     try:
         import torchvision.ops  # noqa: F401  (a real torchvision has ops)

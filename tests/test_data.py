@@ -8,9 +8,10 @@ import pandas as pd
 import pytest
 from broken_files import write_awkward_files
 
-from xaiaudio import sol, synth
-from xaiaudio.data import load_instrument_dataset, load_pmt_dataset
-from xaiaudio.presets import setup
+from xaiaudio.core.presets import setup
+from xaiaudio.data import sol
+from xaiaudio.experiments.datasets import load_instrument_dataset, load_pmt_dataset
+from xaiaudio.synth import corpus
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +27,7 @@ def test_every_corpus_file_is_used_or_reported(smoke_dataset):
     assert set(smoke_dataset.table["path"]) | set(smoke_dataset.skipped["path"]) == on_disk
     assert set(smoke_dataset.table["technique"]) == set(sol.TECHNIQUES)
     counts = smoke_dataset.table["technique"].value_counts().to_dict()
-    assert counts == {t: n for t, n in synth.CORPUS_SIZES["smoke"].items() if t in sol.TECHNIQUES}
+    assert counts == {t: n for t, n in corpus.CORPUS_SIZES["smoke"].items() if t in sol.TECHNIQUES}
 
 
 def test_ground_truth_is_joined(smoke_dataset):
@@ -63,8 +64,8 @@ def test_audio_rows_load_at_preset_length(smoke_dataset):
 
 
 def test_generated_tree_with_distractors_through_the_sol_loader(tmp_path):
-    clips = list(itertools.islice(synth.iter_corpus("smoke", seed=1), 12))
-    synth.write_sol_tree(tmp_path, clips)
+    clips = list(itertools.islice(corpus.iter_corpus("smoke", seed=1), 12))
+    corpus.write_sol_tree(tmp_path, clips)
     expected = write_awkward_files(tmp_path / "Winds" / "Bn" / "vibrato", 22050)
     table, skipped = sol.scan_sol_folder(tmp_path, 22050)
     reasons = dict(zip(skipped["path"].map(lambda p: Path(p).name), skipped["reason"]))
@@ -79,14 +80,14 @@ def test_generated_tree_with_distractors_through_the_sol_loader(tmp_path):
 def test_instrument_dataset_covers_every_note(smoke_dataset):
     dataset = load_instrument_dataset(setup("smoke"))
     assert "ordinario" in set(dataset.table["technique"])
-    assert len(dataset.table) == sum(synth.CORPUS_SIZES["smoke"].values())
+    assert len(dataset.table) == sum(corpus.CORPUS_SIZES["smoke"].values())
     assert dataset.classes == tuple(sorted(dataset.table["instrument"].unique()))
     assert set(dataset.table["split"]) == {"train", "val", "test"}
 
 
 def test_real_sol_folder_without_metadata(tmp_path):
-    clips = list(itertools.islice(synth.iter_corpus("smoke", seed=2), 20))
-    synth.write_sol_tree(tmp_path, clips)
+    clips = list(itertools.islice(corpus.iter_corpus("smoke", seed=2), 20))
+    corpus.write_sol_tree(tmp_path, clips)
     (tmp_path / "metadata.csv").unlink()
     dataset = load_pmt_dataset(setup("smoke", data_dir=str(tmp_path)))
     assert dataset.table["rate_hz"].isna().all() and dataset.table["f0"].notna().all()

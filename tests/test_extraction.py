@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 import soundfile as sf
 
-from xaiaudio import extraction
-from xaiaudio.audio import load_clip
-from xaiaudio.presets import get_preset, setup
-from xaiaudio.scattering import scatter, scattering_paths
+from xaiaudio.core.presets import get_preset, setup
+from xaiaudio.data.audio import load_clip
+from xaiaudio.features import extraction
+from xaiaudio.features.scattering import scatter, scattering_paths
 
 
 def _write_wavs(folder: Path, count: int) -> list[Path]:

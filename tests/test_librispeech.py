@@ -1,10 +1,10 @@
-"""Tests of the LibriSpeech folder loader on a generated tree (xaiaudio.librispeech)."""
+"""Tests of the LibriSpeech folder loader on a generated tree (xaiaudio.data.librispeech)."""
 
 import numpy as np
 import pytest
 import soundfile as sf
 
-from xaiaudio.librispeech import LibriSpeechError, load_librispeech, read_transcripts, scan_librispeech
+from xaiaudio.data.librispeech import LibriSpeechError, load_librispeech, read_transcripts, scan_librispeech
 
 
 def make_tree(root, durations, rate=16000):

@@ -1,4 +1,5 @@
-"""From-scratch LRP (xaiaudio.lrp) against zennit (xaiaudio.attribution), conservation and stability."""
+"""From-scratch LRP (xaiaudio.explain.lrp) against zennit (xaiaudio.explain.composites): agreement,
+conservation and stability, for every LRP method of the registry."""
 
 from collections import OrderedDict
 
@@ -7,10 +8,21 @@ import torch
 from torch import nn
 
 import xaiaudio  # noqa: F401  (before zennit: torchvision shim)
-from xaiaudio import attribution, lrp
-from xaiaudio.models import PlayingTechniqueConvNet, randomize_batchnorm
+from xaiaudio.explain import lrp
+from xaiaudio.explain.registry import lrp_methods, method_by_slug
+from xaiaudio.models.convnet import PlayingTechniqueConvNet, randomize_batchnorm
 
-RULES = sorted(lrp.COMPOSITES)
+RULES = sorted(method.slug for method in lrp_methods())
+
+
+def scratch(model, x, slug, **kwargs):
+    return method_by_slug(slug).from_scratch(model, x, **kwargs)
+
+
+def zennit_lrp(model, x, slug, **kwargs):
+    return method_by_slug(slug).zennit(model, x, **kwargs)
+
+
 SEEDS = [0, 1, 2]
 #: Seeds whose bias-free networks are alive on positive inputs (bias-free conv seed 2 has a dead dense layer).
 ALIVE_SEEDS = [0, 1, 3]
@@ -103,8 +115,8 @@ def assert_relevance_close(actual, expected, rtol=1e-4):
 def test_random_networks_match_zennit(make, seed, rule):
     model = make(seed)
     x = input_for(model, seed)
-    expected = attribution.explain(model, x, rule)
-    actual = lrp.lrp(model, x, rule)
+    expected = zennit_lrp(model, x, rule)
+    actual = scratch(model, x, rule)
     assert actual.shape == x.shape
     assert expected.abs().max() > 0
     assert_relevance_close(actual, expected)
@@ -114,14 +126,14 @@ def test_random_networks_match_zennit(make, seed, rule):
 def test_paper_convnet_matches_zennit(rule):
     model = paper_net(74)
     x = torch.randn(3, 74, 32, dtype=torch.float64)
-    assert_relevance_close(lrp.lrp(model, x, rule), attribution.explain(model, x, rule))
+    assert_relevance_close(scratch(model, x, rule), zennit_lrp(model, x, rule))
 
 
 def test_paper_convnet_1200_paths_matches_zennit():
     model = paper_net(1200)
     x = torch.randn(1, 1200, 32, dtype=torch.float64)
     for rule in ("epsilon", "epsilon_plus"):
-        assert_relevance_close(lrp.lrp(model, x, rule), attribution.explain(model, x, rule))
+        assert_relevance_close(scratch(model, x, rule), zennit_lrp(model, x, rule))
 
 
 def test_exact_match_when_bn_eps_is_zero():
@@ -131,16 +143,16 @@ def test_exact_match_when_bn_eps_is_zero():
         if isinstance(module, nn.BatchNorm1d):
             module.eps = 0.0
     x = torch.randn(2, 74, 32, dtype=torch.float64)
-    assert_relevance_close(lrp.lrp(model, x, "epsilon"), attribution.explain(model, x, "epsilon"), rtol=1e-12)
+    assert_relevance_close(scratch(model, x, "epsilon"), zennit_lrp(model, x, "epsilon"), rtol=1e-12)
 
 
 @pytest.mark.parametrize("target", [2, torch.tensor([0, 1, 2, 1])])
 def test_explicit_target(target):
     model = random_conv_net(0)
     x = input_for(model, 0)
-    expected = attribution.explain(model, x, "epsilon_plus", target=target)
-    assert_relevance_close(lrp.lrp(model, x, "epsilon_plus", target=target), expected)
-    default = attribution.explain(model, x, "epsilon_plus")
+    expected = zennit_lrp(model, x, "epsilon_plus", target=target)
+    assert_relevance_close(scratch(model, x, "epsilon_plus", target=target), expected)
+    default = zennit_lrp(model, x, "epsilon_plus")
     predicted = model(x).argmax(1)
     chosen = torch.as_tensor(target).expand(4)
     differs = predicted != chosen
@@ -158,17 +170,17 @@ def test_conservation_bias_free(make, seed, rule):
     # the stabiliser (1e-6) absorbs relevance ~ 1e-6 / z (z+ >= z when z > 0): skip tiny or negative outputs
     keep = explained > 1e-2
     assert keep.sum() >= 3
-    for implementation in (lrp.lrp, attribution.explain):
+    for implementation in (scratch, zennit_lrp):
         totals = implementation(model, x, rule).flatten(1).sum(1)[keep]
         torch.testing.assert_close(totals, torch.ones_like(totals), rtol=0, atol=1e-4)
-    totals = lrp.lrp(model, x, rule, seed="output").flatten(1).sum(1)
+    totals = scratch(model, x, rule, seed="output").flatten(1).sum(1)
     torch.testing.assert_close(totals[keep], explained[keep], rtol=1e-4, atol=0)
 
 
 def test_epsilon_with_biases_is_not_conservative():
     model = random_dense_net(0, bias=True, batchnorm=False)
     x = input_for(model, 0)
-    totals = lrp.lrp(model, x, "epsilon").sum(1)
+    totals = scratch(model, x, "epsilon").sum(1)
     assert (totals - 1).abs().max() > 1e-3
 
 
@@ -179,7 +191,7 @@ def test_lrp0_is_gradient_times_input_without_biases(seed):
     output = model(x)
     target = output.argmax(1)
     (gradient,) = torch.autograd.grad(output.gather(1, target[:, None]).sum(), x)
-    relevance = lrp.lrp(model, x, "lrp0", seed="output")
+    relevance = scratch(model, x, "lrp0", seed="output")
     torch.testing.assert_close(relevance, (gradient * x).detach(), rtol=1e-6, atol=1e-9)
 
 
@@ -189,7 +201,7 @@ def test_finite_for_zero_input(rule):
         x = torch.zeros(2, lrp.leaf_layers(model)[0].num_features if isinstance(
             lrp.leaf_layers(model)[0], nn.BatchNorm1d) else lrp.leaf_layers(model)[0].in_channels, 32,
             dtype=torch.float64)
-        for implementation in (lrp.lrp, attribution.explain):
+        for implementation in (scratch, zennit_lrp):
             assert torch.isfinite(implementation(model, x, rule)).all()
 
 
@@ -201,7 +213,7 @@ def test_finite_for_dead_network(rule):
         model.classifier.bias.zero_()        # so every logit is exactly 0
     x = torch.randn(2, 74, 32, dtype=torch.float64)
     assert (model(x) == 0).all()
-    for implementation in (lrp.lrp, attribution.explain):
+    for implementation in (scratch, zennit_lrp):
         relevance = implementation(model, x, rule)
         assert torch.isfinite(relevance).all()
         assert (relevance == 0).all()

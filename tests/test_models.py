@@ -5,8 +5,9 @@ import torch
 from torch import nn
 
 import xaiaudio  # noqa: F401  (before zennit: torchvision shim)
-from xaiaudio import attribution
-from xaiaudio.models import PlayingTechniqueConvNet, count_parameters, randomize_batchnorm
+from xaiaudio.explain.registry import lrp_methods, method_by_slug
+from xaiaudio.models.convnet import PlayingTechniqueConvNet, randomize_batchnorm
+from xaiaudio.models.size import count_parameters
 
 
 @pytest.mark.parametrize("n_paths, expected", [(1200, 2_068_289), (74, 10_383)])
@@ -48,13 +49,13 @@ def test_zennit_canonizer_merges_the_three_conv_batchnorms():
             instance.remove()
 
 
-@pytest.mark.parametrize("rule", sorted(attribution.COMPOSITES))
+@pytest.mark.parametrize("rule", sorted(m.slug for m in lrp_methods()))
 def test_explain_leaves_model_unchanged(rule):
     torch.manual_seed(0)
     model = randomize_batchnorm(PlayingTechniqueConvNet(74)).train()
     before = {k: v.clone() for k, v in model.state_dict().items()}
     x = torch.randn(1, 74, 32)
-    relevance = attribution.explain(model, x, rule)
+    relevance = method_by_slug(rule).zennit(model, x)
     assert relevance.shape == x.shape and torch.isfinite(relevance).all()
     assert model.training
     state = model.state_dict()
@@ -64,4 +65,4 @@ def test_explain_leaves_model_unchanged(rule):
     for module in model.modules():
         assert not module._forward_hooks and not module._forward_pre_hooks and not module._backward_hooks
     model.eval()
-    torch.testing.assert_close(attribution.explain(model, x, rule), relevance)
+    torch.testing.assert_close(method_by_slug(rule).zennit(model, x), relevance)

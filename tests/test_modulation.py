@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from xaiaudio import modulation
+from xaiaudio.features import modulation
 
 SAMPLE_RATE = 22050
 TIME = np.arange(int(1.2 * SAMPLE_RATE)) / SAMPLE_RATE

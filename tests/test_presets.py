@@ -1,6 +1,6 @@
 import pytest
 
-from xaiaudio.presets import PRESET_NAMES, get_preset, resolve_device, setup
+from xaiaudio.core.presets import PRESET_NAMES, get_preset, resolve_device, setup
 
 
 def test_paper_preset_matches_reference_settings():

@@ -1,30 +1,28 @@
-"""Tests of the playable-prototype model (xaiaudio.prototypes, .prototype_training, .melspec, .baselines)."""
+"""Tests of the playable-prototype model (xaiaudio.models.prototypes), its training
+(xaiaudio.training.prototypes), the log-mel front end and the baselines."""
 
 import numpy as np
 import pytest
 import torch
 
-from xaiaudio import melspec
-from xaiaudio.prototype_training import (
-    SpectrogramSet,
-    classification_metrics,
-    fit_prototypes,
-    majority_mapping,
-    torch_threads,
-    training_settings,
-)
-from xaiaudio.prototypes import (
+from xaiaudio.core.presets import setup
+from xaiaudio.core.threads import torch_threads
+from xaiaudio.features import melspec
+from xaiaudio.features.spectrograms import SpectrogramSet
+from xaiaudio.models.prototypes import (
     TRANSFORMS,
     PrototypeModel,
     apply_transformations,
     clustering_loss,
-    count_parameters,
     kmeans_plus_plus,
     pitch_shift,
     shelf,
     supervised_loss,
     transform_parameters,
 )
+from xaiaudio.models.size import count_parameters
+from xaiaudio.training.metrics import majority_mapping, overall_and_average_accuracy
+from xaiaudio.training.prototypes import fit_prototypes, training_settings
 
 RATE = 16000
 
@@ -120,7 +118,7 @@ def test_kmeans_plus_plus_spreads_seeds():
 
 
 def test_metrics_and_majority_mapping():
-    m = classification_metrics([0, 0, 1, 1], [0, 1, 1, 1])
+    m = overall_and_average_accuracy([0, 1, 1, 1], [0, 0, 1, 1])
     assert m["OA"] == 75.0 and m["AA"] == pytest.approx(100 * (1 + 2 / 3) / 2)
     mapping = majority_mapping([2, 2, 0, 0, 0], [1, 1, 0, 0, 1], 3, 2)
     assert list(mapping) == [0, 1, 1]  # cluster 1 is unused: most frequent class (1)
@@ -164,8 +162,9 @@ def toy_set(n_per_class=6, n_mels=32, frames=24):
 def test_training_is_deterministic_and_learns():
     data = toy_set()
     cfg = {**training_settings("smoke"), "batch_size": 4}
-    a = fit_prototypes(data, "supervised", True, settings=cfg, seed=1, progress=False)
-    b = fit_prototypes(data, "supervised", True, settings=cfg, seed=1, progress=False)
+    config = setup("smoke", "cpu", None, 1)
+    a = fit_prototypes(data, config, "supervised", True, settings=cfg, progress=False)
+    b = fit_prototypes(data, config, "supervised", True, settings=cfg, progress=False)
     for stage in a["states"]:
         for name in a["states"][stage]:
             assert torch.equal(a["states"][stage][name], b["states"][stage][name])
@@ -174,14 +173,14 @@ def test_training_is_deterministic_and_learns():
     history = json.loads(a["history"])
     assert [row["stage"] for row in history] == ["raw", "gain", "pitch", "filters", "temperature", "lr_decay"]
     assert history[-1]["val_OA"] == 100.0  # three well-separated timbres
-    unsupervised = fit_prototypes(data, "unsupervised", False, settings=cfg, seed=1, progress=False)
+    unsupervised = fit_prototypes(data, config, "unsupervised", False, settings=cfg, progress=False)
     assert all(np.isfinite(row["train_loss"]) for row in json.loads(unsupervised["history"]))
     with pytest.raises(ValueError, match="mode"):
-        fit_prototypes(data, "semi", settings=cfg, progress=False)
+        fit_prototypes(data, config, "semi", settings=cfg, progress=False)
 
 
 def test_trend_sentence_says_unlike_the_paper_when_cross_entropy_does_not_help():
-    from xaiaudio.prototype_training import trend_sentence
+    from xaiaudio.report.tables import trend_sentence
 
     trends = {"sup_lrec_falls": True, "unsup_lrec_falls": True, "transforms_raise_sup_oa": True,
               "ce_raises_oa": False, "ce_costs_lrec": True}

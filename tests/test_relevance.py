@@ -1,4 +1,4 @@
-"""xaiaudio.relevance on constructed cases whose answer is known."""
+"""xaiaudio.explain.statistics on constructed cases whose answer is known."""
 
 from types import SimpleNamespace
 
@@ -8,9 +8,10 @@ import pytest
 import scipy.stats
 import torch
 
-from xaiaudio import relevance
-from xaiaudio.attribution import explain
-from xaiaudio.models import PlayingTechniqueConvNet, randomize_batchnorm
+from xaiaudio.experiments import relevance
+from xaiaudio.explain import statistics
+from xaiaudio.explain.registry import method_by_slug
+from xaiaudio.models.convnet import PlayingTechniqueConvNet, randomize_batchnorm
 
 
 def test_kurtosis_one_hot_and_flat():
@@ -18,62 +19,62 @@ def test_kurtosis_one_hot_and_flat():
     one_hot = np.zeros((1, n))
     one_hot[0, 17] = 1.0
     ramp = np.linspace(-1, 1, n)[None]
-    kurt = relevance.kurtosis_per_example(np.concatenate([one_hot, ramp]))
+    kurt = statistics.kurtosis_per_example(np.concatenate([one_hot, ramp]))
     assert kurt[0] == pytest.approx((n**2 - 6 * (n - 1)) / (n - 1))
     assert kurt[1] == pytest.approx(-6 * (n**2 + 1) / (5 * (n**2 - 1)))
     # signed: flipping the sign does not change kurtosis; a (n, paths, frames) input is time-averaged
     frames = np.repeat(-one_hot[:, :, None], 4, axis=2)
-    assert relevance.kurtosis_per_example(frames)[0] == pytest.approx(kurt[0])
+    assert statistics.kurtosis_per_example(frames)[0] == pytest.approx(kurt[0])
 
 
 def test_kurtosis_matches_scipy_biased_fisher():
     values = np.random.default_rng(0).standard_t(3, size=(6, 50))
     expected = [scipy.stats.kurtosis(v, fisher=True, bias=True) for v in values]
-    np.testing.assert_allclose(relevance.kurtosis_per_example(values), expected)
+    np.testing.assert_allclose(statistics.kurtosis_per_example(values), expected)
     assert not np.allclose(expected, [scipy.stats.kurtosis(v, fisher=True, bias=False) for v in values])
 
 
 def test_mean_std_uses_ddof_one():
-    mean, std = relevance.mean_std([1.0, 2.0, 3.0, np.nan])
+    mean, std = statistics.mean_std([1.0, 2.0, 3.0, np.nan])
     assert mean == pytest.approx(2.0) and std == pytest.approx(1.0)
 
 
 def test_paired_test_detects_a_shift_and_not_noise():
     rng = np.random.default_rng(1)
     a = rng.normal(size=40)
-    shifted = relevance.paired_test(a, a + 1 + 0.1 * rng.normal(size=40))
+    shifted = statistics.paired_test(a, a + 1 + 0.1 * rng.normal(size=40))
     assert shifted["mean_difference"] == pytest.approx(1.0, abs=0.1)
     assert shifted["wilcoxon_p"] < 1e-6 and shifted["t_p"] < 1e-6 and shifted["n"] == 40
-    same = relevance.paired_test(a, a)
+    same = statistics.paired_test(a, a)
     assert np.isnan(same["wilcoxon_p"]) and same["mean_difference"] == 0
 
 
 def test_order_shares():
     values = np.array([[1.0, -1.0, 2.0, 0.0], [0.0, 0.0, 3.0, -1.0]])
-    shares = relevance.order_shares(values, n_s1=2)
+    shares = statistics.order_shares(values, n_s1=2)
     np.testing.assert_allclose(shares, [[0.5, 0.5], [0.0, 1.0]])
 
 
 def test_top_n_indicator_is_signed_and_breaks_ties_by_order():
     values = np.array([[0.1, -5.0, 3.0, 2.0, 2.0]])
-    np.testing.assert_array_equal(relevance.top_n_indicator(values, 2), [[0, 0, 1, 1, 0]])
-    np.testing.assert_array_equal(relevance.top_n_indicator(values, 3), [[0, 0, 1, 1, 1]])
+    np.testing.assert_array_equal(statistics.top_n_indicator(values, 2), [[0, 0, 1, 1, 0]])
+    np.testing.assert_array_equal(statistics.top_n_indicator(values, 3), [[0, 0, 1, 1, 1]])
     with pytest.raises(ValueError):
-        relevance.top_n_indicator(values, 6)
+        statistics.top_n_indicator(values, 6)
 
 
 def test_classwise_counts_by_predicted_and_true_class():
     # three examples over four paths; top-1 of each is path 0, 2, 2
     values = np.array([[9.0, 0, 0, 0], [0, 0, 9.0, 0], [0, 1.0, 9.0, 0]])
     predicted, labels = np.array([0, 1, 1]), np.array([0, 0, 1])
-    by_predicted = relevance.classwise_top_n(values, relevance.group_labels(predicted, labels), 3, n=1)
-    by_true = relevance.classwise_top_n(values, relevance.group_labels(predicted, labels, "true"), 3, n=1)
+    by_predicted = statistics.classwise_top_n(values, statistics.group_labels(predicted, labels), 3, n=1)
+    by_true = statistics.classwise_top_n(values, statistics.group_labels(predicted, labels, "true"), 3, n=1)
     np.testing.assert_array_equal(by_predicted, [[1, 0, 0, 0], [0, 0, 2, 0], [0, 0, 0, 0]])
     np.testing.assert_array_equal(by_true, [[1, 0, 1, 0], [0, 0, 1, 0], [0, 0, 0, 0]])
-    top2 = relevance.classwise_top_n(values, predicted, 3, n=2)
+    top2 = statistics.classwise_top_n(values, predicted, 3, n=2)
     np.testing.assert_array_equal(top2.sum(axis=1), [2, 4, 0])
     with pytest.raises(ValueError):
-        relevance.group_labels(predicted, labels, "both")
+        statistics.group_labels(predicted, labels, "both")
 
 
 def _fake_run(n_paths=16, n_s1=4, n_clips=6):
@@ -93,7 +94,7 @@ def _fake_run(n_paths=16, n_s1=4, n_clips=6):
 def test_clip_relevance_is_time_averaged_lrp_of_the_predicted_class_and_cached():
     config, features, trained, x = _fake_run()
     first = relevance.clip_relevance(config, features, trained, "LRP-eps")
-    expected = explain(trained.model, torch.as_tensor(x), "epsilon").mean(-1).numpy()
+    expected = method_by_slug("epsilon").zennit(trained.model, torch.as_tensor(x)).mean(-1).numpy()
     np.testing.assert_allclose(first["relevance"], expected, rtol=1e-4, atol=1e-7)
     np.testing.assert_array_equal(first["predicted"], trained.model(torch.as_tensor(x)).argmax(1).numpy())
     again = relevance.clip_relevance(config, features, trained, "LRP-eps")
@@ -102,7 +103,7 @@ def test_clip_relevance_is_time_averaged_lrp_of_the_predicted_class_and_cached()
 
 def test_faithfulness_table_has_every_method_and_valid_scores():
     config, features, trained, _ = _fake_run()
-    result = relevance.faithfulness(config, features, trained, ["LRP-eps", "random"])
+    result = relevance.faithfulness_table(config, features, trained, ["LRP-eps", "random"])
     assert list(result.table.index) == ["LRP-eps", "random"]
     assert result.table["localisation share"].between(0, 1).all()
     assert len(result.fractions) == relevance.DELETION_SETTINGS["smoke"]["steps"] + 1

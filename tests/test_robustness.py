@@ -15,20 +15,20 @@ import pytest
 import torch
 from broken_files import write_awkward_files
 
-from xaiaudio import synth
-from xaiaudio.attribution import COMPOSITES, explain
-from xaiaudio.data import load_instrument_dataset, load_pmt_dataset
-from xaiaudio.experiments import score_on_test, technique_features, trained_convnet
-from xaiaudio.presets import setup
-from xaiaudio.prototype_training import fit_prototypes, instrument_set, training_settings
+from xaiaudio.core.presets import setup
+from xaiaudio.experiments.datasets import instrument_set, load_instrument_dataset, load_pmt_dataset
+from xaiaudio.experiments.techniques import score_on_test, technique_features, trained_convnet
+from xaiaudio.explain.registry import lrp_methods
+from xaiaudio.synth import corpus
+from xaiaudio.training.prototypes import fit_prototypes, training_settings
 
 
 @pytest.fixture(scope="module")
 def broken_folder(tmp_path_factory):
     root = tmp_path_factory.mktemp("broken-sol")
-    clips = [clip for clip in itertools.islice(synth.iter_corpus("smoke", seed=5), 200)
+    clips = [clip for clip in itertools.islice(corpus.iter_corpus("smoke", seed=5), 200)
              if clip.meta.technique != "ordinario"]
-    synth.write_sol_tree(root, clips[:30])
+    corpus.write_sol_tree(root, clips[:30])
     (root / "metadata.csv").unlink()  # a real SOL folder carries no ground truth
     expected = write_awkward_files(root / "Winds" / "Bn" / "vibrato", 22050)
     return root, expected
@@ -69,20 +69,22 @@ def test_pipeline_stays_finite_and_is_reproducible(broken_folder, shared_cache, 
         assert np.isfinite(evaluation.logits).all()
         scores.append((evaluation.macro_accuracy, evaluation.predictions.tolist(), trained.history))
         test_x, _ = features.subset("test")
-        for rule in COMPOSITES:
-            relevance = explain(trained.model, torch.as_tensor(test_x), rule=rule)
-            assert torch.isfinite(relevance).all(), rule
+        for method in lrp_methods():
+            relevance = method.zennit(trained.model, torch.as_tensor(test_x))
+            assert torch.isfinite(relevance).all(), method.name
     assert scores[0] == scores[1]
 
 
 def test_silent_and_short_clips_give_finite_features(tmp_path, shared_cache, monkeypatch):
     """A clip that the loader would refuse still yields finite features if a user scatters it."""
-    from xaiaudio.audio import fix_length, standardize
-    from xaiaudio.scattering import scatter
+    from librosa.util import fix_length
+
+    from xaiaudio.data.audio import standardize
+    from xaiaudio.features.scattering import scatter
 
     preset = setup("smoke").preset
     for samples in (np.zeros(preset.clip_samples, np.float32), np.ones(2205, np.float32)):
-        clip = standardize(fix_length(samples, preset.clip_samples))
+        clip = standardize(fix_length(samples, size=preset.clip_samples))
         assert np.isfinite(scatter(clip[None], "smoke")).all()
 
 
@@ -97,7 +99,7 @@ def test_prototypes_on_the_broken_folder(broken_folder, shared_cache, monkeypatc
     assert {Path(p).name for p in dataset.table["path"]} >= set(usable)
     assert len(dataset.table) + len(reports) == sum(1 for p in root.rglob("*") if p.is_file())
     settings = dict(training_settings("smoke"), max_stage_epochs=1)
-    results = [fit_prototypes(data, "supervised", True, "smoke", seed=0, progress=False, settings=settings)
+    results = [fit_prototypes(data, config, "supervised", True, progress=False, settings=settings)
                for _ in range(2)]
     assert _identical_and_finite(results[0], results[1])
 

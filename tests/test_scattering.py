@@ -7,8 +7,7 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from xaiaudio.plane import plot_plane, to_plane  # noqa: E402
-from xaiaudio.scattering import (  # noqa: E402
+from xaiaudio.features.scattering import (  # noqa: E402
     NORMALISER_C,
     Normaliser,
     closed_form_check,
@@ -20,6 +19,7 @@ from xaiaudio.scattering import (  # noqa: E402
     scattering_spec,
     select_orders,
 )
+from xaiaudio.report.plane import plot_plane, to_plane  # noqa: E402
 
 
 def test_paper_preset_has_the_papers_74_s1_1200_paths_and_32_frames():
@@ -131,7 +131,7 @@ def test_plot_plane_ticks_stay_in_the_presets_range():
 def test_explorer_callback_returns_audio_features_and_figure():
     import matplotlib.pyplot as plt
 
-    from xaiaudio.widgets import ScatteringExplorer
+    from xaiaudio.report.widgets import ScatteringExplorer
 
     calls = []
 

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 from broken_files import tone, write_awkward_files, write_wav
 
-from xaiaudio import sol
+from xaiaudio.data import sol, splits
 
 
 @pytest.mark.parametrize("name, technique, instrument, mute, midi, dynamics", [
@@ -58,34 +58,34 @@ def _table(counts):
 
 def test_split_is_6_2_2_per_class_and_instrument_and_seeded():
     table = _table({("trill", "Fl"): 10, ("trill", "Vn"): 20, ("vibrato", "Fl"): 5})
-    split = sol.split_table(table, seed=1)
+    split = splits.split_table(table, seed=1)
     counts = table.assign(split=split).groupby(["technique", "instrument", "split"]).size()
     assert set(table.index) == set(split.index) and (split != "").all()
     assert counts[("trill", "Fl", "train")] == 6 and counts[("trill", "Fl", "test")] == 2
     assert counts[("trill", "Vn", "train")] == 12 and counts[("trill", "Vn", "val")] == 4
     assert counts[("vibrato", "Fl", "train")] == 3
     assert set(split) == {"train", "val", "test"}
-    assert split.equals(sol.split_table(table.sample(frac=1, random_state=3).sort_index(), seed=1))
-    assert not split.equals(sol.split_table(table, seed=2))
+    assert split.equals(splits.split_table(table.sample(frac=1, random_state=3).sort_index(), seed=1))
+    assert not split.equals(splits.split_table(table, seed=2))
 
 
 def test_split_csv_round_trip_and_mismatch(tmp_path):
     table = _table({("trill", "Fl"): 10}).assign(path=lambda t: [f"{tmp_path}/{i}.wav" for i in range(10)])
-    table["split"] = sol.split_table(table, seed=0)
-    sol.save_split_csv(table, tmp_path, tmp_path / "split.csv")
-    assert sol.load_split_csv(table, tmp_path, tmp_path / "split.csv").equals(table["split"])
+    table["split"] = splits.split_table(table, seed=0)
+    splits.save_split_csv(table, tmp_path, tmp_path / "split.csv")
+    assert splits.load_split_csv(table, tmp_path, tmp_path / "split.csv").equals(table["split"])
     with pytest.raises(ValueError, match="does not match"):
-        sol.load_split_csv(table.iloc[:5], tmp_path, tmp_path / "split.csv")
+        splits.load_split_csv(table.iloc[:5], tmp_path, tmp_path / "split.csv")
 
 
 def test_split_cycle_spreads_the_splits():
-    assert sol.split_cycle((0.6, 0.2, 0.2)) == [0, 1, 0, 2, 0]
-    assert sorted(sol.split_cycle((0.7, 0.1, 0.2))) == [0] * 7 + [1] + [2] * 2
+    assert splits.split_cycle((0.6, 0.2, 0.2)) == [0, 1, 0, 2, 0]
+    assert sorted(splits.split_cycle((0.7, 0.1, 0.2))) == [0] * 7 + [1] + [2] * 2
     with pytest.raises(ValueError):
-        sol.split_cycle((0.5, 0.2, 0.2))
+        splits.split_cycle((0.5, 0.2, 0.2))
 
 
 def test_classes_made_of_single_file_instruments_still_reach_test():
     table = _table({("vibrato", f"I{k}"): 1 for k in range(10)})
-    split = sol.split_table(table, seed=0)
+    split = splits.split_table(table, seed=0)
     assert split.value_counts().to_dict() == {"train": 6, "val": 2, "test": 2}

@@ -9,52 +9,53 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from xaiaudio import modulation, synth
-from xaiaudio.instruments import MIDI_HIGH, MIDI_LOW
-from xaiaudio.presets import get_preset
-from xaiaudio.sol import SOL_PMT_COUNTS, TECHNIQUES, parse_sol_name
-from xaiaudio.techniques import DEPTH_RANGES, RATE_RANGES, TECHNIQUE_INSTRUMENTS
+from xaiaudio.core.presets import get_preset
+from xaiaudio.data.sol import SOL_PMT_COUNTS, TECHNIQUES, parse_sol_name
+from xaiaudio.features import modulation
+from xaiaudio.synth import corpus
+from xaiaudio.synth.instruments import INSTRUMENTS, MIDI_HIGH, MIDI_LOW
+from xaiaudio.synth.techniques import DEPTH_RANGES, RATE_RANGES, TECHNIQUE_INSTRUMENTS
 
 
 @pytest.fixture(scope="module")
 def smoke_clips():
-    return list(synth.iter_corpus("smoke", seed=0))
+    return list(corpus.iter_corpus("smoke", seed=0))
 
 
 def test_corpus_sizes_follow_sol_pmt():
-    assert {k: v for k, v in synth.CORPUS_SIZES["paper"].items() if k != "ordinario"} == SOL_PMT_COUNTS
+    assert {k: v for k, v in corpus.CORPUS_SIZES["paper"].items() if k != "ordinario"} == SOL_PMT_COUNTS
     for preset, (low, high, minimum) in {"smoke": (60, 80, 8), "book": (500, 700, 40)}.items():
-        sizes = synth.CORPUS_SIZES[preset]
+        sizes = corpus.CORPUS_SIZES[preset]
         assert low <= sum(sizes[t] for t in TECHNIQUES) <= high
         assert min(sizes[t] for t in TECHNIQUES) >= minimum
-        assert sizes["ordinario"] >= len(synth.INSTRUMENTS)
+        assert sizes["ordinario"] >= len(INSTRUMENTS)
     # The book keeps SOL-PMT's order of class sizes.
-    book = synth.CORPUS_SIZES["book"]
+    book = corpus.CORPUS_SIZES["book"]
     assert sorted(TECHNIQUES, key=book.get) == sorted(TECHNIQUES, key=SOL_PMT_COUNTS.get)
 
 
 def test_instruments_cover_sol_families_and_range():
-    assert len(synth.INSTRUMENTS) >= 12
-    families = {spec.family for spec in synth.INSTRUMENTS.values()}
+    assert len(INSTRUMENTS) >= 12
+    families = {spec.family for spec in INSTRUMENTS.values()}
     assert families == {"Winds", "Brass", "Strings", "PluckedStrings", "Keyboards"}
-    for spec in synth.INSTRUMENTS.values():
+    for spec in INSTRUMENTS.values():
         assert MIDI_LOW <= spec.midi_low < spec.midi_high <= MIDI_HIGH
-    assert synth.INSTRUMENTS["ClBb"].even_gain < 0.5 and synth.INSTRUMENTS["Hp"].inharmonicity > 0
+    assert INSTRUMENTS["ClBb"].even_gain < 0.5 and INSTRUMENTS["Hp"].inharmonicity > 0
 
 
 def test_iteration_is_deterministic_and_seeded(smoke_clips):
-    again = list(synth.iter_corpus("smoke", seed=0))
+    again = list(corpus.iter_corpus("smoke", seed=0))
     # repr compares floats exactly and, unlike ==, treats ordinario's NaN rate as equal to itself.
     assert [repr(clip.meta) for clip in again] == [repr(clip.meta) for clip in smoke_clips]
     for first, second in zip(smoke_clips, again):
         assert np.array_equal(first.audio, second.audio)
-    other = list(itertools.islice(synth.iter_corpus("smoke", seed=1), 5))
+    other = list(itertools.islice(corpus.iter_corpus("smoke", seed=1), 5))
     assert all(not np.array_equal(a.audio, b.audio) for a, b in zip(other, smoke_clips))
 
 
 def test_each_clip_depends_only_on_seed_and_index(smoke_clips):
     # A smaller corpus with the same leading clips reproduces them: generation can be streamed or split.
-    vibrato_only = list(synth.iter_corpus("smoke", seed=0, sizes={"vibrato": 3}))
+    vibrato_only = list(corpus.iter_corpus("smoke", seed=0, sizes={"vibrato": 3}))
     assert [repr(clip.meta) for clip in vibrato_only] == [repr(clip.meta) for clip in smoke_clips[:3]]
     assert all(np.array_equal(a.audio, b.audio) for a, b in zip(vibrato_only, smoke_clips))
 
@@ -62,16 +63,16 @@ def test_each_clip_depends_only_on_seed_and_index(smoke_clips):
 def test_metadata_is_consistent(smoke_clips):
     preset = get_preset("smoke")
     counts = Counter(clip.meta.technique for clip in smoke_clips)
-    assert counts == synth.CORPUS_SIZES["smoke"]
+    assert counts == corpus.CORPUS_SIZES["smoke"]
     assert [clip.meta.index for clip in smoke_clips] == list(range(len(smoke_clips)))
     assert len({clip.meta.path for clip in smoke_clips}) == len(smoke_clips)
     for clip in smoke_clips:
         meta, audio = clip.meta, clip.audio
-        spec = synth.INSTRUMENTS[meta.instrument]
+        spec = INSTRUMENTS[meta.instrument]
         assert meta.family == spec.family
         assert spec.midi_low <= meta.midi <= spec.midi_high and MIDI_LOW <= meta.midi <= MIDI_HIGH
         assert meta.f0 == pytest.approx(440.0 * 2 ** ((meta.midi - 69) / 12))
-        assert meta.dynamics in synth.DYNAMICS and meta.sample_rate == preset.sample_rate
+        assert meta.dynamics in corpus.DYNAMICS and meta.sample_rate == preset.sample_rate
         assert audio.dtype == np.float32 and audio.shape == (preset.clip_samples,)
         assert np.all(np.isfinite(audio)) and np.max(np.abs(audio)) <= 1.0
         start = round(meta.onset * preset.sample_rate)
@@ -139,7 +140,7 @@ def test_no_trivial_cue_separates_techniques(smoke_clips):
 def test_dynamics_change_level_and_brightness():
     def render(dynamics):
         rng = np.random.default_rng(7)
-        return synth.synthesize_note("TpC", 67, dynamics, "ordinario", np.nan, np.nan, 22050, 22050, rng)
+        return corpus.synthesize_note("TpC", 67, dynamics, "ordinario", np.nan, np.nan, 22050, 22050, rng)
 
     soft, loud = render("pp"), render("ff")
     assert _rms(loud) > 3.0 * _rms(soft)
@@ -150,8 +151,8 @@ def test_dynamics_change_level_and_brightness():
 
 def test_trill_changes_pitch_but_bisbigliando_does_not():
     rng = np.random.default_rng(3)
-    trill = synth.synthesize_note("Fl", 72, "mf", "trill", 8.0, 200.0, 33075, 22050, rng)
-    bisb = synth.synthesize_note("Fl", 72, "mf", "bisbigliando", 8.0, 8.0, 33075, 22050, rng)
+    trill = corpus.synthesize_note("Fl", 72, "mf", "trill", 8.0, 200.0, 33075, 22050, rng)
+    bisb = corpus.synthesize_note("Fl", 72, "mf", "bisbigliando", 8.0, 8.0, 33075, 22050, rng)
     trill_cents = modulation.modulation_track(trill, 22050, "vibrato")[1]
     bisb_cents = modulation.modulation_track(bisb, 22050, "vibrato")[1]
     assert np.percentile(trill_cents, 95) - np.percentile(trill_cents, 5) > 150
@@ -162,13 +163,13 @@ def test_trill_changes_pitch_but_bisbigliando_does_not():
 
 def test_write_sol_tree_round_trips(tmp_path, smoke_clips):
     clips = [clip for clip in smoke_clips if clip.meta.index % 10 == 0]
-    written = synth.write_sol_tree(tmp_path, iter(clips))
+    written = corpus.write_sol_tree(tmp_path, iter(clips))
     wavs = sorted(path.relative_to(tmp_path).as_posix() for path in tmp_path.rglob("*.wav"))
     with open(tmp_path / "metadata.csv", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert written == len(wavs) == len(rows) == len(clips)
     assert sorted(row["path"] for row in rows) == wavs
-    assert list(rows[0]) == list(synth.METADATA_COLUMNS)
+    assert list(rows[0]) == list(corpus.METADATA_COLUMNS)
     for row in rows:
         name = parse_sol_name(row["path"].rsplit("/", 1)[-1])
         family, instrument, folder = row["path"].split("/")[:3]

@@ -2,16 +2,15 @@ import numpy as np
 import pytest
 import torch
 
-from xaiaudio.models import PlayingTechniqueConvNet
-from xaiaudio.training import (
+from xaiaudio.models.convnet import PlayingTechniqueConvNet
+from xaiaudio.training.classifier import (
     TrainingSettings,
     class_weights,
-    confusion_matrix,
-    evaluate,
-    macro_accuracy,
+    evaluate_classifier,
     predict,
     train_classifier,
 )
+from xaiaudio.training.metrics import confusion_matrix, macro_accuracy
 
 
 def _separable(n, n_paths=32, frames=16, seed=0):
@@ -28,7 +27,7 @@ def test_class_weights_and_macro_accuracy():
     weights = class_weights(np.array([0, 0, 0, 1, 2, 2]), 4)
     assert weights.tolist() == [1.0, 3.0, 1.5, 0.0]
     labels = np.array([0, 0, 0, 0, 1])
-    assert macro_accuracy(labels, np.zeros(5, int), 2) == pytest.approx(0.5)
+    assert macro_accuracy(labels, np.zeros(5, int)) == pytest.approx(0.5)
     assert confusion_matrix(labels, np.zeros(5, int), 2).tolist() == [[4, 0], [1, 0]]
 
 
@@ -36,7 +35,7 @@ def test_every_example_is_scored_including_a_last_batch_of_one():
     model = PlayingTechniqueConvNet(32)
     features, labels = _separable(65)
     assert predict(model, features, batch_size=32).shape == (65, 5)
-    assert len(evaluate(model, features[:1], labels[:1]).predictions) == 1
+    assert len(evaluate_classifier(model, features[:1], labels[:1]).predictions) == 1
 
 
 def test_training_learns_restores_the_best_epoch_and_is_deterministic():
@@ -53,7 +52,7 @@ def test_training_learns_restores_the_best_epoch_and_is_deterministic():
     (model, result), (_, again) = results
     best = int(np.argmax(result.history["val_macro_accuracy"]))
     assert result.best_epoch == best
-    assert evaluate(model, val, val_labels).macro_accuracy == pytest.approx(
+    assert evaluate_classifier(model, val, val_labels).macro_accuracy == pytest.approx(
         result.history["val_macro_accuracy"][best])
     assert result.history["val_macro_accuracy"][best] >= 0.9
     assert result.history == again.history

@@ -1,9 +1,10 @@
-"""Tests of the synthetic speakers (xaiaudio.voices)."""
+"""Tests of the synthetic speakers (xaiaudio.synth.voices)."""
 
 import numpy as np
 import pytest
 
-from xaiaudio.voices import VOICE_RATE, make_speakers, make_voice_corpus, split_files, synthesize_utterance
+from xaiaudio.data.splits import split_files
+from xaiaudio.synth.voices import VOICE_RATE, make_speakers, make_voice_corpus, synthesize_utterance
 
 
 def test_speakers_are_deterministic_and_varied():

@@ -17,9 +17,9 @@ import numpy as np
 import pytest
 import soundfile
 
-from xaiaudio.modulation import measure_modulation_rate, reference_pitch
-from xaiaudio.presets import get_preset
-from xaiaudio.techniques import DEPTH_RANGES, RATE_RANGES
+from xaiaudio.core.presets import get_preset
+from xaiaudio.features.modulation import measure_modulation_rate, reference_pitch
+from xaiaudio.synth.techniques import DEPTH_RANGES, RATE_RANGES
 
 ipywidgets = pytest.importorskip("ipywidgets")
 pytest.importorskip("matplotlib_inline")
@@ -96,7 +96,7 @@ def explorer_ui(shell):
     """The explorer at the smoke preset, its widget built (first rendering included), and its controls."""
     from IPython.utils.capture import capture_output
 
-    from xaiaudio.widgets import ScatteringExplorer
+    from xaiaudio.report.widgets import ScatteringExplorer
 
     explorer = ScatteringExplorer(preset="smoke", seed=0)
     recorder = Recorder(explorer.render)

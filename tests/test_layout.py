@@ -1,0 +1,93 @@
+"""The package's layout: stage subpackages, imports only from earlier stages, no cycles."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from tools.api_page import PAGE, api_page
+from xaiaudio import STAGES
+
+PACKAGE = Path(__file__).resolve().parent.parent / "xaiaudio"
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def package_imports(path: Path) -> set[str]:
+    """Every ``xaiaudio`` module ``path`` imports, at module level or inside a function."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names if alias.name.startswith("xaiaudio"))
+        elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("xaiaudio"):
+            for alias in node.names:
+                candidate = f"{node.module}.{alias.name}"
+                is_module = (PACKAGE.parent / candidate.replace(".", "/")).with_suffix(".py").is_file() or \
+                    (PACKAGE.parent / candidate.replace(".", "/") / "__init__.py").is_file()
+                names.add(candidate if is_module else node.module)
+    return names
+
+
+def stage_of(name: str) -> int:
+    parts = name.split(".")
+    return STAGES.index(parts[1]) if len(parts) > 1 else -1
+
+
+MODULES = {module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
+GRAPH = {name: package_imports(path) for name, path in MODULES.items()}
+
+
+def test_every_module_lives_in_a_stage():
+    loose = [p.name for p in PACKAGE.glob("*.py") if p.name != "__init__.py"]
+    assert not loose, f"modules outside a stage subpackage: {loose}"
+    stray = {p.parent.name for p in PACKAGE.glob("*/*.py")} - set(STAGES)
+    assert not stray, f"subpackages that are not stages: {stray}"
+
+
+@pytest.mark.parametrize("name", [n for n in MODULES if n != "xaiaudio"])
+def test_imports_only_from_its_own_or_earlier_stages(name):
+    later = sorted(target for target in GRAPH[name] if stage_of(target) > stage_of(name))
+    assert not later, f"{name} (stage {STAGES[stage_of(name)]}) imports later stages: {later}"
+
+
+def find_cycle(graph: dict) -> list | None:
+    """A list of modules forming an import cycle, or None (depth-first search)."""
+    state, stack = {}, []
+
+    def visit(node):
+        state[node] = "open"
+        stack.append(node)
+        for target in sorted(graph.get(node, ())):
+            if state.get(target) == "open":
+                return stack[stack.index(target):] + [target]
+            if target not in state and (found := visit(target)):
+                return found
+        stack.pop()
+        state[node] = "done"
+        return None
+
+    for node in sorted(graph):
+        if node not in state and (found := visit(node)):
+            return found
+    return None
+
+
+def test_no_import_cycles():
+    graph = {name: {t for t in targets if t in GRAPH and t != "xaiaudio"} for name, targets in GRAPH.items()}
+    assert find_cycle(graph) is None, f"import cycle: {' -> '.join(find_cycle(graph))}"
+
+
+def test_the_checks_can_fail():
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b"}, "b": set()}) is None
+    assert stage_of("xaiaudio.report.plane") > stage_of("xaiaudio.core.cache")
+
+
+def test_api_page_is_generated_from_the_current_layout():
+    assert PAGE.read_text() == api_page(), "book/api.md is stale: run python -m tools.api_page"
+    for name in MODULES:
+        if name.count(".") == 2:
+            assert f".. automodule:: {name}\n" in PAGE.read_text(), name

@@ -1,0 +1,47 @@
+"""The course guide's runtime table: reading, formatting and writing the runtime file."""
+
+import json
+
+from xaiaudio.report.runtimes import (
+    NOT_MEASURED,
+    RUNTIMES_FILE,
+    format_seconds,
+    read_runtimes,
+    record_runtimes,
+    runtime_table,
+)
+
+
+def test_format_seconds():
+    assert format_seconds(12.4) == "12 s"
+    assert format_seconds(204) == "3.4 min"
+    for bad in (None, "12", True, -1.0, float("nan")):
+        assert format_seconds(bad) == NOT_MEASURED
+
+
+def test_missing_and_broken_files_are_reported_not_raised(tmp_path):
+    assert read_runtimes(tmp_path / "none.json") == ({}, "no file none.json yet")
+    broken = tmp_path / "broken.json"
+    broken.write_text("{")
+    assert read_runtimes(broken)[1] == "broken.json could not be read (JSONDecodeError)"
+    broken.write_text("[1, 2]")
+    assert read_runtimes(broken) == ({}, "broken.json does not hold a JSON object")
+    assert (runtime_table({}, ["intro"]) == NOT_MEASURED).all().all()
+
+
+def test_record_then_table_keeps_order_and_other_presets(tmp_path):
+    path = tmp_path / "runtimes.json"
+    record_runtimes(path, "a machine", "2026-11-22", "smoke", {"intro": 2.04, "listening": 8.66})
+    record = record_runtimes(path, "a machine", "2026-11-22", "book", {"listening": 25.0})
+    assert json.loads(path.read_text()) == record
+    assert record["seconds"] == {"intro": {"smoke": 2.0}, "listening": {"smoke": 8.7, "book": 25.0}}
+    table = runtime_table(record, ["listening"])
+    assert list(table.index) == ["listening", "intro"]
+    assert table.loc["listening", "book"] == "25 s" and table.loc["intro", "book"] == NOT_MEASURED
+    broken = {"seconds": {"intro": "fast"}}
+    assert (runtime_table(broken).loc["intro"] == NOT_MEASURED).all()
+
+
+def test_the_committed_runtime_file_reads():
+    record, problem = read_runtimes(RUNTIMES_FILE)
+    assert problem == "" and set(record) == {"machine", "measured_on", "seconds"}

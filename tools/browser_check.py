@@ -1,0 +1,524 @@
+"""Open every chapter of the built book in headless Chromium and check what a reader sees.
+
+Usage: ``nice python -m tools.browser_check [HTML_DIR] [--screenshots DIR] [--toc _toc.yml]``
+(default ``_build/html``; CI's smoke build is ``_build/smoke/_build/html``).
+
+For each page built from a file of ``_toc.yml`` it checks: no cell error / traceback and no
+error-like stderr output, no docutils system message, every ``<img>`` loaded in the browser,
+at least one figure when the chapter's source draws with matplotlib, at least one ``<audio>``
+player with a source when the chapter's source calls ``Audio(``, no unresolved ``{glue:``
+placeholder, and no ``reports/<chapter>.err.log`` left by a failed execution.  It saves a
+full-page PNG per chapter, prints one row per page and exits with status 1 when any check fails.
+``--no-browser`` runs the same checks on the HTML files as text (images: files exist).
+
+Chromium and chromedriver are Debian's (``/usr/bin/chromium``, ``/usr/bin/chromedriver``),
+installed with ``apt-get`` when missing; selenium is told where the driver is, so
+selenium-manager never downloads anything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import html.parser
+import http.server
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+CHROME_ARGUMENTS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-quic", "--no-first-run", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync", "--window-size=1280,2000")
+# What makes stderr output (or any cell output) count as an error.
+ERROR_PATTERN = re.compile(r"Error|Traceback|Exception")
+TRACEBACK_TEXT = "Traceback (most recent call last)"
+GLUE_PLACEHOLDER = "{glue:"
+# Two cells of a Markdown table's separator row (``| --- | ---: |``; Sphinx turns --- into an em dash)
+# in a paragraph of a cell output: a text/markdown output rendered without table support.
+RAW_TABLE = re.compile(r"\|\s*:?[-\u2013\u2014]+:?\s*\|\s*:?[-\u2013\u2014]+:?\s*\|")
+# Chrome cannot render a screenshot taller than this many CSS pixels in one piece.
+MAX_SCREENSHOT_HEIGHT = 16_000
+
+
+# --------------------------------------------------------------------------- pages to check
+
+@dataclass
+class Page:
+    """One chapter: its source file, its HTML file, and the path the server serves it at."""
+
+    name: str             # e.g. "book/intro"
+    source: Path          # e.g. <repo>/book/intro.md
+    html: Path            # e.g. <HTML_DIR>/book/intro.html
+    promises_audio: bool  # the source calls Audio(
+    promises_figures: bool = False  # the source draws with matplotlib
+
+
+def promises_audio(source_text: str) -> bool:
+    """True when a chapter's source builds an audio player (``IPython.display.Audio(``)."""
+    return "Audio(" in source_text
+
+
+def promises_figures(source_text: str) -> bool:
+    """True when a chapter's source draws a matplotlib figure (``plt.show(``, ``plt.subplots(``...)."""
+    return re.search(r"\bplt\.(show|subplots|figure|imshow|plot)\(", source_text) is not None
+
+
+def chapter_pages(html_dir: Path, toc_path: Path) -> list[Page]:
+    """The pages built from the chapters of ``toc_path``, in reading order.
+
+    Chapter sources are found with :func:`tools.notebooks.chapters_in_toc`; the page of
+    ``<root>/book/intro.md`` is ``<html_dir>/book/intro.html``, where ``<root>`` is the folder
+    of ``toc_path``.
+    """
+    from tools import notebooks
+
+    toc_path = toc_path.resolve()
+    try:
+        sources = notebooks.chapters_in_toc(toc_path)
+    except FileNotFoundError as error:  # a listed chapter has no source file
+        raise SystemExit(f"browser_check: {error}; fix the table of contents or pass --toc") from None
+    pages = []
+    for source in sources:
+        try:
+            relative = source.resolve().relative_to(notebooks.REPOSITORY)
+        except ValueError:
+            relative = source.resolve().relative_to(toc_path.parent)
+        local = toc_path.parent / relative
+        source = local if local.is_file() else source
+        name = relative.with_suffix("").as_posix()
+        text = source.read_text()
+        pages.append(Page(name, source, html_dir / f"{name}.html", promises_audio(text),
+                          promises_figures(text)))
+    return pages
+
+
+# --------------------------------------------------------------------------- analysis of one page
+
+@dataclass
+class PageResult:
+    """What was found on one page; ``failures`` empty means the page passed."""
+
+    name: str
+    images_ok: int = 0
+    images_total: int = 0
+    audio_players: int = 0
+    figures: int = 0   # images that are cell outputs or figures, not the theme's logos
+    errors: list[str] = field(default_factory=list)    # error outputs, tracebacks, system messages
+    stderr: list[str] = field(default_factory=list)    # every stderr output (reported, not all failures)
+    failures: list[str] = field(default_factory=list)  # one line per failed check
+    screenshot: Path | None = None
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+
+def _short(text: str, limit: int = 160) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def analyse_report(name: str, report: dict, expects_audio: bool, expects_figures: bool = False) -> PageResult:
+    """Turn the facts collected from a page's DOM into checks.
+
+    ``report`` (built by :data:`COLLECT_JS` in the browser, or :func:`static_report` from the file)::
+
+        {"outputs": [{"classes": "output stderr ...", "text": "..."}, ...],   # cell outputs
+         "messages": ["<text of a docutils system message or problematic node>", ...],
+         "images": [{"src": "...", "ok": bool, "figure": bool}, ...],  # figure: a cell output / figure
+         "audio": [{"sources": ["data:audio/wav;...", ...], "duration": s, "error": code}, ...],
+         "paragraphs": ["<text of a <p> inside a cell output>", ...],
+         "text": "<the visible text of the article>"}
+    """
+    result = PageResult(name)
+    for output in report.get("outputs", []):
+        classes = set(output.get("classes", "").split())
+        text = output.get("text", "")
+        if classes & {"error", "traceback"}:
+            result.errors.append(f"error output: {_short(text)}")
+        elif "stderr" in classes:
+            result.stderr.append(_short(text))
+            if ERROR_PATTERN.search(text):
+                result.errors.append(f"stderr: {_short(text)}")
+        elif TRACEBACK_TEXT in text:
+            result.errors.append(f"traceback in output: {_short(text)}")
+    for message in report.get("messages", []):
+        result.errors.append(f"system message: {_short(message)}")
+    text = report.get("text", "")
+    if TRACEBACK_TEXT in text and not any("Traceback" in error for error in result.errors):
+        result.errors.append("traceback text in the page")
+    if result.errors:
+        result.failures.append(f"{len(result.errors)} error(s)")
+
+    images = report.get("images", [])
+    result.images_total = len(images)
+    result.images_ok = sum(bool(image.get("ok")) for image in images)
+    result.figures = sum(bool(image.get("figure")) for image in images)
+    for image in images:
+        if not image.get("ok"):
+            result.failures.append(f"image not loaded: {_short(image.get('src', ''), 100)}")
+    if expects_figures and not result.figures:
+        result.failures.append("the chapter draws with matplotlib but the page shows no figure "
+                               "(was the book built with MPLBACKEND=Agg?)")
+
+    players = [audio for audio in report.get("audio", []) if any(audio.get("sources", []))]
+    result.audio_players = len(players)
+    if len(players) < len(report.get("audio", [])):
+        result.failures.append(f"{len(report['audio']) - len(players)} <audio> without a source")
+    if expects_audio and not players:
+        result.failures.append("the chapter calls Audio( but the page has no audio player")
+    for number, audio in enumerate(players, 1):  # duration and error only come from a browser
+        if audio.get("error") is not None or audio.get("duration", 1) in (None, 0):
+            result.failures.append(f"audio player {number} cannot play (error {audio.get('error')}, "
+                                   f"duration {audio.get('duration')})")
+
+    for paragraph in report.get("paragraphs", []):
+        if RAW_TABLE.search(paragraph):
+            result.failures.append(f"Markdown table shown as raw text: {_short(paragraph, 80)} (a "
+                                   "text/markdown output rendered as CommonMark; set "
+                                   "nb_render_markdown_format to gfm or myst)")
+
+    if GLUE_PLACEHOLDER in text:
+        where = text.index(GLUE_PLACEHOLDER)
+        result.failures.append(f"unresolved glue: {_short(text[where:where + 60])}")
+    return result
+
+
+def execution_logs(html_dir: Path, name: str) -> list[Path]:
+    """Jupyter Book's logs of a failed execution of chapter ``name`` (``reports/**/<stem>.err.log``)."""
+    reports = html_dir / "reports"
+    stem = Path(name).name
+    return sorted(reports.rglob(f"{stem}.err.log")) if reports.is_dir() else []
+
+
+# --------------------------------------------------------------------------- the DOM, without a browser
+
+class _Collector(html.parser.HTMLParser):
+    """Collects the report of :func:`analyse_report` from HTML text (no JavaScript, no layout)."""
+
+    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+            "track", "wbr"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.stack: list[tuple] = []   # (tag, classes, output entry, message parts)
+        self.outputs: list[dict] = []
+        self.messages: list[str] = []
+        self.images: list[str] = []
+        self.audio: list[dict] = []
+        self.text: list[str] = []
+        self.paragraphs: list[list[str]] = []
+        self._open_outputs: list[dict] = []   # text is appended to every open output
+        self._open_messages: list[list] = []
+        self._skip = 0                        # inside <script> / <style>
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        classes = set((attributes.get("class") or "").split())
+        if tag == "img":
+            src = attributes.get("src") or ""
+            inside = any(t == "figure" or "cell_output" in c for t, c, *_ in self.stack)
+            self.images.append((src, inside or "_images/" in src))
+        elif tag == "audio":
+            self.audio.append({"sources": [attributes["src"]] if attributes.get("src") else []})
+        elif tag == "source" and self.audio and any(t == "audio" for t, *_ in self.stack):
+            if attributes.get("src"):
+                self.audio[-1]["sources"].append(attributes["src"])
+        if tag in self.VOID:
+            return
+        entry = None
+        if "output" in classes:
+            entry = {"classes": " ".join(sorted(classes)), "text": ""}
+            self.outputs.append(entry)
+            self._open_outputs.append(entry)
+        message = [] if classes & {"system-message", "problematic"} else None
+        if tag == "p" and any("cell_output" in c for _, c, *_ in self.stack):
+            message = []  # collected like a message, filed as a paragraph when it closes
+            self.paragraphs.append(message)
+        if message is not None:
+            self._open_messages.append(message)
+        if tag in ("script", "style"):
+            self._skip += 1
+        self.stack.append((tag, classes, entry, message))
+
+    def handle_endtag(self, tag):
+        if tag in self.VOID or not any(t == tag for t, *_ in self.stack):
+            return
+        while self.stack:
+            open_tag, _, entry, message = self.stack.pop()
+            if entry is not None:
+                self._open_outputs.remove(entry)
+            if message is not None:
+                self._open_messages.remove(message)
+                if not any(message is paragraph for paragraph in self.paragraphs):
+                    self.messages.append("".join(message))
+            if open_tag in ("script", "style"):
+                self._skip -= 1
+            if open_tag == tag:
+                break
+
+    def handle_data(self, data):
+        if self._skip:
+            return
+        self.text.append(data)
+        for entry in self._open_outputs:
+            entry["text"] += data
+        for message in self._open_messages:
+            message.append(data)
+
+
+def static_report(html_text: str, page: Path | None = None) -> dict:
+    """The report of :func:`analyse_report` from HTML text, without a browser.
+
+    An image counts as loaded when it is a ``data:`` URI or, given the page's path, a non-empty
+    local file; a browser also proves that the file decodes.
+    """
+    collector = _Collector()
+    collector.feed(html_text)
+    collector.close()
+    images = []
+    for src, figure in collector.images:
+        ok = src.startswith("data:image/")
+        if not ok and page is not None and src and not urlsplit(src).scheme:
+            target = Path(os.path.normpath(page.parent / unquote(urlsplit(src).path)))  # as a URL resolves
+            ok = target.is_file() and target.stat().st_size > 0
+        images.append({"src": src, "ok": ok, "figure": figure})
+    return {"outputs": collector.outputs, "messages": collector.messages, "images": images,
+            "audio": collector.audio, "text": "".join(collector.text),
+            "paragraphs": ["".join(parts) for parts in collector.paragraphs]}
+
+
+# --------------------------------------------------------------------------- the browser
+
+# Run in the page once every image has settled; returns the report of analyse_report.
+COLLECT_JS = r"""
+const article = document.querySelector('article') || document.querySelector('main') || document.body;
+const outputs = Array.from(document.querySelectorAll('.output')).map(
+    e => ({classes: e.className, text: e.innerText || e.textContent || ''}));
+const messages = Array.from(document.querySelectorAll('.system-message, .problematic')).map(
+    e => e.innerText || e.textContent || '');
+const images = Array.from(document.images).map(img => ({
+    src: img.currentSrc || img.src || '', ok: img.complete && img.naturalWidth > 0,
+    figure: Boolean(img.closest('.cell_output, figure'))
+        || (img.getAttribute('src') || '').includes('_images/')}));
+const audio = Array.from(document.querySelectorAll('audio')).map(a => ({
+    sources: [a.getAttribute('src') || ''].concat(
+        Array.from(a.querySelectorAll('source')).map(s => s.getAttribute('src') || ''))
+        .filter(s => s.length > 0),
+    duration: Number.isFinite(a.duration) ? a.duration : null, error: a.error ? a.error.code : null}));
+const paragraphs = Array.from(document.querySelectorAll('.cell_output p')).map(p => p.textContent || '');
+return {outputs: outputs, messages: messages, images: images, audio: audio, paragraphs: paragraphs,
+        text: article.innerText || article.textContent || ''};
+"""
+
+# Make lazy images eager and scroll through the page so that every one is requested.
+SCROLL_JS = r"""
+for (const img of document.images) { img.loading = 'eager'; }
+const step = Math.max(window.innerHeight - 100, 200);
+const height = document.documentElement.scrollHeight;
+for (let y = 0; y <= height; y += step) { window.scrollTo(0, y); }
+window.scrollTo(0, height);
+return height;
+"""
+
+IMAGES_SETTLED_JS = "return Array.from(document.images).every(img => img.complete);"
+AUDIO_SETTLED_JS = ("return Array.from(document.querySelectorAll('audio'))"
+                    ".every(a => a.readyState >= 1 || a.error !== null || a.networkState === 3);")
+
+
+def ensure_chromium() -> None:
+    """Install Debian's chromium and chromium-driver with apt-get when either is missing."""
+    if CHROMIUM.exists() and CHROMEDRIVER.exists():
+        return
+    apt = shutil.which("apt-get")
+    if apt is None:
+        raise SystemExit(f"browser_check: {CHROMIUM} or {CHROMEDRIVER} is missing and apt-get is not "
+                         "available; install Chromium and its matching chromedriver there by hand")
+    prefix = [] if os.geteuid() == 0 else (["sudo"] if shutil.which("sudo") else None)
+    if prefix is None:
+        raise SystemExit("browser_check: installing chromium needs root (no sudo found); run "
+                         "`apt-get install -y chromium chromium-driver` as root")
+    for command in (prefix + [apt, "update"], prefix + [apt, "install", "-y", "chromium", "chromium-driver"]):
+        print("browser_check: running", " ".join(command), flush=True)
+        subprocess.run(command, check=True, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
+        raise SystemExit(f"browser_check: apt-get finished but {CHROMIUM} / {CHROMEDRIVER} is still missing")
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):
+        pass
+
+
+def serve(html_dir: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
+    """Serve ``html_dir`` on 127.0.0.1 at a free port in a daemon thread; return the server and base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(html_dir))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+def start_browser(profile: Path):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for argument in CHROME_ARGUMENTS:
+        options.add_argument(argument)
+    options.add_argument(f"--user-data-dir={profile}")
+    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
+    driver.set_page_load_timeout(120)
+    driver.set_script_timeout(60)
+    return driver
+
+
+def wait_for(driver, script: str, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if driver.execute_script(script):
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def screenshot(driver, path: Path) -> None:
+    """A full-page PNG of the current page (``Page.captureScreenshot`` beyond the viewport)."""
+    import base64
+
+    size = driver.execute_script("return [document.documentElement.scrollWidth, "
+                                 "document.documentElement.scrollHeight];")
+    width, height = int(size[0]), min(int(size[1]), MAX_SCREENSHOT_HEIGHT)
+    shot = driver.execute_cdp_cmd("Page.captureScreenshot", {
+        "format": "png", "captureBeyondViewport": True, "fromSurface": True,
+        "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(base64.b64decode(shot["data"]))
+
+
+def check_page(driver, base_url: str, html_dir: Path, page: Page, screenshots: Path) -> PageResult:
+    start = time.perf_counter()
+    if not page.html.is_file():
+        result = PageResult(page.name, failures=[f"page not built: {page.html}"])
+        result.seconds = time.perf_counter() - start
+        return result
+    driver.get(f"{base_url}/{page.html.relative_to(html_dir).as_posix()}")
+    wait_for(driver, "return document.readyState === 'complete';", 60)
+    driver.execute_script(SCROLL_JS)
+    settled = wait_for(driver, IMAGES_SETTLED_JS, 30)
+    wait_for(driver, AUDIO_SETTLED_JS, 20)  # players still without metadata then report duration None
+    driver.execute_script("window.scrollTo(0, 0);")
+    result = analyse_report(page.name, driver.execute_script(COLLECT_JS), page.promises_audio,
+                            page.promises_figures)
+    if not settled:
+        result.failures.append("images still loading after 30 s")
+    for log in execution_logs(html_dir, page.name):
+        result.failures.append(f"execution failed: {log.relative_to(html_dir)}")
+    result.screenshot = screenshots / f"{page.name.replace('/', '__')}.png"
+    screenshot(driver, result.screenshot)
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+def check_file(html_dir: Path, page: Page) -> PageResult:
+    """The checks of :func:`check_page` on the HTML file alone (``--no-browser``)."""
+    start = time.perf_counter()
+    if not page.html.is_file():
+        return PageResult(page.name, failures=[f"page not built: {page.html}"])
+    result = analyse_report(page.name, static_report(page.html.read_text(), page.html), page.promises_audio,
+                            page.promises_figures)
+    for log in execution_logs(html_dir, page.name):
+        result.failures.append(f"execution failed: {log.relative_to(html_dir)}")
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+# --------------------------------------------------------------------------- report
+
+def table(results: list[PageResult]) -> str:
+    """One row per page: page, images ok/total, figures, audio players, errors, stderr outputs, result."""
+    rows = [("page", "images", "figures", "audio", "errors", "stderr", "seconds", "result")]
+    for r in results:
+        rows.append((r.name, f"{r.images_ok}/{r.images_total}", str(r.figures), str(r.audio_players),
+                     str(len(r.errors)),
+                     str(len(r.stderr)), f"{r.seconds:.1f}", "ok" if r.ok else "FAIL"))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    return "\n".join(lines)
+
+
+def details(results: list[PageResult]) -> str:
+    lines = []
+    for r in results:
+        for failure in r.failures:
+            lines.append(f"FAIL {r.name}: {failure}")
+        for error in r.errors:
+            lines.append(f"     {r.name}: {error}")
+        for text in r.stderr:
+            if not any(text in error for error in r.errors):
+                lines.append(f"note {r.name}: stderr (not an error): {text}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("html_dir", nargs="?", type=Path, default=Path("_build/html"))
+    parser.add_argument("--screenshots", type=Path, default=Path("_build/screenshots"))
+    parser.add_argument("--toc", type=Path, default=None,
+                        help="the _toc.yml the book was built from (default: the repository's)")
+    parser.add_argument("--no-browser", action="store_true",
+                        help="check the HTML files as text only (no JavaScript, no screenshots)")
+    args = parser.parse_args(argv)
+    start = time.perf_counter()
+    html_dir = args.html_dir.resolve()
+    if not html_dir.is_dir():
+        raise SystemExit(f"browser_check: {html_dir} is not a folder; build the book first")
+    from tools import notebooks
+
+    pages = chapter_pages(html_dir, args.toc or notebooks.REPOSITORY / "_toc.yml")
+    if args.no_browser:
+        results = [check_file(html_dir, page) for page in pages]
+    else:
+        results = check_in_browser(html_dir, pages, args.screenshots.resolve())
+    print(table(results))
+    extra = details(results)
+    if extra:
+        print(extra)
+    failed = [r.name for r in results if not r.ok]
+    print(f"browser_check: {len(results)} pages, {len(failed)} failed"
+          + ("" if args.no_browser else f", screenshots in {args.screenshots}")
+          + f", {time.perf_counter() - start:.1f} s")
+    return 1 if failed else 0
+
+
+def check_in_browser(html_dir: Path, pages: list[Page], screenshots: Path) -> list[PageResult]:
+    ensure_chromium()
+    server, base_url = serve(html_dir)
+    results = []
+    with tempfile.TemporaryDirectory(prefix="browser-check-profile-") as profile:
+        driver = start_browser(Path(profile))
+        try:
+            for page in pages:
+                results.append(check_page(driver, base_url, html_dir, page, screenshots))
+                print(f"checked {page.name} in {results[-1].seconds:.1f} s", file=sys.stderr, flush=True)
+        finally:
+            driver.quit()
+            server.shutdown()
+            server.server_close()
+    return results
+
+
+if __name__ == "__main__":
+    sys.exit(main())

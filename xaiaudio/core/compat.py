@@ -1,0 +1,84 @@
+"""Compatibility shims for two third-party import problems.
+
+Two libraries the book depends on fail to import on some machines:
+
+* ``zennit`` imports ``torchvision`` at import time (only for its ResNet
+  canonizers).  The ``torchvision`` wheels on PyPI load only next to a CUDA
+  build of torch; next to the CPU build they raise ``RuntimeError: operator
+  torchvision::nms does not exist``.  :func:`import_zennit` tries the real
+  ``torchvision`` first and, only when that import fails, registers a minimal
+  stand-in module so that ``zennit`` imports.  The book never uses torchvision
+  models, so the stand-in only needs the two ResNet block classes zennit names.
+* ``kymatio.torch`` imports kymatio's 3-D scattering, which uses
+  ``scipy.special.sph_harm`` (removed in SciPy 1.15).  The generic entry point
+  ``kymatio.Scattering1D(..., frontend="torch")`` avoids that import;
+  :func:`scattering1d` wraps it.
+
+Importing :mod:`xaiaudio` applies the zennit shim, so notebooks can simply
+``import zennit`` afterwards.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import types
+
+#: True when the real torchvision could not be imported and the stand-in is in use.
+TORCHVISION_STUBBED = False
+
+
+def _torchvision_stand_in() -> types.ModuleType:
+    """Build a module tree ``torchvision.models.resnet`` with placeholder blocks."""
+    torchvision = types.ModuleType("torchvision")
+    models = types.ModuleType("torchvision.models")
+    resnet = types.ModuleType("torchvision.models.resnet")
+
+    class BasicBlock:  # never instantiated: no model in the book is a ResNet
+        """Placeholder for ``torchvision.models.resnet.BasicBlock``."""
+
+    class Bottleneck:
+        """Placeholder for ``torchvision.models.resnet.Bottleneck``."""
+
+    resnet.BasicBlock = BasicBlock
+    resnet.Bottleneck = Bottleneck
+    models.resnet = resnet
+    torchvision.models = models
+    torchvision.__xaiaudio_stand_in__ = True
+    return torchvision
+
+
+def ensure_torchvision_importable() -> bool:
+    """Make ``import torchvision.models.resnet`` succeed; return True if a stand-in was needed."""
+    global TORCHVISION_STUBBED
+    if TORCHVISION_STUBBED:
+        return True
+    try:
+        importlib.import_module("torchvision.models.resnet")
+        return False
+    except Exception:  # ImportError, or RuntimeError from a CUDA-only wheel
+        for name in [m for m in sys.modules if m == "torchvision" or m.startswith("torchvision.")]:
+            del sys.modules[name]
+        stand_in = _torchvision_stand_in()
+        sys.modules["torchvision"] = stand_in
+        sys.modules["torchvision.models"] = stand_in.models
+        sys.modules["torchvision.models.resnet"] = stand_in.models.resnet
+        TORCHVISION_STUBBED = True
+        return True
+
+
+def import_zennit() -> types.ModuleType:
+    """Import and return ``zennit``, working around a torchvision that cannot load."""
+    ensure_torchvision_importable()
+    return importlib.import_module("zennit")
+
+
+def scattering1d(**kwargs):
+    """Build kymatio's torch 1-D scattering without importing ``kymatio.torch``.
+
+    Keyword arguments are those of ``kymatio.Scattering1D`` (``J``, ``shape``,
+    ``Q``, ``T``, ...).  Used by :mod:`xaiaudio.features.scattering`.
+    """
+    from kymatio import Scattering1D
+
+    return Scattering1D(frontend="torch", **kwargs)

@@ -1,0 +1,25 @@
+"""How many CPU threads torch may use while a model trains.
+
+On a shared 2-core machine one intra-op thread is fastest for the small models of the
+prototype chapters; :func:`torch_threads` sets it for a block and restores it after.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import torch
+
+
+@contextlib.contextmanager
+def torch_threads(n: int | None):
+    """Temporarily limit torch's intra-op threads (one thread is fastest on a shared 2-core machine)."""
+    if n is None:
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)

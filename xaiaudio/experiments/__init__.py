@@ -1,0 +1,1 @@
+"""Stage 8: the cached pipelines the chapters call (features -> model -> relevance; log-mels -> runs)."""

@@ -1,0 +1,143 @@
+"""The datasets the chapters load: the embedded corpus or a reader's own folder.
+
+:func:`load_pmt_dataset` gives the five-technique task of Wang et al. (chapters on the
+scattering transform, training and LRP); :func:`load_instrument_dataset` gives every note
+labelled by instrument, and :func:`instrument_set` / :func:`voice_set` turn notes and voices
+into log-mels (the playable-prototype chapters).  With ``config.data_dir=None`` the embedded
+corpus (:mod:`xaiaudio.synth.corpus`) is written once to the cache in the SOL layout and
+read back by :func:`xaiaudio.data.tables.load_sol_table`, the code path real SOL takes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from xaiaudio.core import cache
+from xaiaudio.core.presets import Preset, RunConfig, settings_for
+from xaiaudio.data import sol
+from xaiaudio.data.librispeech import LIBRISPEECH_SPEAKERS, load_librispeech
+from xaiaudio.data.tables import SolDataset, load_sol_table
+from xaiaudio.features.spectrograms import SpectrogramSet, spectrogram_set
+from xaiaudio.synth import corpus
+from xaiaudio.synth.voices import make_voice_corpus
+from xaiaudio.training.prototypes import training_settings
+
+
+def embedded_corpus_dir(preset: Preset, seed: int) -> Path:
+    """The embedded corpus for ``preset`` and ``seed``, written in the SOL layout (cached).
+
+    The key holds the preset, the seed and the source of the generator and of every module it
+    imports (:func:`xaiaudio.core.cache.source_fingerprint`): editing any of them regenerates it.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder, with ``metadata.csv`` (ground truth) beside the audio files.
+    """
+    key = cache.content_key("embedded-corpus", preset, seed, cache.source_fingerprint(corpus))
+    return cache.cached_entry("corpus", key, lambda folder: corpus.write_sol_tree(
+        folder, corpus.iter_corpus(preset.name, seed)))
+
+
+def _sol_root(config: RunConfig) -> Path:
+    return Path(config.data_dir) if config.data_dir else embedded_corpus_dir(config.preset, config.seed)
+
+
+def load_pmt_dataset(config: RunConfig, split_csv=None) -> SolDataset:
+    """The periodic-modulation-technique task: five classes, split 6:2:2 per technique and instrument.
+
+    Parameters
+    ----------
+    config : RunConfig
+        ``config.data_dir`` is a SOL folder, or ``None`` for the embedded corpus; ``config.seed``
+        draws the split.
+    split_csv : path, optional
+        Reuse a saved split instead of drawing one.
+
+    Returns
+    -------
+    SolDataset
+        Chapters "The scattering transform", "Training the convnet" and the LRP chapters.
+    """
+    return load_sol_table(_sol_root(config), config.preset, config.seed, sol.TECHNIQUES, "technique",
+                          (0.6, 0.2, 0.2), ("technique", "instrument"), split_csv)
+
+
+def load_instrument_dataset(config: RunConfig, split_csv=None) -> SolDataset:
+    """Instrument identification: every note (ordinario and techniques), split 70/10/20 per instrument.
+
+    Returns
+    -------
+    SolDataset
+        Labelled by instrument.  Chapter "Playable prototypes".
+    """
+    return load_sol_table(_sol_root(config), config.preset, config.seed, None, "instrument",
+                          (0.7, 0.1, 0.2), ("instrument",), split_csv)
+
+
+def instrument_set(config: RunConfig, n_mels: int | None = None) -> tuple[SpectrogramSet, SolDataset]:
+    """Log-mels of every note of :func:`load_instrument_dataset`, labelled by instrument.
+
+    Parameters
+    ----------
+    config : RunConfig
+        Preset (mel bands, sample rate), data folder and seed.
+    n_mels : int, optional
+        Mel bands; default the preset's (:func:`xaiaudio.training.prototypes.training_settings`).
+
+    Returns
+    -------
+    (SpectrogramSet, SolDataset)
+        Chapter "Playable prototypes".
+    """
+    dataset = load_instrument_dataset(config)
+    n_mels = n_mels or training_settings(config)["n_mels"]
+    table = dataset.table
+    clips = [dataset.load_audio(i) for i in range(len(table))]
+    names = [f"{r.instrument} {r.technique} midi {r.midi} {r.dynamics}" for r in table.itertuples()]
+    data = spectrogram_set(
+        clips,
+        config.preset.sample_rate,
+        table["label"].to_numpy(),
+        table["split"].to_numpy(),
+        list(dataset.classes),
+        n_mels,
+        config.preset.sample_rate,
+        names,
+        "instruments",
+    )
+    return data, dataset
+
+
+
+def voice_set(config: RunConfig, n_mels: int | None = None) -> tuple:
+    """Log-mels of the speakers, labelled by speaker.
+
+    Parameters
+    ----------
+    config : RunConfig
+        ``config.data_dir`` is a LibriSpeech folder (:func:`xaiaudio.data.librispeech.load_librispeech`,
+        the preset's number of speakers), or ``None`` for the synthetic voices of
+        :mod:`xaiaudio.synth.voices`.
+    n_mels : int, optional
+        Mel bands; default the preset's.
+
+    Returns
+    -------
+    (SpectrogramSet, LibriSpeechCorpus or VoiceCorpus)
+        Chapter "Playable prototypes: voices".
+    """
+    n_mels = n_mels or training_settings(config)["n_mels"]
+    if config.data_dir:
+        n_speakers = settings_for(LIBRISPEECH_SPEAKERS, config)
+        speech = load_librispeech(config.data_dir, n_speakers, seed=config.seed)
+        clips = [speech.load_audio(i) for i in range(len(speech.paths))]
+        labels, class_names, names = speech.labels, speech.speakers, [str(p) for p in speech.paths]
+    else:
+        speech = make_voice_corpus(config.preset.name, config.seed)
+        clips = speech.audio
+        labels, class_names = speech.labels, speech.speaker_names
+        names = [f"{speech.speakers[k].name} #{i}" for i, k in enumerate(speech.labels)]
+    data = spectrogram_set(clips, speech.sample_rate, labels, speech.split, class_names, n_mels,
+                           speech.sample_rate, names, "speech")
+    return data, speech

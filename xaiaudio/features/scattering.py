@@ -1,0 +1,348 @@
+"""Scattering features: kymatio's 1-D scattering with the papers' path selection.
+
+The chapter *The scattering transform* (``book/scattering.md``) explains every
+function here; the classifier, LRP and aggregation chapters consume the features
+through :mod:`xaiaudio.features.extraction` and draw them with :mod:`xaiaudio.report.plane`.
+
+Path selection (Wang, Lostanlen and Lagrange, ICASSP 2023): order 0 is dropped;
+order-1 paths and order-2 paths are kept when their first-order (carrier) centre
+frequency is at least 32 Hz.  Features are ``(paths, frames)`` float32 arrays,
+S1 paths first, then S2 paths, in kymatio's order within each order.
+
+Normalisation: ``log1p(S / (c * mu + 1e-8))`` with ``c = 0.1`` and ``mu`` the
+per-path mean of the time-averaged coefficients over the *training* split; see
+:func:`fit_normaliser`.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import numpy as np
+
+from xaiaudio.core.presets import Preset, get_preset, settings_for
+
+#: Paths whose first-order (carrier) centre frequency is below this are dropped (Hz).
+MIN_CARRIER_HZ = 32.0
+
+#: Constant ``c`` of the normalisation ``log1p(S / (c * mu + eps))``.
+NORMALISER_C = 0.1
+NORMALISER_EPS = 1e-8
+
+
+@dataclass(frozen=True)
+class ScatteringSettings:
+    """Scattering parameters for one preset: octaves ``J``, filters per octave ``Q``, averaging ``T``."""
+
+    J: int
+    Q: tuple[int, int]
+    T: int
+    min_carrier_hz: float = MIN_CARRIER_HZ
+
+
+#: Per-preset scattering settings.  ``paper`` is the papers' exact setting (74 S1 paths, 1200 in
+#: all, 32 frames at 44.1 kHz on 2**18 samples).  ``book`` and ``smoke`` keep Q = (8, 2) and 32
+#: frames; J = 11 keeps second-order wavelets down to about 2.7 Hz at 22.05 kHz.
+SCATTERING_SETTINGS = {
+    "smoke": ScatteringSettings(J=11, Q=(8, 2), T=2**10),
+    "book": ScatteringSettings(J=11, Q=(8, 2), T=2**11),
+    "paper": ScatteringSettings(J=13, Q=(8, 2), T=2**13),
+}
+
+
+@dataclass(frozen=True)
+class ScatteringSpec:
+    """Everything that defines the features of one preset: audio rate, clip length and settings."""
+
+    sample_rate: int
+    clip_samples: int
+    J: int
+    Q: tuple[int, int]
+    T: int
+    min_carrier_hz: float = MIN_CARRIER_HZ
+
+    @property
+    def n_frames(self) -> int:
+        """Number of time frames of the features (``clip_samples / T``)."""
+        return self.clip_samples // self.T
+
+    @property
+    def frame_seconds(self) -> float:
+        """Duration of one frame (the averaging scale ``T``) in seconds."""
+        return self.T / self.sample_rate
+
+
+def scattering_spec(preset: str | Preset | ScatteringSpec | None = None) -> ScatteringSpec:
+    """Return the :class:`ScatteringSpec` of a preset.
+
+    ``preset``: a name, a :class:`~xaiaudio.core.presets.Preset`, or a spec (returned unchanged).
+    """
+    if isinstance(preset, ScatteringSpec):
+        return preset
+    preset = get_preset(preset)
+    settings = settings_for(SCATTERING_SETTINGS, preset)
+    return ScatteringSpec(preset.sample_rate, preset.clip_samples, settings.J, tuple(settings.Q),
+                          settings.T, settings.min_carrier_hz)
+
+
+@functools.lru_cache(maxsize=8)
+def _build(spec: ScatteringSpec, device: str):
+    from xaiaudio.core.compat import scattering1d
+
+    module = scattering1d(J=spec.J, shape=spec.clip_samples, Q=spec.Q, T=spec.T)
+    return module.to(device)
+
+
+def scattering_module(spec, device=None):
+    """kymatio's torch ``Scattering1D`` for ``spec`` on ``device`` (built once per process)."""
+    spec = scattering_spec(spec)
+    return _build(spec, str(device or "cpu"))
+
+
+@functools.lru_cache(maxsize=8)
+def _meta(spec: ScatteringSpec) -> dict:
+    return scattering_module(spec).meta()
+
+
+@dataclass(frozen=True, eq=False)
+class ScatteringPaths:
+    """The kept scattering paths of a spec, in feature order (S1 first, then S2).
+
+    ``lambda1``/``lambda2`` are centre frequencies in Hz (``lambda2`` is NaN for S1);
+    ``sigma1``/``sigma2`` are the Gaussian widths of the Morlet filters in Hz;
+    ``n1``/``n2`` are kymatio's filter indices (``n2 = -1`` for S1); ``kymatio_index``
+    is the row of the path in kymatio's full output.
+    """
+
+    spec: ScatteringSpec
+    order: np.ndarray
+    lambda1: np.ndarray
+    lambda2: np.ndarray
+    sigma1: np.ndarray
+    sigma2: np.ndarray
+    n1: np.ndarray
+    n2: np.ndarray
+    kymatio_index: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.order)
+
+    @property
+    def n_s1(self) -> int:
+        """Number of first-order paths (they come first in the features)."""
+        return int((self.order == 1).sum())
+
+    @property
+    def n_s2(self) -> int:
+        """Number of second-order paths."""
+        return int((self.order == 2).sum())
+
+    def table(self):
+        """The paths as a pandas DataFrame: order, lambda1_hz, lambda2_hz, n1, n2 (one row per path)."""
+        import pandas as pd
+
+        return pd.DataFrame({
+            "order": self.order, "lambda1_hz": self.lambda1, "lambda2_hz": self.lambda2,
+            "n1": self.n1, "n2": self.n2, "kymatio_index": self.kymatio_index,
+        })
+
+
+@functools.lru_cache(maxsize=8)
+def _paths(spec: ScatteringSpec) -> ScatteringPaths:
+    meta = _meta(spec)
+    order = np.asarray(meta["order"])
+    xi = np.asarray(meta["xi"], dtype=float) * spec.sample_rate
+    sigma = np.asarray(meta["sigma"], dtype=float) * spec.sample_rate
+    n = np.asarray(meta["n"], dtype=float)
+    carrier_ok = np.nan_to_num(xi[:, 0], nan=0.0) >= spec.min_carrier_hz
+    keep = np.concatenate([np.flatnonzero((order == k) & carrier_ok) for k in (1, 2)])
+    n2 = np.where(order[keep] == 2, np.nan_to_num(n[keep, 1], nan=-1), -1).astype(int)
+    return ScatteringPaths(
+        spec=spec, order=order[keep].astype(int), lambda1=xi[keep, 0],
+        lambda2=np.where(order[keep] == 2, xi[keep, 1], np.nan), sigma1=sigma[keep, 0],
+        sigma2=np.where(order[keep] == 2, sigma[keep, 1], np.nan), n1=n[keep, 0].astype(int),
+        n2=n2, kymatio_index=keep,
+    )
+
+
+def scattering_paths(preset=None) -> ScatteringPaths:
+    """The kept paths of a preset, from kymatio's ``meta()``.
+
+    ``preset``: a name, a :class:`~xaiaudio.core.presets.Preset` or a :class:`ScatteringSpec`.
+
+    kymatio reports centre frequencies in cycles per sample; they are multiplied by
+    the sample rate to give Hz.
+    """
+    return _paths(scattering_spec(preset))
+
+
+def path_table(preset=None):
+    """pandas DataFrame of every kept path of a preset: order, carrier ``lambda1_hz``,
+    modulation ``lambda2_hz`` (NaN for S1), filter indices ``n1``, ``n2``.  Row i describes feature row i."""
+    return scattering_paths(preset).table()
+
+
+def scatter_torch(audio, preset=None, device=None):
+    """Torch version of :func:`scatter`: ``(batch, samples)`` tensor -> ``(batch, paths, frames)`` tensor.
+
+    Used by :mod:`xaiaudio.features.extraction` so that batches stay on ``device``.
+    """
+    import torch
+
+    spec = scattering_spec(preset)
+    device = torch.device(device) if device is not None else audio.device
+    module = scattering_module(spec, device)
+    paths = scattering_paths(spec)
+    index = torch.as_tensor(paths.kymatio_index, device=device)
+    with torch.no_grad():
+        out = module(audio.to(device=device, dtype=torch.float32))
+    return out.index_select(-2, index)
+
+
+def scatter(audio, preset=None, device=None, orders=(1, 2)) -> np.ndarray:
+    """Scattering features of audio clips, as the chapters use them.
+
+    ``audio``: ``(samples,)`` or ``(batch, samples)`` with ``samples`` the preset's clip length.
+    Returns float32 ``(paths, frames)`` (or ``(batch, paths, frames)``) with S1 paths first;
+    ``orders=(1,)`` returns S1 only.
+    """
+    import torch
+
+    spec = scattering_spec(preset)
+    x = torch.as_tensor(np.asarray(audio, dtype=np.float32))
+    single = x.ndim == 1
+    if single:
+        x = x[None]
+    if x.shape[-1] != spec.clip_samples:
+        raise ValueError(f"expected clips of {spec.clip_samples} samples, got {x.shape[-1]}")
+    features = scatter_torch(x, spec, device or "cpu").cpu().numpy().astype(np.float32)
+    features = select_orders(features, spec, orders)
+    return features[0] if single else features
+
+
+def select_orders(features, preset=None, orders=(1, 2)):
+    """S1 rows (``orders=(1,)``), S2 rows (``(2,)``) or both, of features ``(..., paths, frames)``."""
+    paths = scattering_paths(preset)
+    orders = tuple(sorted(orders))
+    if orders == (1, 2):
+        return features
+    if orders == (1,):
+        return features[..., : paths.n_s1, :]
+    if orders == (2,):
+        return features[..., paths.n_s1:, :]
+    raise ValueError(f"orders must be (1,), (2,) or (1, 2), not {orders}")
+
+
+# ----------------------------------------------------------------------------- normalisation
+@dataclass(frozen=True, eq=False)
+class Normaliser:
+    """``log1p(S / (c * mu + eps))`` with a per-path ``mu`` fitted by :func:`fit_normaliser`.
+
+    Calling it on features ``(..., paths, frames)`` returns normalised float32 features.
+    """
+
+    mu: np.ndarray
+    c: float = NORMALISER_C
+    eps: float = NORMALISER_EPS
+    n_train: int = 0
+
+    def __call__(self, features) -> np.ndarray:
+        features = np.asarray(features, dtype=np.float32)
+        if features.shape[-2] != len(self.mu):
+            raise ValueError(f"features have {features.shape[-2]} paths, the normaliser {len(self.mu)}")
+        scale = (self.c * self.mu + self.eps).astype(np.float32)[:, None]
+        return np.log1p(features / scale).astype(np.float32)
+
+
+def fit_normaliser(features, split, c: float = NORMALISER_C, chunk: int = 256) -> Normaliser:
+    """Fit the normalisation on the **training** rows only.
+
+    ``features``: ``(examples, paths, frames)`` (a memory map is fine: it is read in
+    chunks); ``split``: one of ``"train"``/``"val"``/``"test"`` per example (the
+    dataset table's ``split`` column).  ``mu`` is the mean over training examples of
+    each path's time-averaged coefficient; validation and test rows are never read.
+    """
+    split = np.asarray(split)
+    if split.shape != (len(features),):
+        raise ValueError(f"need one split label per example: {split.shape} vs {len(features)} examples")
+    train = np.flatnonzero(split == "train")
+    if len(train) == 0:
+        raise ValueError("no 'train' rows: the normaliser must be fitted on the training split")
+    total = np.zeros(features.shape[-2], dtype=np.float64)
+    for start in range(0, len(train), chunk):
+        rows = train[start:start + chunk]
+        total += np.asarray(features[rows], dtype=np.float64).mean(axis=-1).sum(axis=0)
+    return Normaliser(mu=(total / len(train)).astype(np.float32), c=float(c), n_train=len(train))
+
+
+# ----------------------------------------------------------------------------- closed-form check
+#: Carriers and modulation rates (Hz) of the closed-form check per preset (the chapter's grid).
+CLOSED_FORM_GRID = {
+    "smoke": ((500.0, 2000.0), (4.0, 16.0)),
+    "book": ((250.0, 500.0, 1000.0, 2000.0, 4000.0), (4.0, 8.0, 16.0, 32.0)),
+    "paper": ((250.0, 500.0, 1000.0, 2000.0, 4000.0), (2.0, 4.0, 8.0, 16.0, 32.0)),
+}
+
+
+def modulated_sinusoid(carrier_hz: float, rate_hz: float, kind: str, preset=None, depth: float | None = None,
+                       ) -> np.ndarray:
+    """A standardised amplitude- (``kind="am"``) or frequency-modulated (``"fm"``) sinusoid of clip length.
+
+    AM: ``(1 + depth cos(2 pi f_m t)) cos(2 pi f_c t)`` with ``depth`` 1 by default;
+    FM: instantaneous frequency ``f_c (1 + depth cos(2 pi f_m t))`` with ``depth`` 0.02
+    (about a third of a semitone) by default.  Used by the closed-form check.
+    """
+    spec = scattering_spec(preset)
+    t = np.arange(spec.clip_samples) / spec.sample_rate
+    if kind == "am":
+        depth = 1.0 if depth is None else depth
+        x = (1 + depth * np.cos(2 * np.pi * rate_hz * t)) * np.cos(2 * np.pi * carrier_hz * t)
+    elif kind == "fm":
+        depth = 0.02 if depth is None else depth
+        phase = 2 * np.pi * carrier_hz * (t + depth * np.sin(2 * np.pi * rate_hz * t) / (2 * np.pi * rate_hz))
+        x = np.cos(phase)
+    else:
+        raise ValueError(f"kind must be 'am' or 'fm', not {kind!r}")
+    return (x / (x.std() + 1e-8)).astype(np.float32)
+
+
+def fwhm(sigma):
+    """Full width at half maximum of a Gaussian (Morlet) filter of width ``sigma`` (same unit)."""
+    return 2 * np.sqrt(2 * np.log(2)) * np.asarray(sigma)
+
+
+def s2_peak(features, preset=None) -> int:
+    """Index (into the kept paths) of the S2 path with the largest time-averaged coefficient."""
+    paths = scattering_paths(preset)
+    energy = np.asarray(features).mean(axis=-1)
+    return paths.n_s1 + int(np.argmax(energy[paths.n_s1:]))
+
+
+def closed_form_check(carriers_hz, rates_hz, kinds=("am", "fm"), preset=None, device=None) -> list[dict]:
+    """Where S2 peaks for modulated sinusoids, compared with (carrier, modulation rate).
+
+    For each kind and each (carrier, rate) pair, scatter :func:`modulated_sinusoid` and
+    find the S2 path of largest time-averaged energy.  Each record holds the peak's
+    ``lambda1``/``lambda2`` in Hz, the errors ``|lambda - f|`` and the tolerance (one
+    filter bandwidth, the FWHM of the peak path's Morlet filter), and ``ok`` when both
+    errors are within it.  The scattering chapter draws and asserts it.
+    """
+    spec = scattering_spec(preset)
+    paths = scattering_paths(spec)
+    cases = [(k, fc, fm) for k in kinds for fc in carriers_hz for fm in rates_hz]
+    audio = np.stack([modulated_sinusoid(fc, fm, k, spec) for k, fc, fm in cases])
+    features = scatter(audio, spec, device)
+    records = []
+    for (kind, fc, fm), feat in zip(cases, features):
+        p = s2_peak(feat, spec)
+        tol1, tol2 = float(fwhm(paths.sigma1[p])), float(fwhm(paths.sigma2[p]))
+        err1, err2 = abs(paths.lambda1[p] - fc), abs(paths.lambda2[p] - fm)
+        records.append({
+            "kind": kind, "carrier_hz": float(fc), "rate_hz": float(fm), "path": p,
+            "lambda1_hz": float(paths.lambda1[p]), "lambda2_hz": float(paths.lambda2[p]),
+            "carrier_error_hz": float(err1), "rate_error_hz": float(err2),
+            "carrier_tolerance_hz": tol1, "rate_tolerance_hz": tol2,
+            "ok": bool(err1 <= tol1 and err2 <= tol2),
+        })
+    return records

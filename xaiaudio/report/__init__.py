@@ -1,0 +1,1 @@
+"""Stage 9: figures, Markdown tables and generated sentences, widgets."""

@@ -1,0 +1,108 @@
+"""The chapter runtime table of the course guide, read from the file the chapter benchmark writes.
+
+``benchmarks/bench_chapters.py --record`` writes ``benchmarks/results/chapter_runtimes.json``:
+``{"machine": str, "measured_on": "YYYY-MM-DD", "seconds": {chapter: {preset: seconds}}}``,
+chapters in reading order.  :func:`read_runtimes` reads it (a missing or broken file is
+reported, not raised), :func:`runtime_table` lays it out for the page.  Chapter "Teaching
+with this book".
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from xaiaudio.core.presets import PRESET_NAMES
+
+#: What the table says where no time was measured.
+NOT_MEASURED = "not measured"
+
+#: Where the chapter benchmark writes the runtimes (in a checkout of the repository).
+RUNTIMES_FILE = Path(__file__).resolve().parents[2] / "benchmarks" / "results" / "chapter_runtimes.json"
+
+
+def read_runtimes(path=RUNTIMES_FILE) -> tuple[dict, str]:
+    """The runtime record, or an empty one and why.
+
+    Parameters
+    ----------
+    path : path
+        The JSON file written by ``benchmarks/bench_chapters.py --record``.
+
+    Returns
+    -------
+    (dict, str)
+        The record and ``""``, or ``{}`` and a sentence saying what is wrong with the file.
+    """
+    path = Path(path)
+    try:
+        record = json.loads(path.read_text())
+    except FileNotFoundError:
+        return {}, f"no file {path.name} yet"
+    except (OSError, ValueError) as error:
+        return {}, f"{path.name} could not be read ({type(error).__name__})"
+    if not isinstance(record, dict):
+        return {}, f"{path.name} does not hold a JSON object"
+    return record, ""
+
+
+def format_seconds(seconds) -> str:
+    """``"12 s"`` below two minutes, ``"3.4 min"`` above; :data:`NOT_MEASURED` for anything not a time."""
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not seconds >= 0:
+        return NOT_MEASURED
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
+
+
+def runtime_table(record: dict, chapters=()) -> pd.DataFrame:
+    """One row per chapter, one column per preset, formatted times.
+
+    Parameters
+    ----------
+    record : dict
+        As returned by :func:`read_runtimes`.
+    chapters : sequence of str
+        Chapters to list first, in this order (e.g. the table of contents); chapters the record
+        measured but that are not listed follow.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by chapter; a missing or malformed entry reads :data:`NOT_MEASURED`.
+    """
+    seconds = record.get("seconds") if isinstance(record.get("seconds"), dict) else {}
+    stems = list(dict.fromkeys([*chapters, *seconds]))
+    rows = []
+    for stem in stems:
+        times = seconds.get(stem) if isinstance(seconds.get(stem), dict) else {}
+        rows.append({"chapter": stem} | {name: format_seconds(times.get(name)) for name in PRESET_NAMES})
+    return pd.DataFrame(rows, columns=["chapter", *PRESET_NAMES]).set_index("chapter")
+
+
+def record_runtimes(path, machine: str, measured_on: str, preset: str, seconds: dict) -> dict:
+    """Add one preset's chapter times to the runtime file (other presets' times are kept).
+
+    Parameters
+    ----------
+    path : path
+        The JSON file; created when missing.
+    machine, measured_on : str
+        What the times were measured on, and the date.
+    preset : str
+        The preset the times belong to.
+    seconds : dict
+        Chapter stem -> seconds, in reading order.
+
+    Returns
+    -------
+    dict
+        The record written.
+    """
+    record, _ = read_runtimes(path)
+    times = record.get("seconds") if isinstance(record.get("seconds"), dict) else {}
+    for stem, value in seconds.items():
+        times.setdefault(stem, {})[preset] = round(float(value), 1)
+    record = {"machine": machine, "measured_on": measured_on, "seconds": times}
+    Path(path).write_text(json.dumps(record, indent=1) + "\n")
+    return record

@@ -1,0 +1,198 @@
+"""Synthetic speakers: a deterministic source-filter voice generator.
+
+Used by the chapter *Playable prototypes: voices* (``book/prototypes_voices.md``)
+as a stand-in for LibriSpeech when no LibriSpeech folder is given.
+
+Each speaker has a median F0 and range, a vocal-tract length (which scales all
+formants), a breathiness (aspiration noise mixed into the glottal source), a
+spectral tilt, a speaking rate and an individual vowel inventory offset.  An
+utterance is a sequence of syllable-like vowels, each with its own rising,
+falling or flat pitch contour on top of a declining phrase contour, separated by
+short pauses.  The source is a band-limited glottal pulse train (a sum of
+harmonics with a -12 dB/octave-like roll-off); the filter is a cascade of
+second-order formant resonators.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from scipy.signal import lfilter
+
+from xaiaudio.core import cache
+from xaiaudio.core.presets import settings_for
+from xaiaudio.data.splits import split_files
+
+#: Sample rate of the synthetic voices (LibriSpeech's).
+VOICE_RATE = 16000
+#: Formants (Hz) and bandwidths of a few vowels for a 17.5 cm vocal tract.
+VOWELS = {
+    "a": ((730, 1090, 2440, 3400), (90, 110, 170, 250)),
+    "e": ((530, 1840, 2480, 3500), (70, 100, 160, 250)),
+    "i": ((270, 2290, 3010, 3700), (50, 100, 170, 250)),
+    "o": ((570, 840, 2410, 3400), (80, 90, 160, 250)),
+    "u": ((300, 870, 2240, 3300), (60, 90, 150, 250)),
+    "ae": ((660, 1720, 2410, 3450), (90, 120, 170, 250)),
+}
+#: Per-preset corpus sizes: speakers, utterances per speaker, seconds per utterance.
+VOICE_SIZES = {
+    "smoke": dict(n_speakers=6, utterances=8, seconds=1.0),
+    "book": dict(n_speakers=12, utterances=20, seconds=1.5),
+    "paper": dict(n_speakers=128, utterances=100, seconds=4.0),
+}
+
+
+@dataclass(frozen=True)
+class Speaker:
+    """Parameters of one synthetic speaker."""
+
+    name: str
+    f0_median: float  # Hz
+    f0_range: float  # semitones of contour excursion
+    tract_scale: float  # formant frequencies are multiplied by this (short tract: > 1)
+    breathiness: float  # aspiration noise to voicing ratio, 0..1
+    tilt: float  # harmonic amplitude exponent (larger: darker voice)
+    rate: float  # syllables per second
+    formant_offset: tuple  # per-formant individual deviation (factor)
+
+
+def make_speakers(n: int, seed: int = 0) -> list:
+    """``n`` speakers drawn deterministically from ``seed`` (alternating lower and higher voices)."""
+    if n < 1:
+        raise ValueError("need at least one speaker")
+    rng = np.random.default_rng(seed)
+    speakers = []
+    for i in range(n):
+        high = i % 2 == 1
+        f0 = rng.uniform(165, 255) if high else rng.uniform(85, 155)
+        scale = rng.uniform(1.08, 1.22) if high else rng.uniform(0.88, 1.02)
+        speakers.append(
+            Speaker(
+                name=f"spk{i:03d}",
+                f0_median=float(f0),
+                f0_range=float(rng.uniform(1.5, 6.0)),
+                tract_scale=float(scale),
+                breathiness=float(rng.uniform(0.0, 0.35)),
+                tilt=float(rng.uniform(1.2, 2.2)),
+                rate=float(rng.uniform(3.0, 5.5)),
+                formant_offset=tuple(float(v) for v in rng.uniform(0.93, 1.07, 4)),
+            )
+        )
+    return speakers
+
+
+def _resonator(x: np.ndarray, freq: float, bandwidth: float, sample_rate: int) -> np.ndarray:
+    """Second-order all-pole resonator with unit gain at 0 Hz."""
+    r = np.exp(-np.pi * bandwidth / sample_rate)
+    c = 2 * r * np.cos(2 * np.pi * freq / sample_rate)
+    a = [1.0, -c, r * r]
+    return lfilter([1.0 - c + r * r], a, x)
+
+
+def _syllable(
+    speaker: Speaker, vowel: str, n: int, f0_start: float, sample_rate: int, rng: np.random.Generator
+) -> np.ndarray:
+    t = np.arange(n) / sample_rate
+    shape = rng.choice(["rise", "fall", "flat", "arch"])
+    span = speaker.f0_range * rng.uniform(0.2, 0.6)
+    u = t / max(t[-1], 1e-9)
+    semis = {
+        "rise": span * u,
+        "fall": -span * u,
+        "flat": 0.2 * span * np.sin(2 * np.pi * 5.0 * t),
+        "arch": span * np.sin(np.pi * u),
+    }[shape]
+    jitter = 0.08 * np.cumsum(rng.standard_normal(n)) / np.sqrt(sample_rate)
+    f0 = f0_start * 2.0 ** ((semis + jitter) / 12.0)
+    phase = 2 * np.pi * np.cumsum(f0) / sample_rate
+    source = np.zeros(n)
+    n_harmonics = int(0.45 * sample_rate / f0.min())
+    for h in range(1, n_harmonics + 1):
+        audible = (h * f0) < 0.45 * sample_rate
+        source += audible * np.sin(h * phase) / h**speaker.tilt
+    noise = rng.standard_normal(n) * (0.5 + 0.5 * np.cos(phase))  # pulsed aspiration
+    source = (1 - speaker.breathiness) * source / (np.std(source) + 1e-9) + speaker.breathiness * noise
+    freqs, bands = VOWELS[vowel]
+    voiced = np.zeros(n)
+    for j, (f, b) in enumerate(zip(freqs, bands)):
+        fj = min(f * speaker.tract_scale * speaker.formant_offset[j], 0.45 * sample_rate)
+        voiced = voiced + _resonator(source, fj, b, sample_rate) * (0.6**j)
+    attack = min(n, int(0.02 * sample_rate))
+    envelope = np.minimum(
+        1.0, np.minimum(np.arange(n) / max(attack, 1), (n - np.arange(n)) / max(attack * 3, 1))
+    )
+    return voiced * envelope * rng.uniform(0.6, 1.0)
+
+
+def synthesize_utterance(
+    speaker: Speaker, seconds: float, rng: np.random.Generator, sample_rate: int = VOICE_RATE
+) -> np.ndarray:
+    """One utterance of ``speaker``: syllable-like vowels with pitch contours and pauses, peak 0.5."""
+    total = int(seconds * sample_rate)
+    if total < 1024:
+        raise ValueError(f"an utterance needs at least 1024 samples, got {total}")
+    out = np.zeros(total)
+    position = int(rng.uniform(0.0, 0.1) * sample_rate)
+    f0 = speaker.f0_median * 2.0 ** (rng.uniform(0, speaker.f0_range / 2) / 12)
+    vowels = list(VOWELS)
+    while position < total - int(0.05 * sample_rate):
+        length = int(sample_rate / speaker.rate * rng.uniform(0.6, 1.1))
+        length = min(length, total - position)
+        out[position : position + length] += _syllable(
+            speaker, vowels[int(rng.integers(len(vowels)))], length, f0, sample_rate, rng
+        )
+        position += length + int(rng.uniform(0.02, 0.12) * sample_rate)
+        f0 *= 2.0 ** (-rng.uniform(0.0, 0.8) / 12)  # phrase declination
+    out += 1e-4 * rng.standard_normal(total)  # room noise floor
+    return (0.5 * out / np.max(np.abs(out))).astype(np.float32)
+
+
+@dataclass
+class VoiceCorpus:
+    """Utterances with integer speaker ids, speaker parameters, per-file splits and the sample rate."""
+
+    audio: list
+    labels: np.ndarray
+    split: np.ndarray
+    speakers: list
+    sample_rate: int
+
+    @property
+    def speaker_names(self) -> list:
+        return [s.name for s in self.speakers]
+
+
+def make_voice_corpus(
+    preset: str = "book",
+    seed: int = 0,
+    n_speakers: int | None = None,
+    utterances: int | None = None,
+    seconds: float | None = None,
+) -> VoiceCorpus:
+    """The synthetic voice corpus of a preset (sizes in :data:`VOICE_SIZES`), deterministic from ``seed``.
+
+    The audio is cached (:func:`xaiaudio.core.cache.cached_arrays`) under the generator settings.
+    """
+    sizes = dict(settings_for(VOICE_SIZES, preset))
+    for name, value in (("n_speakers", n_speakers), ("utterances", utterances), ("seconds", seconds)):
+        if value is not None:
+            sizes[name] = value
+    speakers = make_speakers(sizes["n_speakers"], seed)
+
+    def compute():
+        rng = np.random.default_rng([seed, 1])
+        audio = [
+            synthesize_utterance(s, sizes["seconds"], rng)
+            for s in speakers
+            for _ in range(sizes["utterances"])
+        ]
+        return {"audio": np.stack(audio)}
+
+    key = cache.content_key("voices", cache.source_fingerprint(sys.modules[__name__]), sizes,
+                            [asdict(s) for s in speakers], int(seed))
+    audio = cache.cached_arrays("voices", key, compute)["audio"]
+    labels = np.repeat(np.arange(len(speakers)), sizes["utterances"])
+    split = split_files(len(labels), np.random.default_rng([seed, 2]))
+    return VoiceCorpus(list(audio), labels, split, speakers, VOICE_RATE)

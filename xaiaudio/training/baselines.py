@@ -1,0 +1,182 @@
+"""Fitting the baselines of the playable-prototype chapters (models in :mod:`xaiaudio.models.baselines`).
+
+* :func:`train_direct_classifier`: the temporal CNN trained with cross-entropy on random crops,
+  evaluated on whole clips (Loiseau et al.'s Table 3);
+* :func:`autoencoder_kmeans`: the autoencoder trained with the L2 reconstruction loss, its
+  time-averaged bottleneck clustered by scikit-learn's k-means (k-means++ seeding) and the
+  clusters mapped to classes by majority vote over the training clips (Table 2; the original
+  paper did not publish this step).
+
+Chapters "Playable prototypes" and "Playable prototypes: voices".
+"""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from sklearn.cluster import KMeans
+from torch import nn
+from tqdm.auto import tqdm
+
+from xaiaudio.core import cache
+from xaiaudio.core.presets import RunConfig
+from xaiaudio.core.threads import torch_threads
+from xaiaudio.features.spectrograms import SpectrogramSet
+from xaiaudio.models.baselines import ConvAutoencoder, DirectClassifier, _pad8
+from xaiaudio.models.size import count_parameters
+from xaiaudio.training.metrics import majority_mapping, overall_and_average_accuracy
+from xaiaudio.training.prototypes import LREC_SCALE, random_crops, training_settings
+
+
+def _batches(data: SpectrogramSet, indices, batch_size: int):
+    """Whole clips grouped by length, in batches: yields (positions into indices, tensor)."""
+    indices = np.asarray(indices)
+    lengths = np.array([data.features[i].shape[1] for i in indices])
+    for length in np.unique(lengths):
+        rows = np.flatnonzero(lengths == length)
+        for start in range(0, len(rows), batch_size):
+            chunk = rows[start : start + batch_size]
+            yield chunk, torch.from_numpy(np.stack([data.features[indices[r]] for r in chunk]))
+
+
+
+def _fit(model: nn.Module, data: SpectrogramSet, loss_fn, config: RunConfig, progress: bool, desc: str):
+    """Fixed-epoch AdamW on random crops (the baselines' budget: ``baseline_epochs``)."""
+    cfg = training_settings(config)
+    seed = config.seed
+    crop = cfg["speech_crop_frames"] if data.kind == "speech" else cfg["crop_frames"]
+    rng = np.random.default_rng(seed)
+    optimizer = torch.optim.AdamW(
+        model.parameters(), lr=max(cfg["lr"], 1e-3), weight_decay=cfg["weight_decay"]
+    )
+    train_idx = data.indices("train")
+    losses = []
+    for _ in tqdm(range(cfg["baseline_epochs"]), desc=desc, disable=not progress, leave=False):
+        model.train()
+        order, total = rng.permutation(train_idx), 0.0
+        for start in range(0, len(order), cfg["batch_size"]):
+            batch = order[start : start + cfg["batch_size"]]
+            if len(batch) < 2:
+                continue
+            x = torch.from_numpy(random_crops(data, batch, crop, rng))
+            loss = loss_fn(model, x, torch.from_numpy(data.labels[batch]))
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            total += loss.item() * len(batch)
+        losses.append(total / len(order))
+    return losses
+
+
+
+def train_direct_classifier(data: SpectrogramSet, config: RunConfig, progress: bool = True) -> dict:
+    """Train the direct CNN (cached).
+
+    Parameters
+    ----------
+    data : SpectrogramSet
+        Log-mels with labels and splits.
+    config : RunConfig
+        Preset (settings) and seed; trains on the CPU.
+    progress : bool
+        Show a tqdm bar over epochs.
+
+    Returns
+    -------
+    dict
+        ``{"losses", "parameters", "val": {"OA", "AA"}, "test": {"OA", "AA"}}``.
+    """
+
+    def compute():
+        torch.manual_seed(config.seed)
+        cfg = training_settings(config)
+        with torch_threads(cfg["threads"]):
+            model = DirectClassifier(data.settings.n_mels, data.n_classes)
+            losses = _fit(
+                model, data, lambda m, x, y: F.cross_entropy(m(x), y), config, progress, "direct CNN"
+            )
+            model.eval()
+            out = {"losses": losses, "parameters": count_parameters(model)}
+            with torch.no_grad():
+                for split in ("val", "test"):
+                    idx = data.indices(split)
+                    predictions = np.zeros(len(idx), dtype=np.int64)
+                    for rows, x in _batches(data, idx, 64):
+                        predictions[rows] = model(x).argmax(1).numpy()
+                    out[split] = overall_and_average_accuracy(data.labels[idx], predictions)
+        return out
+
+    key = cache.content_key("direct-cnn", cache.source_fingerprint(sys.modules[__name__]), data.fingerprint(),
+                            training_settings(config), config.seed)
+    return cache.cached_json("baselines", key, compute)
+
+
+
+def autoencoder_kmeans(data: SpectrogramSet, config: RunConfig, progress: bool = True) -> dict:
+    """Train the conv autoencoder, cluster its time-averaged codes with k-means (cached).
+
+    K is the number of classes; clusters are mapped to classes by majority vote over the
+    training clips.
+
+    Parameters
+    ----------
+    data : SpectrogramSet
+        Log-mels with labels and splits.
+    config : RunConfig
+        Preset (settings) and seed; trains on the CPU.
+    progress : bool
+        Show a tqdm bar over epochs.
+
+    Returns
+    -------
+    dict
+        ``{"losses", "val": {"OA", "AA", "L_rec"}, "test": {...}}`` (L_rec of the autoencoder x 100).
+    """
+    seed = config.seed
+
+    def compute():
+        torch.manual_seed(seed)
+        cfg = training_settings(config)
+        with torch_threads(cfg["threads"]):
+            model = ConvAutoencoder()
+            losses = _fit(
+                model, data, lambda m, x, y: F.mse_loss(m(x), x), config, progress, "autoencoder"
+            )
+            model.eval()
+            codes, errors = {}, {}
+            with torch.no_grad():
+                for split in ("train", "val", "test"):
+                    idx = data.indices(split)
+                    z = np.zeros((len(idx), 0))
+                    err = np.zeros(len(idx))
+                    for rows, x in _batches(data, idx, 64):
+                        padded = _pad8(x)
+                        code = model.encode(padded)
+                        recon = model.decoder(code).squeeze(1)[..., : x.shape[-1]]
+                        flat = code.mean(dim=3).flatten(1).numpy()
+                        if z.shape[1] != flat.shape[1]:
+                            z = np.zeros((len(idx), flat.shape[1]))
+                        z[rows] = flat
+                        err[rows] = ((recon - x) ** 2).mean(dim=(1, 2)).numpy()
+                    codes[split], errors[split] = z, err
+        mean, std = codes["train"].mean(0), codes["train"].std(0) + 1e-8
+        kmeans = KMeans(n_clusters=data.n_classes, n_init=10, random_state=seed).fit(
+            (codes["train"] - mean) / std
+        )
+        train_labels = data.labels[data.indices("train")]
+        mapping = majority_mapping(kmeans.labels_, train_labels, data.n_classes, data.n_classes)
+        out = {"losses": losses}
+        for split in ("val", "test"):
+            assign = kmeans.predict((codes[split] - mean) / std)
+            out[split] = {
+                **overall_and_average_accuracy(data.labels[data.indices(split)], mapping[assign]),
+                "L_rec": LREC_SCALE * float(errors[split].mean()),
+            }
+        return out
+
+    key = cache.content_key("ae-kmeans", cache.source_fingerprint(sys.modules[__name__]), data.fingerprint(),
+                            training_settings(config), seed)
+    return cache.cached_json("baselines", key, compute)

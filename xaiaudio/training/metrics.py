@@ -1,0 +1,111 @@
+"""Classification scores, one definition each, from scikit-learn.
+
+Both papers report a "macro" or "average" accuracy: the mean over classes of each class's
+recall (balanced accuracy).  Every function takes ``(labels, predictions)`` in that order,
+as scikit-learn does.  Wang et al.'s chapters use fractions (:func:`macro_accuracy`,
+:func:`per_class_recall`, :func:`confusion_matrix`); Loiseau et al.'s tables use
+percentages (:func:`overall_and_average_accuracy`).  Clusters are turned into classes
+by :func:`majority_mapping` over *training* assignments.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import sklearn.metrics
+
+
+def macro_accuracy(labels, predictions) -> float:
+    """Balanced accuracy: the mean recall over the classes present in ``labels``.
+
+    Parameters
+    ----------
+    labels, predictions : array-like of int, shape (n,)
+        True and predicted class indices.
+
+    Returns
+    -------
+    float
+        A fraction in [0, 1] (``sklearn.metrics.balanced_accuracy_score``).
+        Chapter "Training the convnet".
+    """
+    labels, predictions = _checked(labels, predictions)
+    with warnings.catch_warnings():  # a predicted class absent from labels is not an error here
+        warnings.simplefilter("ignore", UserWarning)
+        return float(sklearn.metrics.balanced_accuracy_score(labels, predictions))
+
+
+def per_class_recall(labels, predictions, n_classes: int) -> np.ndarray:
+    """Recall of each class ``0 .. n_classes - 1``.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n_classes,)
+        Fractions; NaN for a class with no example in ``labels``.  Chapter "Training the convnet".
+    """
+    labels, predictions = _checked(labels, predictions)
+    return sklearn.metrics.recall_score(labels, predictions, labels=np.arange(n_classes), average=None,
+                                        zero_division=np.nan)
+
+
+def confusion_matrix(labels, predictions, n_classes: int) -> np.ndarray:
+    """Counts ``[true class, predicted class]`` over classes ``0 .. n_classes - 1``.
+
+    Returns
+    -------
+    numpy.ndarray of int, shape (n_classes, n_classes)
+        Chapter "Training the convnet".
+    """
+    labels, predictions = _checked(labels, predictions)
+    return sklearn.metrics.confusion_matrix(labels, predictions, labels=np.arange(n_classes))
+
+
+def overall_and_average_accuracy(labels, predictions) -> dict:
+    """The OA and AA columns of Loiseau et al.'s tables.
+
+    Returns
+    -------
+    dict
+        ``{"OA": percentage of correct predictions, "AA": mean per-class recall in %}``.
+        Chapters "Playable prototypes" and "Playable prototypes: voices".
+    """
+    labels, predictions = _checked(labels, predictions)
+    return {"OA": 100.0 * float(sklearn.metrics.accuracy_score(labels, predictions)),
+            "AA": 100.0 * macro_accuracy(labels, predictions)}
+
+
+def majority_mapping(assignments, labels, n_clusters: int, n_classes: int) -> np.ndarray:
+    """Class of each cluster by majority vote over (training) assignments.
+
+    Parameters
+    ----------
+    assignments : array-like of int, shape (n,)
+        Cluster of each example.
+    labels : array-like of int, shape (n,)
+        True class of each example.
+    n_clusters, n_classes : int
+
+    Returns
+    -------
+    numpy.ndarray of int, shape (n_clusters,)
+        The class of each cluster; an unused cluster gets the most frequent class.
+        Chapters "Playable prototypes" and "Playable prototypes: voices".
+    """
+    assignments, labels = np.asarray(assignments), np.asarray(labels)
+    fallback = int(np.bincount(labels, minlength=n_classes).argmax())
+    mapping = np.full(n_clusters, fallback, dtype=np.int64)
+    for k in range(n_clusters):
+        members = labels[assignments == k]
+        if members.size:
+            mapping[k] = int(np.bincount(members, minlength=n_classes).argmax())
+    return mapping
+
+
+def _checked(labels, predictions) -> tuple[np.ndarray, np.ndarray]:
+    labels, predictions = np.asarray(labels), np.asarray(predictions)
+    if labels.size == 0:
+        raise ValueError("no labelled examples to score")
+    if labels.shape != predictions.shape:
+        raise ValueError(f"labels {labels.shape} and predictions {predictions.shape} differ in shape")
+    return labels, predictions

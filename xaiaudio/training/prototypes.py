@@ -1,0 +1,398 @@
+"""Curriculum training and evaluation of the playable-prototype model.
+
+Used by the chapters *Playable prototypes* (``book/prototypes.md``) and
+*Playable prototypes: voices* (``book/prototypes_voices.md``).
+
+* :class:`SpectrogramSet`: normalised log-mels of a labelled, split collection of clips.
+* :func:`train_prototypes`: supervised (with or without cross-entropy) or
+  unsupervised training through the curriculum raw -> gain -> pitch -> filters
+  (-> temperature) -> lr decay, each stage ending when the training loss has not
+  improved for ``patience`` epochs.  Trained weights are cached.
+* :func:`classification_metrics`: overall accuracy (OA), average per-class
+  accuracy (AA); clusters are mapped to classes by majority vote over the
+  *training* assignments.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import sys
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from xaiaudio.core import cache
+from xaiaudio.core.presets import RunConfig, settings_for
+from xaiaudio.core.threads import torch_threads
+from xaiaudio.features.spectrograms import SpectrogramSet
+from xaiaudio.models.prototypes import (
+    TRANSFORMS,
+    PrototypeModel,
+    clustering_loss,
+    initial_prototypes,
+    reconstruction_error,
+    supervised_loss,
+)
+from xaiaudio.training.metrics import majority_mapping, overall_and_average_accuracy
+
+#: Per-preset training settings.  ``paper`` is the published setting (lr 1e-4, batch 128, crops of 256
+#: frames for instruments and 192 for speech, patience 10 epochs, no cap); ``book`` and ``smoke`` shrink
+#: the crops, the mel axis and the patience, cap each stage's epochs and raise the learning rate so
+#: that a run fits in minutes (book) or seconds (smoke) on one CPU thread.
+SETTINGS = {
+    "smoke": dict(
+        n_mels=32,
+        crop_frames=16,
+        speech_crop_frames=16,
+        batch_size=16,
+        patience=1,
+        max_stage_epochs=2,
+        lr=3e-3,
+        beta_lr=0.3,
+        threads=1,
+        baseline_epochs=3,
+    ),
+    "book": dict(
+        n_mels=64,
+        crop_frames=32,
+        speech_crop_frames=32,
+        batch_size=32,
+        patience=2,
+        max_stage_epochs=6,
+        lr=2e-3,
+        beta_lr=0.3,
+        threads=1,
+        baseline_epochs=12,
+    ),
+    "paper": dict(
+        n_mels=128,
+        crop_frames=256,
+        speech_crop_frames=192,
+        batch_size=128,
+        patience=10,
+        max_stage_epochs=None,
+        lr=1e-4,
+        beta_lr=1e-2,
+        threads=None,
+        baseline_epochs=200,
+    ),
+}
+#: Settings shared by every preset.
+COMMON = dict(
+    weight_decay=1e-6,
+    cross_entropy_weight=0.01,
+    theta_init=-4.0,
+    init_noise=0.01,
+    reseed_fraction=0.2,
+    reseed_noise=0.02,
+    lr_decay=0.1,
+    min_improvement=1e-3,
+)
+#: Loss values are reported as mean squared error x 100 (the normalised log-mel lies in about [0, 1]).
+LREC_SCALE = 100.0
+
+
+def training_settings(preset) -> dict:
+    """The merged per-preset and common settings.
+
+    Parameters
+    ----------
+    preset : str, Preset or RunConfig
+        Which preset's settings (see :func:`xaiaudio.core.presets.settings_for`).
+
+    Returns
+    -------
+    dict
+        :data:`COMMON` updated with ``SETTINGS[preset]``.
+    """
+    return {**COMMON, **settings_for(SETTINGS, preset)}
+
+
+def random_crops(data: SpectrogramSet, indices, frames: int, rng: np.random.Generator) -> np.ndarray:
+    """One random crop of ``frames`` frames per clip (clips shorter than that are padded with silence, 0)."""
+    out = np.zeros((len(indices), data.settings.n_mels, frames), dtype=np.float32)
+    for row, i in enumerate(indices):
+        feature = data.features[i]
+        length = feature.shape[1]
+        if length <= frames:
+            out[row, :, :length] = feature
+        else:
+            start = int(rng.integers(length - frames + 1))
+            out[row] = feature[:, start : start + frames]
+    return out
+
+
+# --------------------------------------------------------------------------- evaluation
+@torch.no_grad()
+def reconstruction_errors(
+    model: PrototypeModel, data: SpectrogramSet, indices, batch_size: int = 32, device="cpu"
+) -> np.ndarray:
+    """``L_rec(x, k)`` of whole clips (not crops) against every prototype, shape (len(indices), K)."""
+    model.eval()
+    indices = np.asarray(indices)
+    out = np.zeros((len(indices), model.n_prototypes), dtype=np.float64)
+    lengths = np.array([data.features[i].shape[1] for i in indices])
+    for length in np.unique(lengths):
+        rows = np.flatnonzero(lengths == length)
+        for start in range(0, len(rows), batch_size):
+            chunk = rows[start : start + batch_size]
+            x = torch.from_numpy(np.stack([data.features[indices[r]] for r in chunk])).to(device)
+            out[chunk] = reconstruction_error(x, model(x)).cpu().numpy()
+    return out
+
+
+def evaluate_prototypes(
+    model: PrototypeModel,
+    data: SpectrogramSet,
+    split: str,
+    supervised: bool,
+    train_errors: np.ndarray | None = None,
+    device="cpu",
+) -> dict:
+    """OA, AA and L_rec (x 100) on ``split``.
+
+    Supervised: the prediction is ``argmin_k L_rec`` and L_rec is the error of the
+    label's prototype.  Unsupervised: clusters are mapped to classes by majority
+    vote over the training assignments (``train_errors``, computed if missing) and
+    L_rec is the error of the best prototype.
+    """
+    idx = data.indices(split)
+    errors = reconstruction_errors(model, data, idx, device=device)
+    labels = data.labels[idx]
+    assign = errors.argmin(1)
+    if supervised:
+        predictions = assign
+        lrec = errors[np.arange(len(idx)), labels].mean()
+    else:
+        if train_errors is None:
+            train_errors = reconstruction_errors(model, data, data.indices("train"), device=device)
+        mapping = majority_mapping(
+            train_errors.argmin(1), data.labels[data.indices("train")], model.n_prototypes, data.n_classes
+        )
+        predictions = mapping[assign]
+        lrec = errors.min(1).mean()
+    return {**overall_and_average_accuracy(labels, predictions), "L_rec": LREC_SCALE * float(lrec)}
+
+
+# --------------------------------------------------------------------------- training
+def curriculum(mode: str, cross_entropy: bool) -> list:
+    """Stage names: raw, gain, pitch, filters, (temperature: supervised with cross-entropy), lr_decay."""
+    stages = ["raw", "gain", "pitch", "filters"]
+    if mode == "supervised" and cross_entropy:
+        stages.append("temperature")
+    return stages + ["lr_decay"]
+
+
+def active_transforms(stage: str) -> tuple:
+    """Transformations enabled at a curriculum stage."""
+    if stage in ("raw", "gain", "pitch"):
+        return TRANSFORMS[: ("raw", "gain", "pitch").index(stage)]
+    return TRANSFORMS
+
+
+@dataclass
+class TrainedPrototypes:
+    """A trained model with its per-stage history, metrics and weights (``stage_states``)."""
+
+    model: PrototypeModel
+    history: list
+    stage_states: dict
+    mode: str
+    cross_entropy: bool
+    settings: dict
+
+    def model_at(self, stage: str) -> PrototypeModel:
+        """A copy of the model as it was at the end of curriculum ``stage``."""
+        model = copy.deepcopy(self.model)
+        model.load_state_dict(self.stage_states[stage])
+        model.active = active_transforms(stage)
+        return model.eval()
+
+    def stage_metrics(self) -> list:
+        """One dict per stage: stage, epochs, train_loss and validation OA / AA / L_rec."""
+        return [{k: v for k, v in row.items() if k != "losses"} for row in self.history]
+
+
+def _reseed(
+    model: PrototypeModel, counts: np.ndarray, fraction: float, noise: float, gen: torch.Generator
+) -> int:
+    """Replace prototypes used by fewer than ``fraction * N / K`` samples with a copy of the most used one
+    plus noise (its transformation heads are copied too).  Returns the number re-seeded."""
+    expected = counts.sum() / len(counts)
+    dead = np.flatnonzero(counts < fraction * expected)
+    if dead.size == 0 or dead.size == len(counts):
+        return 0
+    order = np.argsort(-counts)
+    with torch.no_grad():
+        for j, k in enumerate(dead):
+            source = int(order[j % max(1, len(counts) - dead.size)])
+            bump = noise * torch.randn(model.n_mels, generator=gen)
+            model.prototypes[k] = model.prototypes[source] + bump.to(model.prototypes.device)
+            for decoder in model.decoders.values():
+                n = decoder.n_out
+                decoder.head.weight[k * n : (k + 1) * n] = decoder.head.weight[source * n : (source + 1) * n]
+                decoder.head.bias[k * n : (k + 1) * n] = decoder.head.bias[source * n : (source + 1) * n]
+    return int(dead.size)
+
+
+def fit_prototypes(
+    data: SpectrogramSet,
+    config: RunConfig,
+    mode: str = "supervised",
+    cross_entropy: bool = True,
+    progress: bool = True,
+    settings: dict | None = None,
+) -> dict:
+    """Train from scratch, without the cache (what :func:`train_prototypes` caches).
+
+    Parameters
+    ----------
+    data : SpectrogramSet
+        Log-mels with labels and splits.
+    config : RunConfig
+        Preset (settings), device and seed.
+    mode, cross_entropy
+        As in :func:`train_prototypes`.
+    progress : bool
+        Show a tqdm bar per curriculum stage.
+    settings : dict, optional
+        Replaces :func:`training_settings` of the preset (tests and benchmarks shrink it).
+
+    Returns
+    -------
+    dict
+        ``{"states": {stage: state dict}, "history": JSON list of per-stage rows, "stages": JSON list}``.
+    """
+    if mode not in ("supervised", "unsupervised"):
+        raise ValueError(f"mode must be 'supervised' or 'unsupervised', got {mode!r}")
+    cfg = settings or training_settings(config)
+    seed = config.seed
+    train_idx = data.indices("train")
+    if len(train_idx) < data.n_classes and mode == "unsupervised":
+        raise ValueError(f"{len(train_idx)} training clips cannot seed {data.n_classes} prototypes")
+    if len(train_idx) == 0:
+        raise ValueError("the training split is empty")
+    crop = cfg["speech_crop_frames"] if data.kind == "speech" else cfg["crop_frames"]
+    rng = np.random.default_rng(seed)
+    torch.manual_seed(seed)
+    gen = torch.Generator().manual_seed(seed)
+    device = torch.device(config.device)
+    supervised = mode == "supervised"
+    history, states = [], {}
+    with torch_threads(cfg["threads"]):
+        model = PrototypeModel(
+            data.n_classes, data.settings.n_mels, data.settings.sample_rate, cfg["theta_init"]
+        ).to(device)
+        means = random_crops(data, train_idx, crop, rng).mean(axis=2)
+        init = initial_prototypes(means, data.n_classes, rng, cfg["init_noise"])
+        with torch.no_grad():
+            model.prototypes.copy_(torch.from_numpy(init))
+        network = [p for name, p in model.named_parameters() if name not in ("prototypes", "theta")]
+        optimizer = torch.optim.AdamW(
+            [
+                {"params": network, "lr": cfg["lr"], "weight_decay": cfg["weight_decay"]},
+                {"params": [model.prototypes], "lr": cfg["lr"], "weight_decay": 0.0},
+                {"params": [model.theta], "lr": cfg["beta_lr"], "weight_decay": 0.0},
+            ]
+        )
+        stages = curriculum(mode, cross_entropy)
+        bar = tqdm(
+            total=len(stages),
+            desc=f"{mode}{' + CE' if cross_entropy and supervised else ''}",
+            disable=not progress,
+            leave=False,
+        )
+        for stage in stages:
+            if stage == "lr_decay":
+                for group in optimizer.param_groups:
+                    group["lr"] *= cfg["lr_decay"]
+            else:
+                model.active = active_transforms(stage)
+            use_ce = supervised and cross_entropy and stage in ("temperature", "lr_decay")
+            best, wait, losses, reseeded = np.inf, 0, [], 0
+            while True:
+                model.train()
+                order = rng.permutation(train_idx)
+                total, counts = 0.0, np.zeros(data.n_classes)
+                for start in range(0, len(order), cfg["batch_size"]):
+                    batch = order[start : start + cfg["batch_size"]]
+                    if len(batch) < 2:  # batch norm needs two examples
+                        continue
+                    x = torch.from_numpy(random_crops(data, batch, crop, rng)).to(device)
+                    if supervised:
+                        y = torch.from_numpy(data.labels[batch]).to(device)
+                        loss, _ = supervised_loss(model, x, y, cfg["cross_entropy_weight"] if use_ce else 0.0)
+                    else:
+                        loss, errors = clustering_loss(model, x)
+                        counts += np.bincount(errors.argmin(1).cpu().numpy(), minlength=data.n_classes)
+                    optimizer.zero_grad(set_to_none=True)
+                    loss.backward()
+                    optimizer.step()
+                    total += loss.item() * len(batch)
+                epoch_loss = total / len(order)
+                if not np.isfinite(epoch_loss):
+                    raise FloatingPointError(f"training loss became {epoch_loss} at stage {stage}")
+                losses.append(epoch_loss)
+                if not supervised:
+                    reseeded += _reseed(model, counts, cfg["reseed_fraction"], cfg["reseed_noise"], gen)
+                if epoch_loss < best * (1.0 - cfg["min_improvement"]):
+                    best, wait = epoch_loss, 0
+                else:
+                    wait += 1
+                cap = cfg["max_stage_epochs"]
+                if wait >= cfg["patience"] or (cap is not None and len(losses) >= cap):
+                    break
+            metrics = evaluate_prototypes(model, data, "val", supervised, device=device)
+            history.append(
+                {
+                    "stage": stage,
+                    "epochs": len(losses),
+                    "train_loss": LREC_SCALE * losses[-1],
+                    "losses": [LREC_SCALE * v for v in losses],
+                    "reseeded": reseeded,
+                    "beta": model.beta.item(),
+                    **{f"val_{k}": v for k, v in metrics.items()},
+                }
+            )
+            states[stage] = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+            bar.update(1)
+        bar.close()
+    return {"states": states, "history": json.dumps(history), "stages": json.dumps(stages)}
+
+
+def train_prototypes(
+    data: SpectrogramSet,
+    config: RunConfig,
+    mode: str = "supervised",
+    cross_entropy: bool = True,
+    progress: bool = True,
+) -> TrainedPrototypes:
+    """Train (or load from the cache) a prototype model through the whole curriculum.
+
+    ``mode``: "supervised" (prototype k reconstructs class k; with ``cross_entropy``
+    the temperature stage adds ``0.01 * CE(softmax(-beta L_rec))``) or
+    "unsupervised" (``min_k L_rec``, prototypes re-seeded when unused).  The key of
+    the cache entry is the data's content hash, the settings, the seed and the training code.
+
+    Returns
+    -------
+    TrainedPrototypes
+        The final model (on ``config.device``), its per-stage history and weights.
+    """
+    cfg = training_settings(config)
+    cross_entropy = bool(cross_entropy) and mode == "supervised"
+    key = cache.content_key("prototypes", cache.source_fingerprint(sys.modules[__name__]),
+                            data.fingerprint(), mode, cross_entropy, cfg, config.seed)
+    stored = cache.cached_state_dict(
+        "prototypes", key, lambda: fit_prototypes(data, config, mode, cross_entropy, progress, cfg))
+    stages = json.loads(stored["stages"])
+    model = PrototypeModel(data.n_classes, data.settings.n_mels, data.settings.sample_rate, cfg["theta_init"])
+    model.load_state_dict(stored["states"][stages[-1]])
+    model.active = TRANSFORMS
+    model.to(config.device).eval()
+    return TrainedPrototypes(model, json.loads(stored["history"]), stored["states"], mode, cross_entropy, cfg)
+
+
