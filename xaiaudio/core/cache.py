@@ -28,6 +28,7 @@ from pathlib import Path
 from types import ModuleType
 
 import numpy as np
+import torch
 from filelock import FileLock
 
 CACHE_ENV = "XAIAUDIO_CACHE"
@@ -197,7 +198,6 @@ def cached_state_dict(namespace: str, key: str, compute: Callable[[], dict]) -> 
     Loaded back with ``torch.load(..., weights_only=True)``, so a cache entry can
     never execute code.
     """
-    import torch
 
     def produce(directory: Path) -> None:
         buffer = io.BytesIO()

@@ -20,6 +20,7 @@ import random
 from dataclasses import dataclass
 
 import numpy as np
+import torch
 
 #: The preset names, cheapest first.
 PRESET_NAMES = ("smoke", "book", "paper")
@@ -68,7 +69,6 @@ def get_preset(name: str | Preset | None = None) -> Preset:
 
 def resolve_device(device: str | None = None):
     """Return a ``torch.device``: CUDA when present unless ``device`` names one."""
-    import torch
 
     if device is None:
         device = "cuda" if torch.cuda.is_available() else "cpu"
@@ -77,7 +77,6 @@ def resolve_device(device: str | None = None):
 
 def seed_everything(seed: int) -> None:
     """Seed Python, NumPy and torch so a chapter gives the same numbers twice."""
-    import torch
 
     random.seed(seed)
     np.random.seed(seed)

@@ -17,7 +17,11 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import librosa
 import numpy as np
+import soundfile as sf
+
+from xaiaudio.data.splits import split_files
 
 #: Speakers kept per preset (the paper: the 128 speakers with most audio in train-clean-360).
 LIBRISPEECH_SPEAKERS = {"smoke": 4, "book": 12, "paper": 128}
@@ -46,12 +50,10 @@ class LibriSpeechCorpus:
 
     def load_audio(self, i: int) -> np.ndarray:
         """Mono float32 utterance ``i`` at 16 kHz (resampled if needed), truncated to ``max_seconds``."""
-        import soundfile as sf
 
         y, rate = sf.read(str(self.paths[i]), dtype="float32", always_2d=True)
         y = y.mean(axis=1)
         if rate != self.sample_rate:
-            import librosa
 
             y = librosa.resample(y, orig_sr=rate, target_sr=self.sample_rate).astype(np.float32)
         if self.max_seconds is not None:
@@ -66,7 +68,6 @@ def scan_librispeech(root) -> tuple:
     unreadable is a list of ``(path, reason)``.  Raises
     :class:`LibriSpeechError` for a missing folder or one without ``.flac`` files.
     """
-    import soundfile as sf
 
     root = Path(root)
     if not root.is_dir():
@@ -115,7 +116,6 @@ def load_librispeech(
     default); otherwise they are skipped but listed in the error-free report
     ``corpus.transcripts['__unreadable__']``.
     """
-    from xaiaudio.data.splits import split_files
 
     rows, unreadable = scan_librispeech(root)
     if unreadable and strict:

@@ -19,10 +19,13 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
+import torch
+from tqdm.auto import tqdm
 
 from xaiaudio.core import cache
-from xaiaudio.core.presets import settings_for
+from xaiaudio.core.presets import get_preset, settings_for
 from xaiaudio.data import audio
+from xaiaudio.data.audio import load_clip
 from xaiaudio.features import scattering
 from xaiaudio.features.scattering import ScatteringSpec, scatter_torch, scattering_paths, scattering_spec
 
@@ -42,8 +45,6 @@ def features_key(paths: Sequence, preset) -> str:
 
 
 def _default_loader(preset) -> Callable:
-    from xaiaudio.core.presets import get_preset
-    from xaiaudio.data.audio import load_clip
 
     preset = get_preset(preset)
     return lambda path: load_clip(path, preset)
@@ -58,7 +59,6 @@ def extract_features(paths: Sequence, preset, device=None, load: Callable | None
     background thread while the previous batch is scattered on ``device``.
     Returns a read-only ``np.memmap`` of shape ``(len(paths), paths, frames)``.
     """
-    import torch
 
     spec = scattering_spec(preset)
     n_paths = len(scattering_paths(spec))
@@ -76,7 +76,6 @@ def extract_features(paths: Sequence, preset, device=None, load: Callable | None
         def read(start: int) -> np.ndarray:
             return np.stack([np.asarray(load(p), dtype=np.float32) for p in paths[start:start + batch_size]])
 
-        from tqdm.auto import tqdm
 
         bar = tqdm(total=len(paths), desc="scattering", unit="clip", disable=not progress)
         with ThreadPoolExecutor(max_workers=1) as reader:
@@ -118,7 +117,6 @@ def extract_dataset_features(dataset, config, batch_size: int | None = None,
 def extract_features_per_file(paths: Sequence, preset, device=None,
                               load: Callable | None = None) -> np.ndarray:
     """Baseline without batching or cache: read and scatter one file at a time (benchmarks only)."""
-    import torch
 
     spec = scattering_spec(preset)
     load = load or _default_loader(preset)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass
 
+import librosa
 import numpy as np
 
 #: Floor added to the power before the logarithm (silence maps to x = 0).
@@ -64,7 +65,6 @@ def check_clip(y, sample_rate: int, settings: MelSettings, name: str = "clip") -
     if not np.all(np.isfinite(y)):
         raise ValueError(f"{name}: contains NaN or infinite samples")
     if sample_rate != settings.sample_rate:
-        import librosa
 
         y = librosa.resample(y, orig_sr=sample_rate, target_sr=settings.sample_rate).astype(np.float32)
     if y.size < settings.n_fft:
@@ -79,7 +79,6 @@ def check_clip(y, sample_rate: int, settings: MelSettings, name: str = "clip") -
 
 def mel_filterbank(settings: MelSettings) -> np.ndarray:
     """The (n_mels, 1 + n_fft/2) HTK mel filterbank from 0 Hz to Nyquist (librosa's Slaney area norm)."""
-    import librosa
 
     with warnings.catch_warnings():  # low HTK bands can be narrower than one FFT bin
         warnings.simplefilter("ignore")
@@ -118,7 +117,6 @@ def log_mel(y, sample_rate: int, settings: MelSettings, name: str = "clip") -> n
 
 
 def _stft(y: np.ndarray, settings: MelSettings) -> np.ndarray:
-    import librosa
 
     return librosa.stft(y, n_fft=settings.n_fft, hop_length=settings.hop_length, window="hann", center=True)
 
@@ -131,7 +129,6 @@ def to_audio(x, settings: MelSettings, n_iter: int = 32, seed: int = 0, peak: fl
     ({cite}`griffin1984signal`), and scale to ``peak`` (a silent input gives zeros).
     A single frame is repeated over 2 s, which is how a prototype sounds.
     """
-    import librosa
 
     x = np.asarray(x, dtype=np.float64)
     if x.ndim == 1:

@@ -14,6 +14,7 @@ the tracks.
 
 from __future__ import annotations
 
+import librosa
 import numpy as np
 
 #: Which track shows each technique's modulation.
@@ -66,7 +67,6 @@ def reference_pitch(audio: np.ndarray, sample_rate: int, fmin: float = 30.0, fma
     and locks onto a common subharmonic.  The average spectrum instead shows both notes'
     partials; the lowest peak within ``floor_db`` of the strongest is the lower note.
     """
-    import librosa
 
     start, stop = sounding_frames(audio, sample_rate)
     n_fft = int(2 ** np.ceil(np.log2(0.37 * sample_rate)))          # ~2.7 Hz bins: resolves C#1's partials
@@ -93,7 +93,6 @@ def pitch_track(audio: np.ndarray, sample_rate: int, fmin: float = 30.0, fmax: f
     below to a ninth above :func:`reference_pitch` with a window of only two periods, so
     that a vibrato is not averaged away by a window as long as its own period.
     """
-    import librosa
 
     audio = audio.astype(np.float32)
     start, stop = sounding_frames(audio, sample_rate)
@@ -134,7 +133,6 @@ def centroid_track(audio: np.ndarray, sample_rate: int) -> tuple[np.ndarray, np.
     Weighted by power rather than magnitude, so that the partials, not the breath or bow
     noise spread thinly over all frequencies, decide the brightness.
     """
-    import librosa
 
     hop = _hop(sample_rate)
     n_fft = int(2 ** np.round(np.log2(0.023 * sample_rate)))

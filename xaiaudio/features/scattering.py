@@ -20,7 +20,10 @@ import functools
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
+import torch
 
+from xaiaudio.core.compat import scattering1d
 from xaiaudio.core.presets import Preset, get_preset, settings_for
 
 #: Paths whose first-order (carrier) centre frequency is below this are dropped (Hz).
@@ -88,7 +91,6 @@ def scattering_spec(preset: str | Preset | ScatteringSpec | None = None) -> Scat
 
 @functools.lru_cache(maxsize=8)
 def _build(spec: ScatteringSpec, device: str):
-    from xaiaudio.core.compat import scattering1d
 
     module = scattering1d(J=spec.J, shape=spec.clip_samples, Q=spec.Q, T=spec.T)
     return module.to(device)
@@ -140,7 +142,6 @@ class ScatteringPaths:
 
     def table(self):
         """The paths as a pandas DataFrame: order, lambda1_hz, lambda2_hz, n1, n2 (one row per path)."""
-        import pandas as pd
 
         return pd.DataFrame({
             "order": self.order, "lambda1_hz": self.lambda1, "lambda2_hz": self.lambda2,
@@ -188,7 +189,6 @@ def scatter_torch(audio, preset=None, device=None):
 
     Used by :mod:`xaiaudio.features.extraction` so that batches stay on ``device``.
     """
-    import torch
 
     spec = scattering_spec(preset)
     device = torch.device(device) if device is not None else audio.device
@@ -207,7 +207,6 @@ def scatter(audio, preset=None, device=None, orders=(1, 2)) -> np.ndarray:
     Returns float32 ``(paths, frames)`` (or ``(batch, paths, frames)``) with S1 paths first;
     ``orders=(1,)`` returns S1 only.
     """
-    import torch
 
     spec = scattering_spec(preset)
     x = torch.as_tensor(np.asarray(audio, dtype=np.float32))

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from xaiaudio.core.cache import content_key
 from xaiaudio.features.melspec import MelSettings, log_mel, mel_settings
 
 
@@ -36,7 +37,6 @@ class SpectrogramSet:
 
     def fingerprint(self) -> str:
         """Content hash of features, labels, splits and front-end settings (the cache key of a run)."""
-        from xaiaudio.core.cache import content_key
 
         return content_key(
             "spectrogram-set",

@@ -25,6 +25,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from xaiaudio.features.melspec import mel_centres, mel_settings
+
 #: The mel scale constant of Phi (HTK): mel = A log10(1 + hz / 700).
 A_MEL = 2595.0
 #: Transformations in the order the curriculum enables them.
@@ -208,7 +210,6 @@ class PrototypeModel(nn.Module):
 
     def __init__(self, n_prototypes: int, n_mels: int, sample_rate: int, theta_init: float = -4.0):
         super().__init__()
-        from xaiaudio.features.melspec import mel_centres, mel_settings
 
         self.n_prototypes, self.n_mels = n_prototypes, n_mels
         self.prototypes = nn.Parameter(torch.full((n_prototypes, n_mels), 0.3))

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import matplotlib.pyplot as plt
 import numpy as np
 
 from xaiaudio.features.scattering import ScatteringPaths, scattering_paths
@@ -97,7 +98,6 @@ def plot_plane(values, paths=None, ax=None, title: str | None = None, cmap: str 
     ``log_color`` shows ``log10`` of positive values (for raw scattering energy).
     Returns the matplotlib ``AxesImage``/``QuadMesh``.
     """
-    import matplotlib.pyplot as plt
 
     plane = values if isinstance(values, Plane) else to_plane(values, paths)
     image = np.array(plane.image, dtype=float)

@@ -7,6 +7,7 @@ relevance of each rule over the input square.
 
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from torch import nn
@@ -69,7 +70,6 @@ def plot_relevance_maps(model: nn.Module, maps: dict, xx: np.ndarray, yy: np.nda
     ``maps`` maps a rule name to relevance ``(N, 2)`` on the grid ``(xx, yy)``; the
     model's decision boundary is drawn on every panel.  Returns the figure.
     """
-    import matplotlib.pyplot as plt
 
     shape = xx.shape
     points = torch.tensor(np.stack([xx.ravel(), yy.ravel()], axis=1), dtype=torch.float32)

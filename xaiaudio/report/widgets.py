@@ -11,11 +11,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import ipywidgets as w
+import matplotlib.pyplot as plt
 import numpy as np
+from IPython.display import Audio, display
 
 from xaiaudio.core.presets import get_preset
 from xaiaudio.features.scattering import scatter, scattering_paths
 from xaiaudio.report.plane import plot_plane
+from xaiaudio.synth.corpus import synthesize_note
+from xaiaudio.synth.techniques import DEPTH_RANGES, RATE_RANGES
 
 #: One instrument per technique that plays it in the embedded corpus (used by the explorer).
 DEFAULT_INSTRUMENTS = {"vibrato": "Vn", "trill": "Fl", "tremolo": "Vn", "bisbigliando": "Hp",
@@ -43,9 +48,7 @@ class ScatteringExplorer:
         self.device = device
         self.seed = seed
         self.instruments = dict(instruments or DEFAULT_INSTRUMENTS)
-        if synthesize is None:
-            from xaiaudio.synth.corpus import synthesize_note as synthesize
-        self.synthesize = synthesize
+        self.synthesize = synthesize or synthesize_note
 
     def audio(self, technique: str, midi: int, rate_hz: float, depth: float) -> np.ndarray:
         """The standardised clip (preset length) of one ``mf`` note with the given technique settings."""
@@ -57,8 +60,6 @@ class ScatteringExplorer:
 
     def render(self, technique: str, midi: int, rate_hz: float, depth: float, ax=None) -> Rendering:
         """Synthesize, scatter and draw (log energy on the plane, the rate marked); the widget's callback."""
-        import matplotlib.pyplot as plt
-
         audio = self.audio(technique, midi, rate_hz, depth)
         features = scatter(audio, self.preset, self.device)
         if ax is None:
@@ -71,12 +72,6 @@ class ScatteringExplorer:
 
     def widget(self, rate_ranges: dict | None = None, depth_ranges: dict | None = None):
         """The interactive explorer (ipywidgets): dropdown and sliders, then an audio player and the map."""
-        import ipywidgets as w
-        import matplotlib.pyplot as plt
-        from IPython.display import Audio, display
-
-        from xaiaudio.synth.techniques import DEPTH_RANGES, RATE_RANGES
-
         rate_ranges = rate_ranges or RATE_RANGES
         depth_ranges = depth_ranges or DEPTH_RANGES
         technique = w.Dropdown(options=list(self.instruments), value="vibrato", description="technique")

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import librosa
 import numpy as np
+import scipy.fft
 import soundfile
 
 from xaiaudio.core.presets import Preset, get_preset, settings_for
@@ -135,8 +136,6 @@ def _envelope(spec: InstrumentSpec, n_samples: int, sample_rate: int, rng: np.ra
 def _shaped_noise(spec: InstrumentSpec, n_samples: int, sample_rate: int, rng: np.random.Generator,
                   ) -> np.ndarray:
     """Unit-RMS breath or bow noise coloured by the instrument's noise band and formants."""
-    import scipy.fft
-
     n_fft = scipy.fft.next_fast_len(n_samples, real=True)      # note lengths are arbitrary, FFTs need not be
     spectrum = scipy.fft.rfft(rng.standard_normal(n_fft))
     spectrum *= noise_band(spec, np.fft.rfftfreq(n_fft, 1.0 / sample_rate))
