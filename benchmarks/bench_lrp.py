@@ -17,7 +17,7 @@ import torch
 from xaiaudio.core.presets import resolve_device
 from xaiaudio.explain.registry import lrp_methods, method_by_slug
 from xaiaudio.features.scattering import scattering_paths, scattering_spec
-from xaiaudio.models.convnet import PlayingTechniqueConvNet, randomize_batchnorm
+from xaiaudio.models.convnet import PlayingTechniqueConvNet, randomise_batchnorm
 
 
 def lrp_throughput(preset: str, rule: str, n_clips: int, batch_size: int = 32, device=None) -> float:
@@ -28,7 +28,7 @@ def lrp_throughput(preset: str, rule: str, n_clips: int, batch_size: int = 32, d
     n_paths = len(scattering_paths(preset).order)
     n_frames = scattering_spec(preset).n_frames
     generator = torch.Generator().manual_seed(0)
-    model = randomize_batchnorm(PlayingTechniqueConvNet(n_paths), generator).eval().to(device)
+    model = randomise_batchnorm(PlayingTechniqueConvNet(n_paths), generator).eval().to(device)
     features = torch.randn(n_clips, n_paths, n_frames, generator=generator).to(device)
     method.zennit(model, features[:2])  # warm-up
     start = time.perf_counter()

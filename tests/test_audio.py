@@ -4,7 +4,7 @@ from broken_files import tone, write_awkward_files, write_wav
 from librosa.util import fix_length
 
 from xaiaudio.core.presets import get_preset
-from xaiaudio.data.audio import AudioError, load_clip, load_clips, read_audio, standardize
+from xaiaudio.data.audio import AudioError, load_clip, load_clips, read_audio, standardise
 
 SMOKE = get_preset("smoke")
 
@@ -25,8 +25,8 @@ def test_fix_length_pads_and_truncates_at_the_end_as_the_paper():
     assert fix_length(np.arange(10), size=3).tolist() == [0, 1, 2]
 
 
-def test_standardize_stays_finite_on_silence():
-    out = standardize(np.zeros(100, np.float32))
+def test_standardise_stays_finite_on_silence():
+    out = standardise(np.zeros(100, np.float32))
     assert np.all(out == 0) and np.isfinite(out).all()
 
 

@@ -83,10 +83,10 @@ def test_gradient_methods_match_zennits_attributors():
     from zennit.attribution import Gradient, IntegratedGradients, SmoothGrad
 
     from xaiaudio.explain.lrp import one_hot_seed
-    from xaiaudio.models.convnet import PlayingTechniqueConvNet, randomize_batchnorm
+    from xaiaudio.models.convnet import PlayingTechniqueConvNet, randomise_batchnorm
 
     torch.manual_seed(0)
-    model = randomize_batchnorm(PlayingTechniqueConvNet(16), torch.Generator().manual_seed(0)).eval()
+    model = randomise_batchnorm(PlayingTechniqueConvNet(16), torch.Generator().manual_seed(0)).eval()
     x = torch.randn(3, 16, 8, generator=torch.Generator().manual_seed(1))
     target = torch.tensor([0, 2, 4])
 

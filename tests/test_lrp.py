@@ -10,7 +10,7 @@ from torch import nn
 import xaiaudio  # noqa: F401  (before zennit: torchvision shim)
 from xaiaudio.explain import lrp
 from xaiaudio.explain.registry import lrp_methods, method_by_slug
-from xaiaudio.models.convnet import PlayingTechniqueConvNet, randomize_batchnorm
+from xaiaudio.models.convnet import PlayingTechniqueConvNet, randomise_batchnorm
 
 RULES = sorted(method.slug for method in lrp_methods())
 
@@ -79,7 +79,7 @@ def _init(model: nn.Module, g: torch.Generator) -> nn.Module:
                 p.copy_(0.1 * torch.randn(p.shape, generator=g))
             elif p.ndim > 1:
                 p.copy_(torch.randn(p.shape, generator=g) / p[0].numel() ** 0.5)
-    return randomize_batchnorm(model, g).double().eval()
+    return randomise_batchnorm(model, g).double().eval()
 
 
 def _is_bn_param(model: nn.Module, name: str) -> bool:
@@ -100,7 +100,7 @@ def input_for(model: nn.Module, seed: int, batch: int = 4, positive: bool = Fals
 def paper_net(n_paths: int = 74, seed: int = 0) -> nn.Module:
     torch.manual_seed(seed)
     g = torch.Generator().manual_seed(seed)
-    return randomize_batchnorm(PlayingTechniqueConvNet(n_paths), g).double().eval()
+    return randomise_batchnorm(PlayingTechniqueConvNet(n_paths), g).double().eval()
 
 
 def assert_relevance_close(actual, expected, rtol=1e-4):

@@ -6,7 +6,7 @@ from torch import nn
 
 import xaiaudio  # noqa: F401  (before zennit: torchvision shim)
 from xaiaudio.explain.registry import lrp_methods, method_by_slug
-from xaiaudio.models.convnet import PlayingTechniqueConvNet, randomize_batchnorm
+from xaiaudio.models.convnet import PlayingTechniqueConvNet, randomise_batchnorm
 from xaiaudio.models.size import count_parameters
 
 
@@ -52,7 +52,7 @@ def test_zennit_canonizer_merges_the_three_conv_batchnorms():
 @pytest.mark.parametrize("rule", sorted(m.slug for m in lrp_methods()))
 def test_explain_leaves_model_unchanged(rule):
     torch.manual_seed(0)
-    model = randomize_batchnorm(PlayingTechniqueConvNet(74)).train()
+    model = randomise_batchnorm(PlayingTechniqueConvNet(74)).train()
     before = {k: v.clone() for k, v in model.state_dict().items()}
     x = torch.randn(1, 74, 32)
     relevance = method_by_slug(rule).zennit(model, x)

@@ -139,8 +139,8 @@ def test_melspec_errors_and_inversion():
     resampled = melspec.log_mel(melspec.check_clip(y, RATE, settings), RATE, settings)
     other = melspec.log_mel(np.sin(2 * np.pi * 440 * np.arange(RATE) / (2 * RATE)) * 0.5, 2 * RATE, settings)
     assert abs(other.shape[1] - resampled.shape[1]) <= 1
-    power = melspec.denormalize(x)
-    assert np.allclose(melspec.normalize_power(power), x, atol=1e-5)
+    power = melspec.denormalise(x)
+    assert np.allclose(melspec.normalise_power(power), x, atol=1e-5)
     audio = melspec.to_audio(x, settings, n_iter=4)
     assert np.all(np.isfinite(audio)) and np.max(np.abs(audio)) == pytest.approx(0.9, abs=1e-3)
     spectrum = np.abs(np.fft.rfft(audio[2048:6144]))

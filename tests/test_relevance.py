@@ -11,7 +11,7 @@ import torch
 from xaiaudio.experiments import relevance
 from xaiaudio.explain import statistics
 from xaiaudio.explain.registry import method_by_slug
-from xaiaudio.models.convnet import PlayingTechniqueConvNet, randomize_batchnorm
+from xaiaudio.models.convnet import PlayingTechniqueConvNet, randomise_batchnorm
 
 
 def test_kurtosis_one_hot_and_flat():
@@ -79,7 +79,7 @@ def test_classwise_counts_by_predicted_and_true_class():
 
 def _fake_run(n_paths=16, n_s1=4, n_clips=6):
     generator = torch.Generator().manual_seed(0)
-    model = randomize_batchnorm(PlayingTechniqueConvNet(n_paths), generator).eval()
+    model = randomise_batchnorm(PlayingTechniqueConvNet(n_paths), generator).eval()
     x = torch.rand(n_clips, n_paths, 8, generator=generator).numpy()
     y = np.arange(n_clips) % 5
     lambda2 = np.concatenate([np.full(n_s1, np.nan), np.geomspace(2, 64, n_paths - n_s1)])

@@ -79,12 +79,12 @@ def test_silent_and_short_clips_give_finite_features(tmp_path, shared_cache, mon
     """A clip that the loader would refuse still yields finite features if a user scatters it."""
     from librosa.util import fix_length
 
-    from xaiaudio.data.audio import standardize
+    from xaiaudio.data.audio import standardise
     from xaiaudio.features.scattering import scatter
 
     preset = setup("smoke").preset
     for samples in (np.zeros(preset.clip_samples, np.float32), np.ones(2205, np.float32)):
-        clip = standardize(fix_length(samples, size=preset.clip_samples))
+        clip = standardise(fix_length(samples, size=preset.clip_samples))
         assert np.isfinite(scatter(clip[None], "smoke")).all()
 
 

@@ -140,7 +140,7 @@ def test_explorer_callback_returns_audio_features_and_figure():
         t = np.arange(n_samples) / sample_rate
         return ((1 + np.cos(2 * np.pi * rate_hz * t)) * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
 
-    explorer = ScatteringExplorer("smoke", synthesize=fake_note)
+    explorer = ScatteringExplorer("smoke", synthesise=fake_note)
     result = explorer.render("tremolo", 69, 8.0, 12.0)
     assert calls == [("Vn", 69, "tremolo", 8.0, 12.0)]
     assert result.audio.shape == (2**15,) and abs(result.audio.std() - 1) < 1e-3

@@ -140,7 +140,7 @@ def test_no_trivial_cue_separates_techniques(smoke_clips):
 def test_dynamics_change_level_and_brightness():
     def render(dynamics):
         rng = np.random.default_rng(7)
-        return corpus.synthesize_note("TpC", 67, dynamics, "ordinario", np.nan, np.nan, 22050, 22050, rng)
+        return corpus.synthesise_note("TpC", 67, dynamics, "ordinario", np.nan, np.nan, 22050, 22050, rng)
 
     soft, loud = render("pp"), render("ff")
     assert _rms(loud) > 3.0 * _rms(soft)
@@ -151,8 +151,8 @@ def test_dynamics_change_level_and_brightness():
 
 def test_trill_changes_pitch_but_bisbigliando_does_not():
     rng = np.random.default_rng(3)
-    trill = corpus.synthesize_note("Fl", 72, "mf", "trill", 8.0, 200.0, 33075, 22050, rng)
-    bisb = corpus.synthesize_note("Fl", 72, "mf", "bisbigliando", 8.0, 8.0, 33075, 22050, rng)
+    trill = corpus.synthesise_note("Fl", 72, "mf", "trill", 8.0, 200.0, 33075, 22050, rng)
+    bisb = corpus.synthesise_note("Fl", 72, "mf", "bisbigliando", 8.0, 8.0, 33075, 22050, rng)
     trill_cents = modulation.modulation_track(trill, 22050, "vibrato")[1]
     bisb_cents = modulation.modulation_track(bisb, 22050, "vibrato")[1]
     assert np.percentile(trill_cents, 95) - np.percentile(trill_cents, 5) > 150

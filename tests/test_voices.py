@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from xaiaudio.data.splits import split_files
-from xaiaudio.synth.voices import VOICE_RATE, make_speakers, make_voice_corpus, synthesize_utterance
+from xaiaudio.synth.voices import VOICE_RATE, make_speakers, make_voice_corpus, synthesise_utterance
 
 
 def test_speakers_are_deterministic_and_varied():
@@ -20,14 +20,14 @@ def test_utterance_pitch_follows_the_speaker():
 
     low, high = make_speakers(2, seed=0)
     for speaker in (low, high):
-        y = synthesize_utterance(speaker, 1.0, np.random.default_rng(0))
+        y = synthesise_utterance(speaker, 1.0, np.random.default_rng(0))
         assert y.dtype == np.float32 and np.all(np.isfinite(y)) and np.max(np.abs(y)) == pytest.approx(0.5)
         f0 = librosa.yin(y, fmin=60, fmax=500, sr=VOICE_RATE, frame_length=1024)
         loud = librosa.feature.rms(y=y, frame_length=1024, hop_length=256)[0][: len(f0)] > 0.05
         median = np.median(f0[loud])
         assert 0.6 * speaker.f0_median < median < 1.6 * speaker.f0_median
     with pytest.raises(ValueError):
-        synthesize_utterance(low, 0.01, np.random.default_rng(0))
+        synthesise_utterance(low, 0.01, np.random.default_rng(0))
 
 
 def test_corpus_labels_and_split(tmp_path, monkeypatch):

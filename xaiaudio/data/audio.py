@@ -83,7 +83,7 @@ def read_audio(path, sample_rate: int) -> np.ndarray:
     return mono.astype(np.float32)
 
 
-def standardize(samples: np.ndarray, eps: float = 1e-8) -> np.ndarray:
+def standardise(samples: np.ndarray, eps: float = 1e-8) -> np.ndarray:
     """Divide by the standard deviation plus ``eps``: unit variance, and zeros stay zeros."""
     return (samples / (samples.std(axis=-1, keepdims=True) + eps)).astype(np.float32)
 
@@ -107,7 +107,7 @@ def load_clip(path, preset) -> np.ndarray:
     """The model input of one file: mono at the preset's rate, fixed length, standardised."""
     # Truncated or zero-padded at the end, as the paper's code does.
     samples = read_audio(path, preset.sample_rate)
-    return standardize(librosa.util.fix_length(samples, size=preset.clip_samples))
+    return standardise(librosa.util.fix_length(samples, size=preset.clip_samples))
 
 
 @dataclass

@@ -90,7 +90,7 @@ def link_matrix(weight: torch.Tensor, y: torch.Tensor, relevance: torch.Tensor,
 # Rules: relevance of a layer's output -> relevance of its input.
 # --------------------------------------------------------------------------------------------
 
-def stabilize(z: torch.Tensor, epsilon: float) -> torch.Tensor:
+def stabilise(z: torch.Tensor, epsilon: float) -> torch.Tensor:
     """Sign-aware stabiliser ``z + eps * sign(z)`` with ``sign(0) = +1`` (as in zennit)."""
     sign = torch.where(z >= 0, 1.0, -1.0).to(z)
     return z + epsilon * sign
@@ -126,7 +126,7 @@ class Epsilon:
         with torch.enable_grad():
             a = a.detach().requires_grad_()
             z = layer(a)                                        # step 1: z_j = sum_i a_i w_ij + b_j
-            s = relevance / stabilize(z.detach(), self.epsilon)  # step 2: s_j = R_j / z_j
+            s = relevance / stabilise(z.detach(), self.epsilon)  # step 2: s_j = R_j / z_j
             (c,) = torch.autograd.grad(z, a, s)                 # step 3: c_i = sum_j w_ij s_j
         return (a * c).detach()                                 # step 4: R_i = a_i c_i
 
@@ -155,7 +155,7 @@ class ZPlus:
             a_neg = a.detach().clamp(max=0).requires_grad_()
             z_pos = _linear_forward(layer, a_pos, weight.clamp(min=0), bias)   # sum_i a_i^+ w_ij^+ + b_j^+
             z_neg = _linear_forward(layer, a_neg, weight.clamp(max=0), None)   # sum_i a_i^- w_ij^-
-            s = relevance / stabilize((z_pos + z_neg).detach(), self.stabilizer)
+            s = relevance / stabilise((z_pos + z_neg).detach(), self.stabilizer)
             c_pos, c_neg = torch.autograd.grad((z_pos, z_neg), (a_pos, a_neg), (s, s))
         return (a_pos * c_pos + a_neg * c_neg).detach()
 

@@ -98,13 +98,13 @@ def mel_centres(settings: MelSettings) -> np.ndarray:
     return np.linspace(0.0, top, settings.n_mels + 2)[1:-1]
 
 
-def normalize_power(power: np.ndarray) -> np.ndarray:
+def normalise_power(power: np.ndarray) -> np.ndarray:
     """x = (log10(power + 1e-10) + 10) / 17."""
     return ((np.log10(np.maximum(power, 0.0) + POWER_FLOOR) + LOG_OFFSET) / LOG_SCALE).astype(np.float32)
 
 
-def denormalize(x: np.ndarray) -> np.ndarray:
-    """Inverse of :func:`normalize_power`: mel power (clipped at 0)."""
+def denormalise(x: np.ndarray) -> np.ndarray:
+    """Inverse of :func:`normalise_power`: mel power (clipped at 0)."""
     x = np.asarray(x, dtype=np.float64)
     return np.maximum(10.0 ** (x * LOG_SCALE - LOG_OFFSET) - POWER_FLOOR, 0.0)
 
@@ -113,7 +113,7 @@ def log_mel(y, sample_rate: int, settings: MelSettings, name: str = "clip") -> n
     """Normalised log-mel ``x`` (n_mels, frames) of one clip, checked by :func:`check_clip`."""
     y = check_clip(y, sample_rate, settings, name)
     spectrum = np.abs(_stft(y, settings)) ** 2
-    return normalize_power(mel_filterbank(settings) @ spectrum)
+    return normalise_power(mel_filterbank(settings) @ spectrum)
 
 
 def _stft(y: np.ndarray, settings: MelSettings) -> np.ndarray:
@@ -136,7 +136,7 @@ def to_audio(x, settings: MelSettings, n_iter: int = 32, seed: int = 0, peak: fl
         x = np.repeat(x[:, None], frames, axis=1)
     if x.shape[0] != settings.n_mels:
         raise ValueError(f"expected {settings.n_mels} mel bins, got {x.shape[0]}")
-    power = denormalize(x)
+    power = denormalise(x)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         magnitude = librosa.feature.inverse.mel_to_stft(

@@ -74,7 +74,7 @@ class PlayingTechniqueConvNet(nn.Sequential):
         self.n_classes = n_classes
 
 
-def randomize_batchnorm(model: nn.Module, generator: torch.Generator | None = None) -> nn.Module:
+def randomise_batchnorm(model: nn.Module, generator: torch.Generator | None = None) -> nn.Module:
     """Give every batch norm of ``model`` non-trivial running statistics and affine parameters.
 
     An untrained network has running mean 0 and variance 1, which would make

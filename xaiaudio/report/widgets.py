@@ -19,7 +19,7 @@ from IPython.display import Audio, display
 from xaiaudio.core.presets import get_preset
 from xaiaudio.features.scattering import scatter, scattering_paths
 from xaiaudio.report.plane import plot_plane
-from xaiaudio.synth.corpus import synthesize_note
+from xaiaudio.synth.corpus import synthesise_note
 from xaiaudio.synth.techniques import DEPTH_RANGES, RATE_RANGES
 
 #: One instrument per technique that plays it in the embedded corpus (used by the explorer).
@@ -37,29 +37,29 @@ class Rendering:
 
 
 class ScatteringExplorer:
-    """Synthesize one note of a technique and show its carrier-modulation map.
+    """Synthesise one note of a technique and show its carrier-modulation map.
 
-    ``synthesize`` defaults to :func:`xaiaudio.synth.corpus.synthesize_note`; tests pass a stub.
+    ``synthesise`` defaults to :func:`xaiaudio.synth.corpus.synthesise_note`; tests pass a stub.
     """
 
-    def __init__(self, preset=None, device=None, seed: int = 0, synthesize: Callable | None = None,
+    def __init__(self, preset=None, device=None, seed: int = 0, synthesise: Callable | None = None,
                  instruments: dict | None = None):
         self.preset = get_preset(preset)
         self.device = device
         self.seed = seed
         self.instruments = dict(instruments or DEFAULT_INSTRUMENTS)
-        self.synthesize = synthesize or synthesize_note
+        self.synthesise = synthesise or synthesise_note
 
     def audio(self, technique: str, midi: int, rate_hz: float, depth: float) -> np.ndarray:
         """The standardised clip (preset length) of one ``mf`` note with the given technique settings."""
         rng = np.random.default_rng(self.seed)
-        note = self.synthesize(self.instruments[technique], int(midi), "mf", technique, float(rate_hz),
+        note = self.synthesise(self.instruments[technique], int(midi), "mf", technique, float(rate_hz),
                                float(depth), self.preset.clip_samples, self.preset.sample_rate, rng)
         note = np.asarray(note, dtype=np.float32)
         return (note / (note.std() + 1e-8)).astype(np.float32)
 
     def render(self, technique: str, midi: int, rate_hz: float, depth: float, ax=None) -> Rendering:
-        """Synthesize, scatter and draw (log energy on the plane, the rate marked); the widget's callback."""
+        """Synthesise, scatter and draw (log energy on the plane, the rate marked); the widget's callback."""
         audio = self.audio(technique, midi, rate_hz, depth)
         features = scatter(audio, self.preset, self.device)
         if ax is None:

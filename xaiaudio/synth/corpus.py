@@ -6,7 +6,7 @@ periodic modulation techniques of SOL-PMT plus ``ordinario`` (plain notes), each
 technique made from its physics (:mod:`xaiaudio.synth.techniques`) with a random rate
 and depth that the clip's :class:`ClipMeta` records as ground truth.
 
-* :func:`synthesize_note` renders one note (additive synthesis, vectorised NumPy).
+* :func:`synthesise_note` renders one note (additive synthesis, vectorised NumPy).
 * :func:`iter_corpus` streams a preset's corpus, clip by clip: each clip has its own
   random generator seeded by ``(seed, clip index)``, so the corpus is reproducible bit
   for bit and memory does not grow with its size.
@@ -49,7 +49,7 @@ from xaiaudio.synth.techniques import (
 )
 
 __all__ = ["CORPUS_SIZES", "DYNAMICS", "INSTRUMENTS", "METADATA_COLUMNS", "Clip", "ClipMeta", "clip_rng",
-           "iter_corpus", "synthesize_note", "write_sol_tree"]
+           "iter_corpus", "synthesise_note", "write_sol_tree"]
 
 #: Clips per technique for each preset.  "paper" has SOL-PMT's exact class counts; "book"
 #: keeps their proportions (about 1/10) with at least 40 clips per class; "smoke" has at
@@ -143,7 +143,7 @@ def _shaped_noise(spec: InstrumentSpec, n_samples: int, sample_rate: int, rng: n
     return noise / (np.sqrt(np.mean(noise**2)) + 1e-12)
 
 
-def synthesize_note(instrument: str | InstrumentSpec, midi: int, dynamics: str, technique: str,
+def synthesise_note(instrument: str | InstrumentSpec, midi: int, dynamics: str, technique: str,
                     rate_hz: float, depth: float, n_samples: int, sample_rate: int,
                     rng: np.random.Generator) -> np.ndarray:
     """One note of ``n_samples`` (float32, peak < 1) by additive synthesis.
@@ -244,7 +244,7 @@ def _make_clip(preset: Preset, technique: str, instrument: str, index: int, seed
     start = int(round(onset * preset.sample_rate))
     n_samples = min(n_samples, preset.clip_samples - start)
     audio = np.zeros(preset.clip_samples, dtype=np.float32)
-    audio[start:start + n_samples] = synthesize_note(spec, midi, dynamics, technique, rate_hz, depth,
+    audio[start:start + n_samples] = synthesise_note(spec, midi, dynamics, technique, rate_hz, depth,
                                                      n_samples, preset.sample_rate, rng)
     interval = {100.0: "min2", 200.0: "maj2"}.get(depth, "") if technique == "trill" else ""
     fields = dict(index=index, technique=technique, instrument=instrument, family=spec.family, midi=midi,

@@ -1,7 +1,7 @@
 """Physics of the five periodic modulation techniques (PMT) of SOL, as control curves.
 
 Each technique function turns a rate and a depth into per-sample control curves
-(:class:`Modulation`) that :func:`xaiaudio.synth.corpus.synthesize_note` applies to an
+(:class:`Modulation`) that :func:`xaiaudio.synth.corpus.synthesise_note` applies to an
 additive instrument model.
 
 ``rate_hz`` always counts full modulation periods per second:

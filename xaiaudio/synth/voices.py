@@ -126,7 +126,7 @@ def _syllable(
     return voiced * envelope * rng.uniform(0.6, 1.0)
 
 
-def synthesize_utterance(
+def synthesise_utterance(
     speaker: Speaker, seconds: float, rng: np.random.Generator, sample_rate: int = VOICE_RATE
 ) -> np.ndarray:
     """One utterance of ``speaker``: syllable-like vowels with pitch contours and pauses, peak 0.5."""
@@ -184,7 +184,7 @@ def make_voice_corpus(
     def compute():
         rng = np.random.default_rng([seed, 1])
         audio = [
-            synthesize_utterance(s, sizes["seconds"], rng)
+            synthesise_utterance(s, sizes["seconds"], rng)
             for s in speakers
             for _ in range(sizes["utterances"])
         ]
