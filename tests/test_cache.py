@@ -101,3 +101,37 @@ def test_state_dict_round_trip_loads_with_weights_only():
     model = torch.nn.Linear(3, 2)
     state = cache.cached_state_dict("models", "lin", model.state_dict)
     assert torch.equal(state["weight"], model.weight.detach())
+
+
+def _module_from(path, name):
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_source_fingerprint_follows_the_package_imports_of_a_module():
+    from xaiaudio.synth import corpus
+
+    names = [name for name, _ in cache.source_fingerprint(corpus)]
+    # the generator's own module and what it imports, transitively: editing any regenerates the corpus
+    assert {"xaiaudio.synth.corpus", "xaiaudio.synth.techniques", "xaiaudio.synth.instruments",
+            "xaiaudio.data.sol", "xaiaudio.core.presets"} <= set(names)
+    assert "xaiaudio.explain.lrp" not in names and names == sorted(names)
+
+
+def test_a_renamed_or_edited_module_gets_a_new_key(tmp_path):
+    source = tmp_path / "stage_one.py"
+    source.write_text("def f():\n    return 1\n")
+    before = cache.content_key("result", cache.source_fingerprint(_module_from(source, "stage_one")))
+    moved = tmp_path / "stage_two.py"
+    source.rename(moved)
+    renamed = cache.content_key("result", cache.source_fingerprint(_module_from(moved, "stage_two")))
+    assert renamed != before  # a move is never a silent cache hit on a stale entry
+    moved.write_text("def f():\n    return 2\n")
+    edited = cache.content_key("result", cache.source_fingerprint(_module_from(moved, "stage_two")))
+    assert edited != renamed

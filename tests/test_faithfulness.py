@@ -107,3 +107,9 @@ def test_gradient_methods_match_zennits_attributors():
         _, expected = attributor(x.clone(), seed)
     ours = METHODS["SmoothGrad"].explain(model, x, target, torch.Generator().manual_seed(3), n_samples=4000)
     assert torch.corrcoef(torch.stack([ours.flatten(), expected.flatten()]))[0, 1] > 0.99
+
+
+def test_aopc_normalises_by_the_number_of_curve_points_as_samek_et_al():
+    # Samek et al. (2017): 1 / (L + 1) * sum_{k=0}^{L} (p_0 - p_k); here L = 2.
+    curve = np.array([[1.0, 0.5, 0.0], [0.8, 0.8, 0.8]])
+    np.testing.assert_allclose(aopc(curve), [(0.0 + 0.5 + 1.0) / 3, 0.0])

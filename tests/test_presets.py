@@ -34,3 +34,16 @@ def test_setup_resolves_device_and_seeds():
     assert torch.equal(first, torch.rand(3))
     assert config.device == resolve_device(None)
     assert resolve_device("cpu").type == "cpu"
+
+
+def test_settings_for_takes_a_name_a_preset_or_a_run_config():
+    from xaiaudio.core.presets import get_preset, settings_for, setup
+
+    table = {"smoke": 1, "book": 2}
+    assert settings_for(table, "smoke") == 1
+    assert settings_for(table, get_preset("book")) == 2
+    assert settings_for(table, setup("smoke", "cpu", None, 0)) == 1
+    with pytest.raises(KeyError, match="no settings for preset 'paper'; this table has smoke, book"):
+        settings_for(table, "paper")
+    with pytest.raises(ValueError, match="unknown preset"):
+        settings_for(table, "fast")

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import html.parser
 import http.server
 import os
 import re
@@ -33,6 +32,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
+
+import bs4
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -204,100 +205,48 @@ def execution_logs(html_dir: Path, name: str) -> list[Path]:
 
 # --------------------------------------------------------------------------- the DOM, without a browser
 
-class _Collector(html.parser.HTMLParser):
-    """Collects the report of :func:`analyse_report` from HTML text (no JavaScript, no layout)."""
-
-    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
-            "track", "wbr"}
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.stack: list[tuple] = []   # (tag, classes, output entry, message parts)
-        self.outputs: list[dict] = []
-        self.messages: list[str] = []
-        self.images: list[str] = []
-        self.audio: list[dict] = []
-        self.text: list[str] = []
-        self.paragraphs: list[list[str]] = []
-        self._open_outputs: list[dict] = []   # text is appended to every open output
-        self._open_messages: list[list] = []
-        self._skip = 0                        # inside <script> / <style>
-
-    def handle_starttag(self, tag, attrs):
-        attributes = dict(attrs)
-        classes = set((attributes.get("class") or "").split())
-        if tag == "img":
-            src = attributes.get("src") or ""
-            inside = any(t == "figure" or "cell_output" in c for t, c, *_ in self.stack)
-            self.images.append((src, inside or "_images/" in src))
-        elif tag == "audio":
-            self.audio.append({"sources": [attributes["src"]] if attributes.get("src") else []})
-        elif tag == "source" and self.audio and any(t == "audio" for t, *_ in self.stack):
-            if attributes.get("src"):
-                self.audio[-1]["sources"].append(attributes["src"])
-        if tag in self.VOID:
-            return
-        entry = None
-        if "output" in classes:
-            entry = {"classes": " ".join(sorted(classes)), "text": ""}
-            self.outputs.append(entry)
-            self._open_outputs.append(entry)
-        message = [] if classes & {"system-message", "problematic"} else None
-        if tag == "p" and any("cell_output" in c for _, c, *_ in self.stack):
-            message = []  # collected like a message, filed as a paragraph when it closes
-            self.paragraphs.append(message)
-        if message is not None:
-            self._open_messages.append(message)
-        if tag in ("script", "style"):
-            self._skip += 1
-        self.stack.append((tag, classes, entry, message))
-
-    def handle_endtag(self, tag):
-        if tag in self.VOID or not any(t == tag for t, *_ in self.stack):
-            return
-        while self.stack:
-            open_tag, _, entry, message = self.stack.pop()
-            if entry is not None:
-                self._open_outputs.remove(entry)
-            if message is not None:
-                self._open_messages.remove(message)
-                if not any(message is paragraph for paragraph in self.paragraphs):
-                    self.messages.append("".join(message))
-            if open_tag in ("script", "style"):
-                self._skip -= 1
-            if open_tag == tag:
-                break
-
-    def handle_data(self, data):
-        if self._skip:
-            return
-        self.text.append(data)
-        for entry in self._open_outputs:
-            entry["text"] += data
-        for message in self._open_messages:
-            message.append(data)
-
-
 def static_report(html_text: str, page: Path | None = None) -> dict:
     """The report of :func:`analyse_report` from HTML text, without a browser.
 
-    An image counts as loaded when it is a ``data:`` URI or, given the page's path, a non-empty
-    local file; a browser also proves that the file decodes.
+    The same selectors as :data:`COLLECT_JS`, on the parsed file (no JavaScript, no layout); the
+    page's text is that of the whole document, less scripts and styles.  An image counts as loaded
+    when it is a ``data:`` URI or, given the page's path, a non-empty local file; a browser also
+    proves that the file decodes.
+
+    Parameters
+    ----------
+    html_text
+        The HTML of one page.
+    page
+        Where the page lies, so that relative image paths can be resolved; ``None``: only
+        ``data:`` images count as loaded.
+
+    Returns
+    -------
+    dict
+        The report described in :func:`analyse_report`, without the audio players' ``duration``
+        and ``error``, which only a browser knows.
     """
-    collector = _Collector()
-    collector.feed(html_text)
-    collector.close()
+    soup = bs4.BeautifulSoup(html_text, "html.parser")
     images = []
-    for src, figure in collector.images:
+    for img in soup.find_all("img"):
+        src = img.get("src", "")
         ok = src.startswith("data:image/")
         if not ok and page is not None and src and not urlsplit(src).scheme:
             target = Path(os.path.normpath(page.parent / unquote(urlsplit(src).path)))  # as a URL resolves
             ok = target.is_file() and target.stat().st_size > 0
+        figure = img.css.closest(".cell_output, figure") is not None or "_images/" in src
         images.append({"src": src, "ok": ok, "figure": figure})
-    return {"outputs": collector.outputs, "messages": collector.messages, "images": images,
-            "audio": collector.audio, "text": "".join(collector.text),
-            "paragraphs": ["".join(parts) for parts in collector.paragraphs]}
-
+    audio = [{"sources": [e["src"] for e in [player, *player.find_all("source")] if e.get("src")]}
+             for player in soup.find_all("audio")]
+    outputs = [{"classes": " ".join(e["class"]), "text": e.get_text()} for e in soup.select(".output")]
+    # get_text() leaves out the strings of <script>, <style> and <template>, as a reader would.
+    return {"outputs": outputs,
+            "messages": [e.get_text() for e in soup.select(".system-message, .problematic")],
+            "images": images,
+            "audio": audio,
+            "paragraphs": [p.get_text() for p in soup.select(".cell_output p")],
+            "text": soup.get_text()}
 
 # --------------------------------------------------------------------------- the browser
 

@@ -71,5 +71,22 @@ def deletion_curve(model, features, relevance, classes, steps: int = 20, baselin
 
 
 def aopc(curve: np.ndarray) -> np.ndarray:
-    """Area over the perturbation curve per example: mean over steps of (p_0 - p_k)."""
-    return (curve[:, :1] - curve[:, 1:]).mean(axis=1)
+    """Area over the perturbation curve (AOPC) of each example, as defined by Samek et al. (2017).
+
+    ``AOPC = 1 / (L + 1) * sum_{k=0}^{L} (p_0 - p_k)`` over the ``L + 1`` points of a deletion
+    curve (``k = 0`` is the unperturbed input, whose term is zero).  The normalisation is
+    ``1 / (L + 1)``, the number of points, not ``1 / L``.
+
+    Parameters
+    ----------
+    curve : numpy.ndarray, shape (examples, L + 1)
+        Class probability after deleting the top ``k``-th fraction of paths, column 0 unperturbed
+        (:func:`deletion_curve`).
+
+    Returns
+    -------
+    numpy.ndarray, shape (examples,)
+        Larger when the probability falls faster.  Chapter "Class-wise aggregation".
+    """
+    curve = np.asarray(curve, dtype=float)
+    return (curve[:, :1] - curve).sum(axis=1) / curve.shape[1]
