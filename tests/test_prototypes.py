@@ -177,16 +177,3 @@ def test_training_is_deterministic_and_learns():
     assert all(np.isfinite(row["train_loss"]) for row in json.loads(unsupervised["history"]))
     with pytest.raises(ValueError, match="mode"):
         fit_prototypes(data, config, "semi", settings=cfg, progress=False)
-
-
-def test_trend_sentence_says_unlike_the_paper_when_cross_entropy_does_not_help():
-    from xaiaudio.report.tables import trend_sentence
-
-    trends = {"sup_lrec_falls": True, "unsup_lrec_falls": True, "transforms_raise_sup_oa": True,
-              "ce_raises_oa": False, "ce_costs_lrec": True}
-    sentence = trend_sentence(trends, "voices")
-    assert "unlike in the paper, the cross-entropy term does not raise OA" in sentence
-    assert "as in the paper" not in sentence
-    trends["ce_raises_oa"] = True
-    assert "raises OA at the cost of a higher reconstruction error, as in the paper" in trend_sentence(
-        trends, "voices")

@@ -33,6 +33,8 @@ def api_page() -> str:
         for module in sorted(p for p in folder.glob("*.py") if p.name != "__init__.py"):
             lines += [f".. automodule:: xaiaudio.{stage}.{module.stem}", "   :members:", ""]
         lines[-1:] = ["```", ""]
+    lines += ["## Command line", "", "```{eval-rst}", ".. automodule:: xaiaudio.scorecard.__main__",
+              "```", ""]
     return "\n".join(lines)
 
 

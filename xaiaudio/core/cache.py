@@ -7,7 +7,15 @@ entry; a lock file serialises builders of the same key across processes (two
 chapters executing at once); an entry whose files no longer match the manifest
 (truncated, edited, half-deleted) is rebuilt.
 
-The root is ``$XAIAUDIO_CACHE`` or ``~/.cache/xaiaudio``.
+A key is the hex SHA-256 of everything a result depends on (:func:`content_key`), its code
+included (:func:`source_fingerprint`): a changed input or a changed module gives a new key,
+so no entry ever has to be invalidated by hand.  Entries are never deleted; removing the
+root folder is always safe (everything is rebuilt on demand).
+
+The root is ``$XAIAUDIO_CACHE`` or ``~/.cache/xaiaudio``.  Every chapter that generates
+audio, computes features or trains a model caches its results here, through
+:mod:`xaiaudio.data.tables`, :mod:`xaiaudio.synth.voices`, :mod:`xaiaudio.features.extraction`
+and the pipelines of ``xaiaudio.training`` and ``xaiaudio.experiments``.
 """
 
 from __future__ import annotations
@@ -31,12 +39,31 @@ import numpy as np
 import torch
 from filelock import FileLock
 
+#: Environment variable that names the cache root.
 CACHE_ENV = "XAIAUDIO_CACHE"
+#: Name of the file, in every entry, that lists each payload file's size and SHA-256.
 MANIFEST = "MANIFEST.json"
 
 
 def cache_root() -> Path:
-    """The cache directory (created if missing)."""
+    """The cache's root directory, created if missing.
+
+    Used by every cache entry, hence in chapters "Listening to playing techniques"
+    (``book/listening.md``), "The scattering transform" (``book/scattering.md``), "Training the
+    convnet" (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``), "Class-wise
+    aggregation" (``book/aggregation.md``), "Playable prototypes" (``book/prototypes.md``) and
+    "Playable prototypes: voices" (``book/prototypes_voices.md``).
+
+    Returns
+    -------
+    pathlib.Path
+        ``$XAIAUDIO_CACHE`` when that variable is set and not empty, else ``~/.cache/xaiaudio``.
+
+    Raises
+    ------
+    OSError
+        When the directory cannot be created.
+    """
     root = Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "xaiaudio")
     root.mkdir(parents=True, exist_ok=True)
     return root
@@ -71,15 +98,64 @@ def _feed(digest, part) -> None:
 
 
 def content_key(*parts) -> str:
-    """Hex SHA-256 of ``parts``: strings, numbers, arrays, dicts, lists, dataclasses,
-    and :class:`~pathlib.Path` objects (hashed by file *content*, not name)."""
+    """Hex SHA-256 of ``parts``: the cache key of a result computed from them.
+
+    Each part is hashed with a type tag, so ``1`` and ``"1"`` give different keys; dicts are
+    hashed in sorted key order (their keys as strings), dataclasses as the dict of their
+    fields, lists and tuples item by item.
+
+    Used by every cached result of the package: the corpus and splits (all chapters that load
+    a dataset), scattering features, trained models and relevance maps.
+
+    Parameters
+    ----------
+    parts : str, bytes, int, float, bool, None, numpy.ndarray, dict, list, tuple, dataclass or Path
+        Any number of positional arguments: what the result depends on.  Arrays are hashed
+        with their dtype and shape; :class:`~pathlib.Path` objects are hashed by file
+        *content*, not by name.
+
+    Returns
+    -------
+    str
+        64 hexadecimal characters.
+
+    Raises
+    ------
+    TypeError
+        For a part (or a nested item) of any other type.
+    OSError
+        When a :class:`~pathlib.Path` part cannot be read.
+    """
     digest = hashlib.sha256()
     _feed(digest, list(parts))
     return digest.hexdigest()
 
 
 def file_sha256(path: Path) -> str:
-    """Hex SHA-256 of a file's bytes."""
+    """Hex SHA-256 of a file's bytes, read in 1 MiB blocks.
+
+    Used by :func:`content_key` and :func:`entry_is_valid`, hence in chapters "Listening to
+    playing techniques" (``book/listening.md``), "The scattering transform"
+    (``book/scattering.md``), "Training the convnet" (``book/training.md``), "Comparing LRP
+    rules" (``book/lrp_rules.md``), "Class-wise aggregation" (``book/aggregation.md``),
+    "Playable prototypes" (``book/prototypes.md``) and "Playable prototypes: voices"
+    (``book/prototypes_voices.md``).
+
+    Parameters
+    ----------
+    path : pathlib.Path or str
+        The file.
+
+    Returns
+    -------
+    str
+        64 hexadecimal characters.
+
+    Raises
+    ------
+    OSError
+        When the file cannot be read.
+    """
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -94,7 +170,27 @@ def _write_manifest(directory: Path) -> None:
 
 
 def entry_is_valid(directory: Path) -> bool:
-    """True when ``directory`` holds a manifest and every listed file matches it."""
+    """Whether a cache entry is complete and intact.
+
+    Used by :func:`cached_entry`, hence in chapters "Listening to playing techniques"
+    (``book/listening.md``), "The scattering transform" (``book/scattering.md``), "Training the
+    convnet" (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``), "Class-wise
+    aggregation" (``book/aggregation.md``), "Playable prototypes" (``book/prototypes.md``) and
+    "Playable prototypes: voices" (``book/prototypes_voices.md``).
+
+    Parameters
+    ----------
+    directory : pathlib.Path
+        The entry's directory.
+
+    Returns
+    -------
+    bool
+        True when ``directory`` holds a readable ``MANIFEST.json`` and every file it lists
+        exists with the listed size and SHA-256; False when the manifest is missing or
+        unreadable or a file is missing or differs.  Files the manifest does not list are not
+        checked.
+    """
     try:
         manifest = json.loads((directory / MANIFEST).read_text())
         for name, (size, sha) in manifest.items():
@@ -138,11 +234,21 @@ def source_fingerprint(*modules: ModuleType) -> list:
 
     A key part built from module *objects*, not file names: editing, renaming or moving any
     module the result depends on changes the key, and no list of files can go stale.
+    Comments and docstrings are part of the source, so editing them also rebuilds the result.
+
+    Used in the key of every cached result: the embedded corpus
+    (:func:`xaiaudio.experiments.datasets.embedded_corpus_dir`), the synthetic voices,
+    scattering features, trained models and relevance maps; so in chapters "Listening to
+    playing techniques" (``book/listening.md``), "The scattering transform"
+    (``book/scattering.md``), "Training the convnet" (``book/training.md``), "Comparing LRP
+    rules" (``book/lrp_rules.md``), "Class-wise aggregation" (``book/aggregation.md``),
+    "Playable prototypes" (``book/prototypes.md``) and "Playable prototypes: voices"
+    (``book/prototypes_voices.md``).
 
     Parameters
     ----------
     modules : module
-        The modules whose functions compute the result.
+        Any number of positional arguments: the modules whose functions compute the result.
 
     Returns
     -------
@@ -157,7 +263,35 @@ def cached_entry(namespace: str, key: str, produce: Callable[[Path], None]) -> P
     """Return the directory of entry ``namespace/key``, building it with ``produce`` if needed.
 
     ``produce(directory)`` writes the payload files into an empty temporary
-    directory.  A missing or corrupt entry is (re)built under a lock.
+    directory.  A missing or corrupt entry is (re)built under a lock: the manifest is
+    written, then the directory is renamed into place, so readers never see a partial entry.
+
+    Used directly by :func:`xaiaudio.experiments.datasets.embedded_corpus_dir` (the embedded
+    corpus) and :func:`xaiaudio.data.tables.load_sol_table` (saved splits), which every chapter
+    that loads the SOL-layout corpus calls, and by :func:`xaiaudio.features.extraction.extract_features`
+    (scattering features: chapters "The scattering transform" (``book/scattering.md``),
+    "Training the convnet" (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``)
+    and "Class-wise aggregation" (``book/aggregation.md``)).
+
+    Parameters
+    ----------
+    namespace : str
+        Sub-folder of the cache root that groups one kind of result (``"corpus"``,
+        ``"scattering-features"``, ``"splits"``...).
+    key : str
+        The entry's name, usually from :func:`content_key`.
+    produce : callable
+        ``produce(directory: pathlib.Path) -> None``; writes the payload files.
+
+    Returns
+    -------
+    pathlib.Path
+        ``<root>/<namespace>/<key>``, valid in the sense of :func:`entry_is_valid`.
+
+    Raises
+    ------
+    Exception
+        Whatever ``produce`` raises; the half-built directory is removed and no entry is left.
     """
     base = cache_root() / namespace
     final = base / key
@@ -181,7 +315,27 @@ def cached_entry(namespace: str, key: str, produce: Callable[[Path], None]) -> P
 
 
 def cached_arrays(namespace: str, key: str, compute: Callable[[], dict]) -> dict:
-    """Cache a dict of NumPy arrays computed by ``compute()`` (stored as ``arrays.npz``)."""
+    """Cache a dict of NumPy arrays computed by ``compute()`` (stored as ``arrays.npz``).
+
+    Used for the synthetic voices (:func:`xaiaudio.synth.voices.make_voice_corpus`, chapter
+    "Playable prototypes: voices" (``book/prototypes_voices.md``)) and the relevance maps of
+    ``xaiaudio.experiments.relevance`` (chapters "Comparing LRP rules" (``book/lrp_rules.md``)
+    and "Class-wise aggregation" (``book/aggregation.md``)).
+
+    Parameters
+    ----------
+    namespace, key : str
+        As in :func:`cached_entry`.
+    compute : callable
+        ``compute() -> dict[str, numpy.ndarray]``, called only when the entry is missing or
+        corrupt.  Object arrays must not be used: the entry is loaded with
+        ``allow_pickle=False``, so reading them back would raise ``ValueError``.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        The stored arrays, loaded into memory.
+    """
 
     def produce(directory: Path) -> None:
         arrays = compute()
@@ -193,10 +347,28 @@ def cached_arrays(namespace: str, key: str, compute: Callable[[], dict]) -> dict
 
 
 def cached_state_dict(namespace: str, key: str, compute: Callable[[], dict]) -> dict:
-    """Cache a torch state dict (or any dict of tensors and plain values).
+    """Cache a torch state dict (or any dict of tensors and plain values), stored as ``state.pt``.
 
     Loaded back with ``torch.load(..., weights_only=True)``, so a cache entry can
     never execute code.
+
+    Used for the trained convnet (chapters "Training the convnet" (``book/training.md``),
+    "Comparing LRP rules" (``book/lrp_rules.md``), "Class-wise aggregation"
+    (``book/aggregation.md``)) and the prototype models (chapters "Playable prototypes"
+    (``book/prototypes.md``) and "Playable prototypes: voices" (``book/prototypes_voices.md``)).
+
+    Parameters
+    ----------
+    namespace, key : str
+        As in :func:`cached_entry`.
+    compute : callable
+        ``compute() -> dict``, called only when the entry is missing or corrupt (typically:
+        train a model and return its ``state_dict()`` and history).
+
+    Returns
+    -------
+    dict
+        The stored dict, with tensors on the CPU.
     """
 
     def produce(directory: Path) -> None:
@@ -209,7 +381,30 @@ def cached_state_dict(namespace: str, key: str, compute: Callable[[], dict]) -> 
 
 
 def cached_json(namespace: str, key: str, compute: Callable[[], object]) -> object:
-    """Cache a JSON-serialisable value (metrics, histories, tables)."""
+    """Cache a JSON-serialisable value (metrics, histories, tables), stored as ``value.json``.
+
+    Used for the baselines' metrics (``xaiaudio.training.baselines``; chapters "Playable
+    prototypes" (``book/prototypes.md``) and "Playable prototypes: voices"
+    (``book/prototypes_voices.md``)).
+
+    Parameters
+    ----------
+    namespace, key : str
+        As in :func:`cached_entry`.
+    compute : callable
+        ``compute() -> object``, called only when the entry is missing or corrupt; the value
+        must be JSON-serialisable.
+
+    Returns
+    -------
+    object
+        The value read back from JSON (tuples come back as lists).
+
+    Raises
+    ------
+    TypeError
+        When the computed value is not JSON-serialisable (nothing is cached).
+    """
 
     def produce(directory: Path) -> None:
         (directory / "value.json").write_text(json.dumps(compute()))

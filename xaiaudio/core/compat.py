@@ -14,8 +14,12 @@ Two libraries the book depends on fail to import on some machines:
   ``kymatio.Scattering1D(..., frontend="torch")`` avoids that import;
   :func:`scattering1d` wraps it.
 
-Importing :mod:`xaiaudio` applies the zennit shim, so notebooks can simply
-``import zennit`` afterwards.
+Importing ``xaiaudio`` applies the zennit shim, so notebooks can simply
+``import zennit`` afterwards.  The zennit shim serves the LRP chapters ("Deep Taylor
+decomposition" (``book/deep_taylor.md``), "Comparing LRP rules" (``book/lrp_rules.md``),
+"Class-wise aggregation" (``book/aggregation.md``)); the kymatio shim serves every chapter
+that computes scattering features ("The scattering transform" (``book/scattering.md``),
+"Training the convnet" (``book/training.md``) and the same two LRP chapters).
 """
 
 from __future__ import annotations
@@ -49,7 +53,19 @@ def _torchvision_stand_in() -> types.ModuleType:
 
 
 def ensure_torchvision_importable() -> bool:
-    """Make ``import torchvision.models.resnet`` succeed; return True if a stand-in was needed."""
+    """Make ``import torchvision.models.resnet`` succeed, with a stand-in if the real one fails.
+
+    Tries the real ``torchvision`` first; when that import raises (``ImportError``, or the
+    ``RuntimeError`` of a CUDA-only wheel next to a CPU torch), removes any half-imported
+    ``torchvision`` modules from ``sys.modules`` and registers the stand-in module tree.
+    Idempotent.  Called when ``xaiaudio`` is imported, hence in every chapter.
+
+    Returns
+    -------
+    bool
+        True when the stand-in is in use (also recorded in :data:`TORCHVISION_STUBBED`), False
+        when the real ``torchvision`` imported.
+    """
     global TORCHVISION_STUBBED
     if TORCHVISION_STUBBED:
         return True
@@ -68,7 +84,22 @@ def ensure_torchvision_importable() -> bool:
 
 
 def import_zennit() -> types.ModuleType:
-    """Import and return ``zennit``, working around a torchvision that cannot load."""
+    """Import and return ``zennit``, working around a torchvision that cannot load.
+
+    Used by :mod:`xaiaudio.explain.composites` (chapters "Deep Taylor decomposition"
+    (``book/deep_taylor.md``), "Comparing LRP rules" (``book/lrp_rules.md``) and "Class-wise
+    aggregation" (``book/aggregation.md``)).
+
+    Returns
+    -------
+    module
+        The ``zennit`` package.
+
+    Raises
+    ------
+    ImportError
+        When ``zennit`` itself is not installed.
+    """
     ensure_torchvision_importable()
     return importlib.import_module("zennit")
 
@@ -76,8 +107,23 @@ def import_zennit() -> types.ModuleType:
 def scattering1d(**kwargs):
     """Build kymatio's torch 1-D scattering without importing ``kymatio.torch``.
 
-    Keyword arguments are those of ``kymatio.Scattering1D`` (``J``, ``shape``,
-    ``Q``, ``T``, ...).  Used by :mod:`xaiaudio.features.scattering`.
+    Used by :func:`xaiaudio.features.scattering.scattering_module`, hence by every chapter that
+    computes scattering features: "The scattering transform" (``book/scattering.md``), "Training
+    the convnet" (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``) and
+    "Class-wise aggregation" (``book/aggregation.md``).
+
+    Parameters
+    ----------
+    kwargs
+        Keyword arguments of ``kymatio.Scattering1D``: ``J`` (number of octaves), ``shape``
+        (signal length in samples), ``Q`` (wavelets per octave, one per order), ``T``
+        (averaging scale in samples), ...
+
+    Returns
+    -------
+    torch.nn.Module
+        kymatio's ``Scattering1D`` with the torch frontend, on the CPU: its input is a
+        ``(batch, shape)`` tensor, its output ``(batch, paths, shape / T)``.
     """
     from kymatio import Scattering1D
 

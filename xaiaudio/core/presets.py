@@ -9,8 +9,11 @@ Three presets trade fidelity for time:
 
 Only settings shared by several chapters live here (audio rate and clip
 length).  Each concept module keeps its own per-preset table (for example
-``xaiaudio.synth.corpus.CORPUS_SIZES``), a dict keyed by the names of
+:data:`xaiaudio.synth.corpus.CORPUS_SIZES`), a dict keyed by the names of
 :data:`PRESET_NAMES`, and reads it with :func:`settings_for`, the one lookup.
+
+Every chapter's first code cell calls :func:`setup` with the chapter's ``parameters``
+(preset, device, data folder, seed).
 """
 
 from __future__ import annotations
@@ -31,7 +34,21 @@ PRESET_ENV = "XAIAUDIO_PRESET"
 
 @dataclass(frozen=True)
 class Preset:
-    """Settings shared by all chapters for one preset."""
+    """Settings shared by all chapters for one preset.
+
+    Used by every chapter, through :func:`setup` (``config.preset``).
+
+    Attributes
+    ----------
+    name : str
+        ``"smoke"``, ``"book"`` or ``"paper"``.
+    sample_rate : int
+        Audio sample rate of the SOL-layout corpus, Hz (22 050 or 44 100).
+    clip_samples : int
+        Length of every model input clip, in samples (a power of two).
+    description : str
+        One line for a reader: what the preset is for.
+    """
 
     name: str
     sample_rate: int
@@ -40,6 +57,7 @@ class Preset:
 
     @property
     def clip_seconds(self) -> float:
+        """Length of a clip in seconds (``clip_samples / sample_rate``)."""
         return self.clip_samples / self.sample_rate
 
 
@@ -56,7 +74,23 @@ def get_preset(name: str | Preset | None = None) -> Preset:
 
     ``None`` reads ``$XAIAUDIO_PRESET`` and falls back to ``"book"``, so the
     published book and a reader's fresh kernel run the book preset while CI can
-    switch every chapter at once.
+    switch every chapter at once.  Called by :func:`setup` (every chapter) and by every
+    function that accepts a preset by name.
+
+    Parameters
+    ----------
+    name : str, Preset or None
+        A preset name from :data:`PRESET_NAMES`, a :class:`Preset` (returned unchanged),
+        or ``None``.
+
+    Returns
+    -------
+    Preset
+
+    Raises
+    ------
+    ValueError
+        For a name (or ``$XAIAUDIO_PRESET`` value) that is not one of :data:`PRESET_NAMES`.
     """
     if isinstance(name, Preset):
         return name
@@ -68,7 +102,25 @@ def get_preset(name: str | Preset | None = None) -> Preset:
 
 
 def resolve_device(device: str | None = None):
-    """Return a ``torch.device``: CUDA when present unless ``device`` names one."""
+    """Return the ``torch.device`` a chapter computes on.
+
+    Called by :func:`setup` (every chapter).
+
+    Parameters
+    ----------
+    device : str or None
+        A torch device name (``"cpu"``, ``"cuda"``, ``"cuda:1"``...); ``None`` picks CUDA
+        when it is available, else the CPU.
+
+    Returns
+    -------
+    torch.device
+
+    Raises
+    ------
+    RuntimeError
+        When torch does not recognise ``device`` as a device name.
+    """
 
     if device is None:
         device = "cuda" if torch.cuda.is_available() else "cpu"
@@ -76,7 +128,18 @@ def resolve_device(device: str | None = None):
 
 
 def seed_everything(seed: int) -> None:
-    """Seed Python, NumPy and torch so a chapter gives the same numbers twice."""
+    """Seed Python's, NumPy's global and torch's random generators so a chapter gives the same
+    numbers twice.
+
+    ``torch.manual_seed`` also seeds every CUDA device.  Functions that draw with their own
+    :class:`numpy.random.Generator` (the corpus, the splits) do not depend on it.  Called by
+    :func:`setup` (every chapter).
+
+    Parameters
+    ----------
+    seed : int
+        The seed.
+    """
 
     random.seed(seed)
     np.random.seed(seed)
@@ -85,7 +148,21 @@ def seed_everything(seed: int) -> None:
 
 @dataclass(frozen=True)
 class RunConfig:
-    """What a chapter's ``parameters`` cell resolves to."""
+    """What a chapter's ``parameters`` cell resolves to (made by :func:`setup`).
+
+    Functions of both halves of the book take it as their ``config`` argument.
+
+    Attributes
+    ----------
+    preset : Preset
+        Sample rate and clip length; per-preset tables are read with :func:`settings_for`.
+    device : torch.device
+        Where models and scattering run.
+    data_dir : str or None
+        A reader's SOL (or LibriSpeech) folder, or ``None`` for the embedded synthetic data.
+    seed : int
+        Seed of the corpus, the splits and the training runs.
+    """
 
     preset: Preset
     device: object
@@ -95,7 +172,35 @@ class RunConfig:
 
 def setup(preset: str | None = None, device: str | None = None,
           data_dir: str | None = None, seed: int = 0) -> RunConfig:
-    """Resolve a chapter's parameters: preset, device, data folder, seed (and seed RNGs)."""
+    """Resolve a chapter's parameters: preset, device, data folder, seed (and seed RNGs).
+
+    Called in the first code cell of every chapter that runs code (``book/*.md``), from
+    "Explainable audio classification" (``book/intro.md``) to "Playable prototypes: voices"
+    (``book/prototypes_voices.md``).
+
+    Parameters
+    ----------
+    preset : str or None
+        Preset name (see :func:`get_preset`); ``None`` reads ``$XAIAUDIO_PRESET``, else ``"book"``.
+    device : str or None
+        Torch device name (see :func:`resolve_device`); ``None``: CUDA when available.
+    data_dir : str or None
+        A SOL or LibriSpeech folder, or ``None`` for the embedded synthetic data.
+    seed : int
+        Seeds Python, NumPy and torch now (:func:`seed_everything`) and is kept for the
+        corpus, split and training seeds.
+
+    Returns
+    -------
+    RunConfig
+
+    Raises
+    ------
+    ValueError
+        For an unknown preset name.
+    RuntimeError
+        For a device name torch does not recognise.
+    """
     config = RunConfig(get_preset(preset), resolve_device(device), data_dir, int(seed))
     seed_everything(config.seed)
     return config
@@ -104,17 +209,31 @@ def setup(preset: str | None = None, device: str | None = None,
 def settings_for(table: dict, preset):
     """The entry of a per-preset settings ``table`` for ``preset``: the one settings lookup.
 
+    Chapters "The scattering transform" (``book/scattering.md``), "Deep Taylor
+    decomposition" (``book/deep_taylor.md``), "Training the convnet" (``book/training.md``)
+    and "Class-wise aggregation" (``book/aggregation.md``) call it directly; every module
+    with a per-preset table (corpus sizes, scattering settings, batch sizes...) reads it
+    through this function.
+
     Parameters
     ----------
     table : dict
         A per-preset table keyed by preset name (``"smoke"``, ``"book"``, ``"paper"``).
-    preset : str, Preset or RunConfig
-        The preset, by name, as a :class:`Preset`, or the :class:`RunConfig` a chapter made.
+    preset : str, Preset, RunConfig or None
+        The preset, by name, as a :class:`Preset`, or the :class:`RunConfig` a chapter made;
+        ``None`` as in :func:`get_preset`.
 
     Returns
     -------
     object
-        ``table[name]``; a ``KeyError`` that names the table's presets when it has no entry.
+        ``table[name]``, not copied.
+
+    Raises
+    ------
+    KeyError
+        When ``table`` has no entry for the preset (the message names the presets it has).
+    ValueError
+        For an unknown preset name.
     """
     if isinstance(preset, RunConfig):
         preset = preset.preset

@@ -1,7 +1,9 @@
 """Reading audio: any sample rate, bit depth or channel count in; mono, fixed length, standardised out.
 
-Used by every chapter through :func:`load_clip` (via :mod:`xaiaudio.data.tables`) and by
-the SOL and LibriSpeech loaders through :func:`check_audio_file`.
+Used by every chapter that reads the SOL-layout corpus (the playing-technique chapters and
+"Playable prototypes") through :func:`load_clip` (via :mod:`xaiaudio.data.tables` and
+:mod:`xaiaudio.features.extraction`), and by the SOL folder scan
+(:func:`xaiaudio.data.sol.scan_sol_folder`) through :func:`check_audio_file`.
 
 Bad files never crash deep inside torch and never produce NaN: they raise
 :class:`AudioError`, whose message names the file and the reason.  Loading a
@@ -19,12 +21,35 @@ import librosa
 import numpy as np
 import soundfile as sf
 
-#: Clips shorter than this carry no modulation period worth classifying.
+#: Clips shorter than this (seconds) carry no modulation period worth classifying.
 MIN_SECONDS = 0.25
 
 
 class AudioError(ValueError):
-    """A file that cannot be used as audio; the message names the file and why."""
+    """A file that cannot be used as audio; the message names the file and why.
+
+    Raised while reading the SOL-layout corpus in chapters "Listening to playing techniques"
+    (``book/listening.md``), "The scattering transform" (``book/scattering.md``), "Training the
+    convnet" (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``), "Class-wise
+    aggregation" (``book/aggregation.md``) and "Playable prototypes" (``book/prototypes.md``).
+
+    A subclass of ``ValueError``.  :func:`xaiaudio.data.sol.scan_sol_folder` catches it and
+    lists the file among the skipped ones with its ``reason``.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The file.
+    reason : str
+        Why it cannot be used (``"file not found"``, ``"holds no samples"``...).
+
+    Attributes
+    ----------
+    path : pathlib.Path
+        The file.
+    reason : str
+        Why it cannot be used; the message is ``"<path>: <reason>"``.
+    """
 
     def __init__(self, path, reason: str):
         self.path = Path(path)
@@ -35,8 +60,33 @@ class AudioError(ValueError):
 def wav_truncation(path: Path) -> tuple[int, int] | None:
     """Return (declared, present) data bytes when a RIFF/WAVE file is truncated, else None.
 
+    Used (through :func:`read_audio`) in chapters "Listening to playing techniques"
+    (``book/listening.md``), "The scattering transform" (``book/scattering.md``), "Training the
+    convnet" (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``), "Class-wise
+    aggregation" (``book/aggregation.md``) and "Playable prototypes" (``book/prototypes.md``).
+
     libsndfile silently reads what is present in a truncated WAV; a truncated
-    recording is a damaged file, so the loaders report it instead.
+    recording is a damaged file, so the loaders report it instead.  Walks the RIFF chunks
+    to the ``data`` chunk and compares its declared size with the bytes left in the file;
+    an RF64 file (declared size ``0xFFFFFFFF``) is never reported.  Called by
+    :func:`read_audio` for every ``.wav`` file.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The file.
+
+    Returns
+    -------
+    tuple of (int, int) or None
+        ``(declared, present)`` sizes of the ``data`` chunk in bytes when fewer bytes are
+        present than declared; ``None`` for a complete WAV, for a file that is not RIFF/WAVE
+        and for one without a ``data`` chunk.
+
+    Raises
+    ------
+    OSError
+        When the file cannot be opened or read.
     """
     size = path.stat().st_size
     with open(path, "rb") as handle:
@@ -59,7 +109,29 @@ def wav_truncation(path: Path) -> tuple[int, int] | None:
 def read_audio(path, sample_rate: int) -> np.ndarray:
     """Read ``path`` as mono float32 at ``sample_rate`` (channels averaged, resampled with soxr).
 
-    Raises :class:`AudioError` for unreadable, truncated, empty or non-finite files.
+    Any format libsndfile reads (WAV, FLAC, AIFF, OGG...), any bit depth and channel count. Used by
+    :func:`load_clip` and :func:`check_audio_file`, hence by chapters "Listening to playing
+    techniques" (``book/listening.md``), "The scattering transform" (``book/scattering.md``),
+    "Training the convnet" (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``),
+    "Class-wise aggregation" (``book/aggregation.md``) and "Playable prototypes"
+    (``book/prototypes.md``).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The audio file.
+    sample_rate : int
+        Target sample rate, Hz; the file is resampled (``soxr_hq``) when its rate differs.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32, shape ``(samples,)``: the channels' mean, at ``sample_rate``, unscaled.
+
+    Raises
+    ------
+    AudioError
+        For a missing, unreadable, truncated (WAV), empty or non-finite (NaN, inf) file.
     """
     path = Path(path)
     if not path.is_file():
@@ -84,15 +156,62 @@ def read_audio(path, sample_rate: int) -> np.ndarray:
 
 
 def standardise(samples: np.ndarray, eps: float = 1e-8) -> np.ndarray:
-    """Divide by the standard deviation plus ``eps``: unit variance, and zeros stay zeros."""
+    """Divide by the standard deviation plus ``eps``: unit variance, and zeros stay zeros.
+
+    Used (through :func:`load_clip`) in chapters "Listening to playing techniques"
+    (``book/listening.md``), "The scattering transform" (``book/scattering.md``), "Training the
+    convnet" (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``), "Class-wise
+    aggregation" (``book/aggregation.md``) and "Playable prototypes" (``book/prototypes.md``).
+
+    The mean is not removed (audio clips have a mean close to zero already).  The last
+    axis is time, so a batch ``(clips, samples)`` is standardised clip by clip.
+
+    Parameters
+    ----------
+    samples : numpy.ndarray
+        Audio, shape ``(..., samples)``.
+    eps : float
+        Added to the standard deviation, so an all-zero clip stays zero instead of NaN.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32, same shape as ``samples``.
+    """
     return (samples / (samples.std(axis=-1, keepdims=True) + eps)).astype(np.float32)
 
 
 def check_audio_file(path, sample_rate: int, min_seconds: float = MIN_SECONDS) -> float:
     """Read ``path`` and return its duration in seconds, or raise :class:`AudioError`.
 
+    Used (through the folder scan) in chapters "Listening to playing techniques"
+    (``book/listening.md``), "The scattering transform" (``book/scattering.md``), "Training the
+    convnet" (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``), "Class-wise
+    aggregation" (``book/aggregation.md``) and "Playable prototypes" (``book/prototypes.md``).
+
     Besides :func:`read_audio`'s checks, refuses silent files (a silent clip has
-    no technique to recognise) and clips shorter than ``min_seconds``.
+    no technique to recognise) and clips shorter than ``min_seconds``.  Called by
+    :func:`xaiaudio.data.sol.scan_sol_folder` for every file of a SOL-layout folder.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The audio file.
+    sample_rate : int
+        Rate at which the file is read, Hz (the preset's).
+    min_seconds : float
+        Shortest accepted duration, seconds (default :data:`MIN_SECONDS`).
+
+    Returns
+    -------
+    float
+        Duration in seconds at ``sample_rate``.
+
+    Raises
+    ------
+    AudioError
+        For the reasons of :func:`read_audio`, and for a clip shorter than ``min_seconds``
+        or one whose samples are all zero.
     """
     samples = read_audio(path, sample_rate)
     duration = samples.size / sample_rate
@@ -104,7 +223,34 @@ def check_audio_file(path, sample_rate: int, min_seconds: float = MIN_SECONDS) -
 
 
 def load_clip(path, preset) -> np.ndarray:
-    """The model input of one file: mono at the preset's rate, fixed length, standardised."""
+    """The model input of one file: mono at the preset's rate, fixed length, standardised.
+
+    The file is read with :func:`read_audio`, truncated or zero-padded at the end to
+    ``preset.clip_samples``, then divided by its standard deviation (:func:`standardise`). Used by
+    :meth:`xaiaudio.data.tables.SolDataset.load_audio` and
+    :func:`xaiaudio.features.extraction.extract_features`, hence by chapters "Listening to playing
+    techniques" (``book/listening.md``), "The scattering transform" (``book/scattering.md``),
+    "Training the convnet" (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``),
+    "Class-wise aggregation" (``book/aggregation.md``) and "Playable prototypes"
+    (``book/prototypes.md``).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The audio file.
+    preset : Preset
+        Gives ``sample_rate`` (Hz) and ``clip_samples`` (samples).
+
+    Returns
+    -------
+    numpy.ndarray
+        float32, shape ``(preset.clip_samples,)``.
+
+    Raises
+    ------
+    AudioError
+        For the reasons of :func:`read_audio`.
+    """
     # Truncated or zero-padded at the end, as the paper's code does.
     samples = read_audio(path, preset.sample_rate)
     return standardise(librosa.util.fix_length(samples, size=preset.clip_samples))
@@ -112,11 +258,22 @@ def load_clip(path, preset) -> np.ndarray:
 
 @dataclass
 class LoadReport:
-    """Files :func:`load_clips` skipped, with the reason for each."""
+    """Files :func:`load_clips` skipped, with the reason for each.
+
+    Not used by the chapters (see :func:`load_clips`).
+
+    True (``bool(report)``) when at least one file was skipped.
+
+    Attributes
+    ----------
+    skipped : list of (str, str)
+        ``(path, reason)`` of each skipped file, in the order of the input list.
+    """
 
     skipped: list[tuple[str, str]] = field(default_factory=list)
 
     def __bool__(self) -> bool:
+        """True when at least one file was skipped."""
         return bool(self.skipped)
 
 
@@ -126,6 +283,33 @@ def load_clips(paths, preset, on_error: str = "raise") -> tuple[np.ndarray, list
     ``on_error="raise"`` raises the first :class:`AudioError`; ``"skip"`` leaves
     the file out and records it in the returned :class:`LoadReport`.  Returns the
     stacked clips, the indices (into ``paths``) that were loaded, and the report.
+    The chapters load clips one by one through their dataset; this is for a reader's own
+    list of files (and the tests).
+
+    Parameters
+    ----------
+    paths : sequence of str or pathlib.Path
+        The audio files.
+    preset : Preset
+        Gives the sample rate (Hz) and clip length (samples).
+    on_error : {"raise", "skip"}
+        What to do with a file :func:`load_clip` refuses.
+
+    Returns
+    -------
+    clips : numpy.ndarray
+        float32, shape ``(loaded, preset.clip_samples)`` (``(0, clip_samples)`` when none loaded).
+    kept : list of int
+        Index into ``paths`` of each row of ``clips``.
+    report : LoadReport
+        The skipped files and why (empty with ``on_error="raise"``).
+
+    Raises
+    ------
+    ValueError
+        When ``on_error`` is neither ``"raise"`` nor ``"skip"``.
+    AudioError
+        With ``on_error="raise"``, for the first file that cannot be loaded.
     """
     if on_error not in ("raise", "skip"):
         raise ValueError("on_error must be 'raise' or 'skip'")

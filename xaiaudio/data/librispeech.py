@@ -8,7 +8,8 @@ Layout: ``<root>/<speaker>/<chapter>/<speaker>-<chapter>-<utterance>.flac`` with
 one ``<speaker>-<chapter>.trans.txt`` transcript per chapter folder.  The loader
 keeps the ``n_speakers`` speakers with the largest total duration (ties broken by
 speaker id), splits their files at random 70 / 10 / 20 with a seed, and reports
-every unreadable file instead of dropping it silently.
+every unreadable file instead of dropping it silently.  The chapter reaches it through
+:func:`xaiaudio.experiments.datasets.voice_set`, which turns the utterances into log-mels.
 """
 
 from __future__ import annotations
@@ -24,19 +25,54 @@ import soundfile as sf
 from xaiaudio.data.splits import split_files
 
 #: Speakers kept per preset (the paper: the 128 speakers with most audio in train-clean-360).
+#: Read with :func:`xaiaudio.core.presets.settings_for`.
 LIBRISPEECH_SPEAKERS = {"smoke": 4, "book": 12, "paper": 128}
-#: LibriSpeech's sample rate.
+#: LibriSpeech's sample rate, Hz.
 LIBRISPEECH_RATE = 16000
 _NAME = re.compile(r"^(\d+)-(\d+)-(\d+)\.flac$")
 
 
 class LibriSpeechError(ValueError):
-    """A LibriSpeech folder that cannot be used (missing, empty, or with unreadable files)."""
+    """A LibriSpeech folder that cannot be used (missing, empty, with unreadable files, or with
+    fewer speakers than requested).
+
+    A subclass of ``ValueError``; the message says what to fix.  Raised in chapter "Playable
+    prototypes: voices" (``book/prototypes_voices.md``) when its ``data_dir`` is an unusable
+    folder.
+    """
 
 
 @dataclass
 class LibriSpeechCorpus:
-    """Selected utterances: paths, speaker labels (0..K-1 by decreasing duration), splits, transcripts."""
+    """Selected utterances: paths, speaker labels (0..K-1 by decreasing duration), splits, transcripts.
+
+    Made by :func:`load_librispeech`; used in chapter "Playable prototypes: voices"
+    (``book/prototypes_voices.md``).
+
+    Attributes
+    ----------
+    root : pathlib.Path
+        The LibriSpeech folder.
+    paths : list of pathlib.Path
+        One ``.flac`` file per utterance, in sorted path order.
+    labels : numpy.ndarray
+        int, shape ``(utterances,)``: speaker class ``0..K-1``, 0 for the speaker with the
+        most audio.
+    split : numpy.ndarray
+        str, shape ``(utterances,)``: ``"train"``, ``"val"`` or ``"test"``.
+    speakers : list of str
+        LibriSpeech speaker id of each class, in label order.
+    durations : numpy.ndarray
+        float, shape ``(utterances,)``: each file's full duration, seconds.
+    transcripts : dict of str to str
+        Utterance id (``<speaker>-<chapter>-<utterance>``) to its transcript; with
+        ``strict=False`` the key ``"__unreadable__"`` lists the skipped files, one
+        ``path: reason`` per line.
+    sample_rate : int
+        Rate of :meth:`load_audio`'s output, Hz (16 000).
+    max_seconds : float or None
+        :meth:`load_audio` truncates utterances to this many seconds (``None``: whole files).
+    """
 
     root: Path
     paths: list
@@ -49,7 +85,27 @@ class LibriSpeechCorpus:
     max_seconds: float | None = None
 
     def load_audio(self, i: int) -> np.ndarray:
-        """Mono float32 utterance ``i`` at 16 kHz (resampled if needed), truncated to ``max_seconds``."""
+        """Mono float32 utterance ``i`` at 16 kHz (resampled if needed), truncated to ``max_seconds``.
+
+        Channels are averaged; nothing else is checked here (the log-mel front end,
+        :func:`xaiaudio.features.melspec.check_clip`, refuses silent, short or non-finite clips).
+
+        Parameters
+        ----------
+        i : int
+            Index into ``paths``.
+
+        Returns
+        -------
+        numpy.ndarray
+            float32, shape ``(samples,)`` at ``sample_rate``, at most
+            ``max_seconds * sample_rate`` samples.
+
+        Raises
+        ------
+        soundfile.LibsndfileError
+            When the file cannot be read.
+        """
 
         y, rate = sf.read(str(self.paths[i]), dtype="float32", always_2d=True)
         y = y.mean(axis=1)
@@ -64,9 +120,29 @@ class LibriSpeechCorpus:
 def scan_librispeech(root) -> tuple:
     """Every ``*.flac`` under ``root`` with its speaker id and duration, plus the unreadable files.
 
-    Returns ``(rows, unreadable)``: rows are ``(path, speaker, duration_s)``;
-    unreadable is a list of ``(path, reason)``.  Raises
-    :class:`LibriSpeechError` for a missing folder or one without ``.flac`` files.
+    Returns ``(rows, unreadable)``: rows are ``(path, speaker, duration_s)``; unreadable is a list
+    of ``(path, reason)``.  Raises :class:`LibriSpeechError` for a missing folder or one without
+    ``.flac`` files. Only file headers are read (durations come from ``soundfile.info``), so a scan
+    is fast. Called by :func:`load_librispeech` (chapter "Playable prototypes: voices"
+    (``book/prototypes_voices.md``)).
+
+    Parameters
+    ----------
+    root : str or pathlib.Path
+        A LibriSpeech subset folder, e.g. ``.../LibriSpeech/train-clean-360``.
+
+    Returns
+    -------
+    rows : list of (pathlib.Path, str, float)
+        ``(path, speaker id, duration in seconds)`` of each readable file, in sorted path order.
+    unreadable : list of (pathlib.Path, str)
+        ``(path, reason)`` of each file whose name does not fit
+        ``<speaker>-<chapter>-<utterance>.flac``, that cannot be read, or that is empty.
+
+    Raises
+    ------
+    LibriSpeechError
+        When ``root`` is not a folder or holds no ``.flac`` file.
     """
 
     root = Path(root)
@@ -97,7 +173,22 @@ def scan_librispeech(root) -> tuple:
 
 
 def read_transcripts(root) -> dict:
-    """Utterance id -> transcript, from every ``*.trans.txt`` under ``root``."""
+    """Utterance id -> transcript, from every ``*.trans.txt`` under ``root``.
+
+    Called by :func:`load_librispeech` (chapter "Playable prototypes: voices"
+    (``book/prototypes_voices.md``)).
+
+    Parameters
+    ----------
+    root : str or pathlib.Path
+        A LibriSpeech subset folder.
+
+    Returns
+    -------
+    dict of str to str
+        ``"<speaker>-<chapter>-<utterance>"`` to the transcript text (upper case, as
+        LibriSpeech writes it); empty when there is no transcript file.
+    """
     out = {}
     for path in Path(root).rglob("*.trans.txt"):
         for line in path.read_text().splitlines():
@@ -112,9 +203,37 @@ def load_librispeech(
 ) -> LibriSpeechCorpus:
     """The ``n_speakers`` speakers with the most audio, their files split 70/10/20 at random with ``seed``.
 
-    ``strict``: raise :class:`LibriSpeechError` listing the unreadable files (the
-    default); otherwise they are skipped but listed in the error-free report
-    ``corpus.transcripts['__unreadable__']``.
+    ``strict``: raise :class:`LibriSpeechError` listing the unreadable files (the default);
+    otherwise they are skipped, and listed (one ``path: reason`` per line) under the key
+    ``'__unreadable__'`` of ``corpus.transcripts``.  Speakers are ranked by the total duration of
+    their readable files (ties: smaller speaker id first); every file of a chosen speaker is kept.
+    Used, through :func:`xaiaudio.experiments.datasets.voice_set`, in chapter "Playable prototypes:
+    voices" (``book/prototypes_voices.md``) when its ``data_dir`` is a LibriSpeech folder.
+
+    Parameters
+    ----------
+    root : str or pathlib.Path
+        A LibriSpeech subset folder (``<speaker>/<chapter>/<speaker>-<chapter>-<utterance>.flac``).
+    n_speakers : int
+        Number of speakers to keep (:data:`LIBRISPEECH_SPEAKERS` per preset).
+    seed : int
+        Seed of the random 70/10/20 per-file split (:func:`xaiaudio.data.splits.split_files`).
+    max_seconds : float or None
+        :meth:`LibriSpeechCorpus.load_audio` truncates utterances to this many seconds;
+        ``None`` keeps whole files.
+    strict : bool
+        Raise on unreadable files (True) or skip and list them (False).
+
+    Returns
+    -------
+    LibriSpeechCorpus
+
+    Raises
+    ------
+    LibriSpeechError
+        When the folder is missing or has no ``.flac`` file, when ``strict`` and some files
+        are unreadable (the first 20 are listed), or when it has fewer than ``n_speakers``
+        speakers.
     """
 
     rows, unreadable = scan_librispeech(root)

@@ -1,4 +1,4 @@
-"""The SOL 0.9 HQ / OrchideaSOL folder layout: file names, folder scan, and the 6:2:2 split.
+"""The SOL 0.9 HQ / OrchideaSOL folder layout: file names and the folder scan.
 
 Files live at ``<Family>/<Instrument>/<technique folder>/<file>.wav`` and their
 names carry the labels, e.g. ``Bn-vib-A4-mf.wav``, ``Vn-trill-maj2-A#4-mf-2c.wav``,
@@ -8,7 +8,10 @@ the name's tokens: ``vib`` (but not ``nonvib``), ``trill``, ``trem``, ``bisb`` a
 
 The embedded corpus is written in this layout (:func:`sol_relative_path`) and read
 back by :func:`scan_sol_folder`, the same code path as real SOL.  Used by the
-chapters through :mod:`xaiaudio.data.tables`.
+chapters through :mod:`xaiaudio.data.tables`; "Explainable audio classification"
+(``book/intro.md``) parses file names with :func:`parse_sol_name`, and "Listening to
+playing techniques" (``book/listening.md``) shows :data:`SOL_PMT_COUNTS`.  The 6:2:2
+split of the scanned files is in :mod:`xaiaudio.data.splits`.
 """
 
 from __future__ import annotations
@@ -25,27 +28,67 @@ from xaiaudio.data.audio import MIN_SECONDS, AudioError, check_audio_file
 #: The five periodic modulation techniques, in class-index order.
 TECHNIQUES = ("vibrato", "trill", "tremolo", "bisbigliando", "flatterzunge")
 
-#: File-name token of each technique (and of plain notes).
+#: File-name token of each technique (and of plain notes, ``"ordinario"``).
 TECHNIQUE_TOKENS = {"vibrato": "vib", "trill": "trill", "tremolo": "trem",
                     "bisbigliando": "bisb", "flatterzunge": "flatt", "ordinario": "ord"}
 _TOKEN_TECHNIQUES = {token: name for name, token in TECHNIQUE_TOKENS.items()} | {
     "ordinario": "ordinario", "nonvib": "non-vibrato"}
 
-#: Class counts of SOL-PMT (SOL 0.9 HQ), per technique.
+#: Class counts of SOL-PMT (SOL 0.9 HQ), per technique: files of each technique in the papers' dataset.
 SOL_PMT_COUNTS = {"vibrato": 190, "trill": 1035, "tremolo": 2530, "bisbigliando": 286, "flatterzunge": 1523}
 
+#: Dynamics tokens a SOL file name may carry, softest first.
 DYNAMICS = ("ppp", "pp", "p", "mp", "mf", "f", "ff", "fff")
 _PITCH = re.compile(r"^([A-G]#?)(\d)$")
 _INTERVAL = re.compile(r"^(maj|min)\d$")
 
 
 def midi_to_note(midi: int) -> str:
-    """SOL pitch name of a MIDI number (sharps, ASCII): 69 -> ``"A4"``, 70 -> ``"A#4"``."""
+    """SOL pitch name of a MIDI number (sharps, ASCII): 69 -> ``"A4"``, 70 -> ``"A#4"``.
+
+    Used by :func:`sol_relative_path` to name the embedded corpus's files (every chapter that
+    loads the SOL-layout corpus).
+
+    Parameters
+    ----------
+    midi : int
+        MIDI note number (69 = A4 = 440 Hz; SOL spans 25..107, C#1..B7).
+
+    Returns
+    -------
+    str
+        Note letter, optional ``#`` and octave, e.g. ``"C#1"``.
+    """
     return librosa.midi_to_note(int(midi), unicode=False)
 
 
 def note_to_midi(note: str) -> int:
-    """MIDI number of a SOL pitch name: ``"A#4"`` -> 70; ``ValueError`` for anything else."""
+    """MIDI number of a SOL pitch name: ``"A#4"`` -> 70; ``ValueError`` for anything else.
+
+    Used (through :func:`parse_sol_name`) in chapter "Explainable audio classification"
+    (``book/intro.md``) and in chapters "Listening to playing techniques"
+    (``book/listening.md``), "The scattering transform" (``book/scattering.md``), "Training the
+    convnet" (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``), "Class-wise
+    aggregation" (``book/aggregation.md``) and "Playable prototypes" (``book/prototypes.md``).
+
+    Used by :func:`parse_sol_name`.
+
+    Parameters
+    ----------
+    note : str
+        A letter ``A``..``G``, an optional ``#`` (SOL names use sharps only) and a one-digit
+        octave.
+
+    Returns
+    -------
+    int
+        MIDI note number.
+
+    Raises
+    ------
+    ValueError
+        For anything else (flats, Unicode sharps, cents, two-digit or negative octaves...).
+    """
     if not _PITCH.match(note):
         raise ValueError(f"not a pitch name: {note!r}")
     return int(librosa.note_to_midi(note))
@@ -55,8 +98,44 @@ def sol_relative_path(family: str, instrument: str, technique: str, midi: int, d
                       interval: str | None = None, variant: str | None = None) -> PurePosixPath:
     """Where SOL keeps a note: ``Winds/Bn/vibrato/Bn-vib-A4-mf.wav``.
 
+    The embedded corpus of chapters "Listening to playing techniques" (``book/listening.md``),
+    "The scattering transform" (``book/scattering.md``), "Training the convnet"
+    (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``), "Class-wise
+    aggregation" (``book/aggregation.md``) and "Playable prototypes" (``book/prototypes.md``) is
+    named with it.
+
     ``interval`` (e.g. ``"maj2"``) follows the technique token as in SOL trill
     names; ``variant`` (e.g. ``"r2"``) is a trailing token that keeps names unique.
+    :func:`parse_sol_name` reads every such name back.  Used by
+    :func:`xaiaudio.synth.corpus.iter_corpus` to name the embedded corpus's files.
+
+    Parameters
+    ----------
+    family : str
+        Instrument family folder (``"Winds"``, ``"Brass"``, ``"Strings"``, ``"PluckedStrings"``,
+        ``"Keyboards"``).
+    instrument : str
+        SOL abbreviation (``"Bn"``, ``"Vn"``...).
+    technique : str
+        A key of :data:`TECHNIQUE_TOKENS` (the five techniques or ``"ordinario"``); also the
+        technique folder's name.
+    midi : int
+        MIDI pitch, written as a pitch name (:func:`midi_to_note`).
+    dynamics : str
+        Dynamics token (``"pp"``, ``"mf"``, ``"ff"``...).
+    interval, variant : str, optional
+        Extra tokens, see above.
+
+    Returns
+    -------
+        pathlib.PurePosixPath
+        ``<family>/<instrument>/<technique>/<name>.wav`` relative to the corpus root, where
+        ``<name>`` is ``<instrument>-<token>[-<interval>]-<pitch>-<dynamics>[-<variant>]``.
+
+    Raises
+    ------
+    KeyError
+        For a technique that is not a key of :data:`TECHNIQUE_TOKENS`.
     """
     tokens = [instrument, TECHNIQUE_TOKENS[technique]]
     tokens += [interval] if interval else []
@@ -67,7 +146,27 @@ def sol_relative_path(family: str, instrument: str, technique: str, midi: int, d
 
 @dataclass(frozen=True)
 class SolName:
-    """The labels a SOL file name carries."""
+    """The labels a SOL file name carries (made by :func:`parse_sol_name`).
+
+    Read in chapter "Explainable audio classification" (``book/intro.md``) and, through
+    :func:`scan_sol_folder`, in chapters "Listening to playing techniques"
+    (``book/listening.md``), "The scattering transform" (``book/scattering.md``), "Training the
+    convnet" (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``), "Class-wise
+    aggregation" (``book/aggregation.md``) and "Playable prototypes" (``book/prototypes.md``).
+
+    Attributes
+    ----------
+    instrument : str
+        SOL abbreviation, e.g. ``"Vn"``.
+    mute : str or None
+        The mute token after ``+`` (``"S"`` in ``Vn+S-...``), or ``None``.
+    technique : str
+        One of :data:`TECHNIQUES`, ``"ordinario"`` or ``"non-vibrato"``.
+    midi : int
+        MIDI pitch of the note.
+    dynamics : str or None
+        One of :data:`DYNAMICS`, or ``None`` when the name has none.
+    """
 
     instrument: str
     mute: str | None
@@ -77,7 +176,29 @@ class SolName:
 
 
 def parse_sol_name(file_name: str) -> SolName:
-    """Parse a SOL file name; raise ``ValueError`` saying why when it does not fit the layout."""
+    """Parse a SOL file name; raise ``ValueError`` saying why when it does not fit the layout.
+
+    The name's tokens (separated by ``-``) are: instrument (with an optional ``+mute``),
+    technique token(s), an optional interval (``maj2``, ``min2``...), the pitch, then
+    optional dynamics and other tokens.  Only the stem is read; folders are ignored.
+    Chapter "Explainable audio classification" (``book/intro.md``) uses it in an exercise;
+    :func:`scan_sol_folder` calls it for every file.
+
+    Parameters
+    ----------
+    file_name : str
+        A file name such as ``"Vn+S-trem-A4-ff-4c.wav"`` (a path is accepted too).
+
+    Returns
+    -------
+    SolName
+
+    Raises
+    ------
+    ValueError
+        When there is no pitch token (like ``A#4``), when no known technique token precedes
+        the pitch, or when several different techniques do.
+    """
     stem = Path(file_name).stem
     tokens = stem.split("-")
     pitch_positions = [i for i, token in enumerate(tokens) if _PITCH.match(token)]
@@ -100,14 +221,46 @@ def scan_sol_folder(root, sample_rate: int, techniques=TECHNIQUES,
                     min_seconds: float = MIN_SECONDS) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Find the usable files of a SOL folder.
 
-    Returns ``(table, skipped)``.  ``table`` has one row per usable file (path,
-    technique, instrument, mute, family, midi, dynamics, duration); ``skipped``
-    has one row per other file (path, reason): names outside the layout, other
-    techniques (``nonvib``, ``ordinario`` when not asked for), unknown tokens,
-    and files :func:`~xaiaudio.data.audio.check_audio_file` refuses (unreadable,
-    truncated, silent, too short, NaN).  ``techniques=None`` keeps every
-    technique, ordinario included.  Every file under ``root`` is in one of the
-    two tables, except the CSV files and cache manifest this package writes at the root.
+    Returns ``(table, skipped)``.  ``table`` has one row per usable file (path, technique,
+    instrument, mute, family, midi, dynamics, duration); ``skipped`` has one row per other file
+    (path, reason): names outside the layout, other techniques (``nonvib``, ``ordinario`` when not
+    asked for), unknown tokens, and files :func:`~xaiaudio.data.audio.check_audio_file` refuses
+    (unreadable, truncated, silent, too short, NaN).  ``techniques=None`` keeps every technique,
+    ordinario and non-vibrato included.  Every file under ``root`` is in one of the two tables,
+    except the CSV files and cache manifest this package writes at the root. Every file is read once
+    (to check it), so a scan of real SOL takes a while. Called by
+    :func:`xaiaudio.data.tables.load_sol_table`, hence by chapters "Listening to playing techniques"
+    (``book/listening.md``), "The scattering transform" (``book/scattering.md``), "Training the
+    convnet" (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``), "Class-wise
+    aggregation" (``book/aggregation.md``) and "Playable prototypes" (``book/prototypes.md``).
+
+    Parameters
+    ----------
+    root : str or pathlib.Path
+        A SOL 0.9 HQ / OrchideaSOL folder, or the embedded corpus.
+    sample_rate : int
+        Rate at which files are read and checked, Hz (the preset's).
+    techniques : sequence of str or None
+        Keep only these techniques (default :data:`TECHNIQUES`); ``None`` keeps every note.
+    min_seconds : float
+        Shortest accepted duration, seconds.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        Columns ``path`` (str, absolute as given), ``technique``, ``instrument``, ``mute``
+        (``""`` when none), ``family`` (the top folder, ``""`` for a file fewer than three
+        folders deep), ``midi`` (int), ``dynamics`` (``""`` when none), ``duration`` (seconds),
+        in sorted path order.
+    skipped : pandas.DataFrame
+        Columns ``path`` and ``reason``.
+
+    Raises
+    ------
+    FileNotFoundError
+        When ``root`` is not a folder.
+    ValueError
+        When ``techniques`` is given and no file of those techniques is usable.
     """
     root = Path(root)
     if not root.is_dir():

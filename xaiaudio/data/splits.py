@@ -5,7 +5,10 @@
 * :func:`split_files`: the random per-file 70/10/20 split of Loiseau et al. (speakers);
 * :func:`save_split_csv` / :func:`load_split_csv`: a split saved next to the data, reused.
 
-Used through :mod:`xaiaudio.experiments.datasets` by every chapter.
+The SOL-layout splits are drawn by :func:`xaiaudio.data.tables.load_sol_table` for every
+chapter that loads the corpus (through :mod:`xaiaudio.experiments.datasets`); the per-file
+split serves the voices of chapter "Playable prototypes: voices" (``book/prototypes_voices.md``)
+(:mod:`xaiaudio.data.librispeech`, :mod:`xaiaudio.synth.voices`).
 """
 
 from __future__ import annotations
@@ -19,9 +22,32 @@ import pandas as pd
 def split_cycle(fractions) -> list[int]:
     """The shortest cycle of split indices with the given fractions, spread out evenly.
 
+    Used (through :func:`split_table`) in chapters "Listening to playing techniques"
+    (``book/listening.md``), "The scattering transform" (``book/scattering.md``), "Training the
+    convnet" (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``), "Class-wise
+    aggregation" (``book/aggregation.md``) and "Playable prototypes" (``book/prototypes.md``).
+
     ``(0.6, 0.2, 0.2)`` gives ``[0, 1, 0, 2, 0]`` (train, val, train, test, train):
     walking a list along the cycle hands out splits in the right proportions, and
-    any run of consecutive files gets each split within one file of its share.
+    any run of consecutive files gets each split within about one file of its share
+    (at most 0.8 file for 6:2:2, 1.1 files for 70/10/20).  Each position goes to the split
+    furthest behind its share so far.  Used by :func:`split_table`.
+
+    Parameters
+    ----------
+    fractions : sequence of float
+        Share of each split (train, val, test), non-negative, summing to 1; each must be a
+        multiple of ``1/n`` for one ``n`` of at most 100.
+
+    Returns
+    -------
+    list of int
+        ``n`` split indices (0 = first split), ``n`` the smallest such length.
+
+    Raises
+    ------
+    ValueError
+        When a fraction is negative or the fractions do not sum to 1.
     """
     fractions = np.asarray(fractions, dtype=float)
     if np.any(fractions < 0) or not np.isclose(fractions.sum(), 1.0):
@@ -36,7 +62,6 @@ def split_cycle(fractions) -> list[int]:
     return cycle
 
 
-
 def split_table(table: pd.DataFrame, seed: int, fractions=(0.6, 0.2, 0.2),
                 by=("technique", "instrument")) -> pd.Series:
     """Assign each row to ``train``/``val``/``test`` in proportions ``fractions``, per class and instrument.
@@ -48,7 +73,36 @@ def split_table(table: pd.DataFrame, seed: int, fractions=(0.6, 0.2, 0.2),
     instrument with only one or two files of a class still lets that class reach
     the validation and test sets (rounding each small group on its own would send
     them all to training).  Rows are sorted by path first, so the split depends
-    on the files, not on the order they were found in.
+    on the files, not on the order they were found in.  Called by
+    :func:`xaiaudio.data.tables.load_sol_table`: 6:2:2 per technique and instrument for the
+    playing-technique task, 70/10/20 per instrument for instrument identification; hence
+    used in chapters "Listening to playing techniques" (``book/listening.md``), "The scattering transform"
+    (``book/scattering.md``), "Training the convnet" (``book/training.md``), "Comparing LRP rules"
+    (``book/lrp_rules.md``), "Class-wise aggregation" (``book/aggregation.md``) and "Playable
+    prototypes" (``book/prototypes.md``).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        One row per file, with a ``path`` column and the columns named in ``by``.
+    seed : int
+        Seed of the shuffles and of each class's starting point in the cycle.
+    fractions : sequence of float
+        Shares of train, val and test (see :func:`split_cycle`).
+    by : sequence of str
+        The class column, then the columns that stratify within a class.
+
+    Returns
+    -------
+    pandas.Series
+        ``"train"``, ``"val"`` or ``"test"`` per row, indexed like ``table``.
+
+    Raises
+    ------
+    ValueError
+        For invalid ``fractions`` (see :func:`split_cycle`).
+    KeyError
+        When ``table`` lacks ``path`` or a column of ``by``.
     """
     names = ("train", "val", "test")
     cycle = split_cycle(fractions)
@@ -64,24 +118,90 @@ def split_table(table: pd.DataFrame, seed: int, fractions=(0.6, 0.2, 0.2),
     return split
 
 
-
 def relative_paths(table: pd.DataFrame, root) -> list[str]:
-    """Each row's path relative to ``root``, in POSIX form: how split and metadata CSVs name files."""
+    """Each row's path relative to ``root``, in POSIX form: how split and metadata CSVs name files.
+
+    Used (through :mod:`xaiaudio.data.tables`) in chapters "Listening to playing techniques"
+    (``book/listening.md``), "The scattering transform" (``book/scattering.md``), "Training the
+    convnet" (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``), "Class-wise
+    aggregation" (``book/aggregation.md``) and "Playable prototypes" (``book/prototypes.md``).
+
+    Used by :mod:`xaiaudio.data.tables` to join ``metadata.csv`` and to save and reload splits.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Has a ``path`` column of paths under ``root``.
+    root : str or pathlib.Path
+        The dataset folder.
+
+    Returns
+    -------
+    list of str
+        E.g. ``"Winds/Bn/vibrato/Bn-vib-A4-mf.wav"``, in row order.
+
+    Raises
+    ------
+    ValueError
+        When a path is not under ``root``.
+    """
     return [Path(p).relative_to(root).as_posix() for p in table["path"]]
 
 
-
 def save_split_csv(table: pd.DataFrame, root, csv_path) -> None:
-    """Write each file's path (relative to ``root``) and split to ``csv_path``."""
+    """Write each file's path (relative to ``root``) and split to ``csv_path``.
+
+    Used (through :mod:`xaiaudio.data.tables`) in chapters "Listening to playing techniques"
+    (``book/listening.md``), "The scattering transform" (``book/scattering.md``), "Training the
+    convnet" (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``), "Class-wise
+    aggregation" (``book/aggregation.md``) and "Playable prototypes" (``book/prototypes.md``).
+
+    The CSV (columns ``path``, ``split``) can be passed back as ``split_csv`` to reuse the
+    split; :func:`xaiaudio.data.tables.load_sol_table` saves every split it draws in the cache.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Has ``path`` and ``split`` columns.
+    root : str or pathlib.Path
+        The dataset folder; paths are written relative to it (:func:`relative_paths`).
+    csv_path : str or pathlib.Path
+        The file to write (overwritten).
+
+    Raises
+    ------
+    ValueError
+        When a path is not under ``root``.
+    """
     relative = relative_paths(table, root)
     pd.DataFrame({"path": relative, "split": table["split"].to_numpy()}).to_csv(csv_path, index=False)
-
 
 
 def load_split_csv(table: pd.DataFrame, root, csv_path) -> pd.Series:
     """Read a split saved by :func:`save_split_csv` and align it with ``table``'s rows.
 
-    Raises ``ValueError`` when the CSV does not name exactly the table's files.
+    Raises ``ValueError`` when the CSV does not name exactly the table's files.  Used by
+    :func:`xaiaudio.data.tables.load_sol_table` when a chapter passes ``split_csv``.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Has a ``path`` column of paths under ``root``.
+    root : str or pathlib.Path
+        The dataset folder the CSV's paths are relative to.
+    csv_path : str or pathlib.Path
+        A CSV with ``path`` and ``split`` columns.
+
+    Returns
+    -------
+    pandas.Series
+        The saved split of each row, indexed like ``table``.
+
+    Raises
+    ------
+    ValueError
+        When files of the table are missing from the CSV or the CSV lists files the table
+        does not have (the message counts both).
     """
     saved = pd.read_csv(csv_path)
     by_path = dict(zip(saved["path"], saved["split"]))
@@ -95,7 +215,28 @@ def load_split_csv(table: pd.DataFrame, root, csv_path) -> pd.Series:
 
 
 def split_files(n: int, rng: np.random.Generator, fractions=(0.7, 0.1, 0.2)) -> np.ndarray:
-    """Random per-file split: shuffled, the first 70 % 'train', the next 10 % 'val', the rest 'test'."""
+    """Random per-file split: shuffled, the first 70 % 'train', the next 10 % 'val', the rest 'test'.
+
+    Not stratified: the speakers' utterances are shuffled together.  Used by
+    :func:`xaiaudio.data.librispeech.load_librispeech` and
+    :func:`xaiaudio.synth.voices.make_voice_corpus` (chapter "Playable prototypes: voices"
+    (``book/prototypes_voices.md``)).
+
+    Parameters
+    ----------
+    n : int
+        Number of files.
+    rng : numpy.random.Generator
+        Draws the permutation.
+    fractions : sequence of float
+        Shares of train and val (the first two entries; test gets the rest).  Counts are
+        rounded to the nearest file.
+
+    Returns
+    -------
+    numpy.ndarray
+        Strings (dtype ``<U5``), shape ``(n,)``: ``"train"``, ``"val"`` or ``"test"``.
+    """
     order = rng.permutation(n)
     n_train = int(round(fractions[0] * n))
     n_val = int(round(fractions[1] * n))

@@ -1,11 +1,13 @@
 """The datasets the chapters load: the embedded corpus or a reader's own folder.
 
-:func:`load_pmt_dataset` gives the five-technique task of Wang et al. (chapters on the
-scattering transform, training and LRP); :func:`load_instrument_dataset` gives every note
+:func:`load_pmt_dataset` gives the five-technique task of Wang et al. (chapters "Listening to
+playing techniques", "The scattering transform", "Training the convnet", "Comparing LRP
+rules" and "Class-wise aggregation"); :func:`load_instrument_dataset` gives every note
 labelled by instrument, and :func:`instrument_set` / :func:`voice_set` turn notes and voices
-into log-mels (the playable-prototype chapters).  With ``config.data_dir=None`` the embedded
-corpus (:mod:`xaiaudio.synth.corpus`) is written once to the cache in the SOL layout and
-read back by :func:`xaiaudio.data.tables.load_sol_table`, the code path real SOL takes.
+into log-mels (chapters "Playable prototypes" and "Playable prototypes: voices").  With
+``config.data_dir=None`` the embedded corpus (:mod:`xaiaudio.synth.corpus`) is written once to
+the cache in the SOL layout (:func:`embedded_corpus_dir`) and read back by
+:func:`xaiaudio.data.tables.load_sol_table`, the code path real SOL takes.
 """
 
 from __future__ import annotations
@@ -28,6 +30,15 @@ def embedded_corpus_dir(preset: Preset, seed: int) -> Path:
 
     The key holds the preset, the seed and the source of the generator and of every module it
     imports (:func:`xaiaudio.core.cache.source_fingerprint`): editing any of them regenerates it.
+    Every chapter that loads the playing-technique or instrument data without a ``data_dir`` reads
+    this folder, through :func:`load_pmt_dataset` and :func:`load_instrument_dataset`.
+
+    Parameters
+    ----------
+    preset : xaiaudio.core.presets.Preset
+        Corpus size, sample rate and clip length.
+    seed : int
+        Seed of the corpus.
 
     Returns
     -------
@@ -43,33 +54,64 @@ def _sol_root(config: RunConfig) -> Path:
     return Path(config.data_dir) if config.data_dir else embedded_corpus_dir(config.preset, config.seed)
 
 
-def load_pmt_dataset(config: RunConfig, split_csv=None) -> SolDataset:
+def load_pmt_dataset(config: RunConfig, split_csv=None, split_seed: int | None = None) -> SolDataset:
     """The periodic-modulation-technique task: five classes, split 6:2:2 per technique and instrument.
+
+    Chapters "Listening to playing techniques" (``book/listening.md``) and "The scattering
+    transform" (``book/scattering.md``) call it; "Training the convnet" (``book/training.md``),
+    "Comparing LRP rules" (``book/lrp_rules.md``) and "Class-wise aggregation"
+    (``book/aggregation.md``) through :func:`xaiaudio.experiments.techniques.technique_features`.
 
     Parameters
     ----------
-    config : RunConfig
+    config : xaiaudio.core.presets.RunConfig
         ``config.data_dir`` is a SOL folder, or ``None`` for the embedded corpus; ``config.seed``
-        draws the split.
-    split_csv : path, optional
+        draws the split (and the embedded corpus); ``config.preset`` sets the sample rate.
+    split_csv : str or pathlib.Path, optional
         Reuse a saved split instead of drawing one.
+    split_seed : int, optional
+        Draw the split with this seed instead of ``config.seed`` (the embedded corpus still
+        comes from ``config.seed``).
 
     Returns
     -------
-    SolDataset
-        Chapters "The scattering transform", "Training the convnet" and the LRP chapters.
+    xaiaudio.data.tables.SolDataset
+        One row per usable clip, labelled by technique (in the order of
+        :data:`xaiaudio.data.sol.TECHNIQUES`), with its split and ground truth.
+
+    Raises
+    ------
+    FileNotFoundError, ValueError
+        As :func:`xaiaudio.data.tables.load_sol_table` (a missing folder, no usable file, a split
+        CSV that does not match).
     """
-    return load_sol_table(_sol_root(config), config.preset, config.seed, sol.TECHNIQUES, "technique",
+    seed = config.seed if split_seed is None else int(split_seed)
+    return load_sol_table(_sol_root(config), config.preset, seed, sol.TECHNIQUES, "technique",
                           (0.6, 0.2, 0.2), ("technique", "instrument"), split_csv)
 
 
 def load_instrument_dataset(config: RunConfig, split_csv=None) -> SolDataset:
     """Instrument identification: every note (ordinario and techniques), split 70/10/20 per instrument.
 
+    Chapter "Playable prototypes" (``book/prototypes.md``), through :func:`instrument_set`.
+
+    Parameters
+    ----------
+    config : xaiaudio.core.presets.RunConfig
+        ``config.data_dir`` is a SOL folder, or ``None`` for the embedded corpus; ``config.seed``
+        draws the split.
+    split_csv : str or pathlib.Path, optional
+        Reuse a saved split instead of drawing one.
+
     Returns
     -------
-    SolDataset
-        Labelled by instrument.  Chapter "Playable prototypes".
+    xaiaudio.data.tables.SolDataset
+        One row per usable note, labelled by instrument (classes in sorted order).
+
+    Raises
+    ------
+    FileNotFoundError, ValueError
+        As :func:`xaiaudio.data.tables.load_sol_table`.
     """
     return load_sol_table(_sol_root(config), config.preset, config.seed, None, "instrument",
                           (0.7, 0.1, 0.2), ("instrument",), split_csv)
@@ -78,17 +120,22 @@ def load_instrument_dataset(config: RunConfig, split_csv=None) -> SolDataset:
 def instrument_set(config: RunConfig, n_mels: int | None = None) -> tuple[SpectrogramSet, SolDataset]:
     """Log-mels of every note of :func:`load_instrument_dataset`, labelled by instrument.
 
+    Chapter "Playable prototypes" (``book/prototypes.md``).
+
     Parameters
     ----------
-    config : RunConfig
-        Preset (mel bands, sample rate), data folder and seed.
+    config : xaiaudio.core.presets.RunConfig
+        Preset (sample rate, mel bands), data folder and seed.
     n_mels : int, optional
         Mel bands; default the preset's (:func:`xaiaudio.training.prototypes.training_settings`).
 
     Returns
     -------
-    (SpectrogramSet, SolDataset)
-        Chapter "Playable prototypes".
+    data : xaiaudio.features.spectrograms.SpectrogramSet
+        Normalised log-mels at the preset's sample rate, with labels, splits, instrument names and
+        clip names (``"<instrument> <technique> midi <midi> <dynamics>"``).
+    dataset : xaiaudio.data.tables.SolDataset
+        The table the notes come from, in the same order.
     """
     dataset = load_instrument_dataset(config)
     n_mels = n_mels or training_settings(config)["n_mels"]
@@ -109,23 +156,32 @@ def instrument_set(config: RunConfig, n_mels: int | None = None) -> tuple[Spectr
     return data, dataset
 
 
-
 def voice_set(config: RunConfig, n_mels: int | None = None) -> tuple:
-    """Log-mels of the speakers, labelled by speaker.
+    """Log-mels of the speakers' utterances, labelled by speaker.
+
+    Chapter "Playable prototypes: voices" (``book/prototypes_voices.md``).
 
     Parameters
     ----------
-    config : RunConfig
+    config : xaiaudio.core.presets.RunConfig
         ``config.data_dir`` is a LibriSpeech folder (:func:`xaiaudio.data.librispeech.load_librispeech`,
-        the preset's number of speakers), or ``None`` for the synthetic voices of
-        :mod:`xaiaudio.synth.voices`.
+        the preset's number of speakers, :data:`xaiaudio.data.librispeech.LIBRISPEECH_SPEAKERS`),
+        or ``None`` for the synthetic voices of :mod:`xaiaudio.synth.voices`; ``config.seed``
+        draws the split of LibriSpeech's files (or the synthetic voices and their split).
     n_mels : int, optional
-        Mel bands; default the preset's.
+        Mel bands; default the preset's (:func:`xaiaudio.training.prototypes.training_settings`).
 
     Returns
     -------
-    (SpectrogramSet, LibriSpeechCorpus or VoiceCorpus)
-        Chapter "Playable prototypes: voices".
+    data : xaiaudio.features.spectrograms.SpectrogramSet
+        Normalised log-mels at the corpus's sample rate (16 kHz), ``kind="speech"``.
+    speech : xaiaudio.data.librispeech.LibriSpeechCorpus or xaiaudio.synth.voices.VoiceCorpus
+        The corpus the utterances come from, in the same order.
+
+    Raises
+    ------
+    xaiaudio.data.librispeech.LibriSpeechError
+        When ``config.data_dir`` is not a usable LibriSpeech folder.
     """
     n_mels = n_mels or training_settings(config)["n_mels"]
     if config.data_dir:

@@ -1,19 +1,34 @@
-"""The prototype chapters' experiments: every run and score a chapter tabulates for one dataset.
+"""The prototype chapters' experiments: every run, score and reconstruction a chapter shows for one dataset.
 
 :func:`run_prototype_experiments` trains (or loads from the cache) supervised and
 unsupervised prototypes and both baselines and scores them on the test split;
-:func:`ablation_rows` arranges the curriculum stages as the paper's Table 1 and
-:func:`trend_summary` says which of its trends hold.  Chapters "Playable prototypes" and
-"Playable prototypes: voices".
+:func:`ablation_rows` arranges the curriculum stages as the paper's Table 1 (whether its claims
+hold is measured over seeds by :mod:`xaiaudio.experiments.claims`).  The figures' data come from
+:func:`transformation_examples` (each transformation on one frame),
+:func:`stage_reconstructions` (the form of Fig. 5), :func:`first_clip_of_each_class` and
+:func:`cross_reconstructions` (the form of Fig. 6), and :func:`prototype_audio` plays a
+prototype.  Chapters "Playable prototypes" and "Playable prototypes: voices".
 """
 
 from __future__ import annotations
 
+import numpy as np
+import torch
+
 from xaiaudio.core.presets import RunConfig
 from xaiaudio.core.threads import torch_threads
+from xaiaudio.features.melspec import MelSettings, mel_centres, to_audio
 from xaiaudio.features.spectrograms import SpectrogramSet
+from xaiaudio.models.prototypes import (
+    TRANSFORMS,
+    PrototypeModel,
+    apply_transformations,
+    identity_parameters,
+    reconstruction_error,
+)
 from xaiaudio.training.baselines import autoencoder_kmeans, train_direct_classifier
 from xaiaudio.training.prototypes import (
+    LREC_SCALE,
     TrainedPrototypes,
     evaluate_prototypes,
     train_prototypes,
@@ -89,15 +104,176 @@ def run_prototype_experiments(data: SpectrogramSet, config: RunConfig, progress:
     }
 
 
-def trend_summary(table1: list) -> dict:
-    """Which of the paper's Table 1 trends hold: L_rec falls with each transformation (supervised and
-    unsupervised), cross-entropy raises supervised OA, and costs some L_rec.  Returns booleans."""
-    sup = [row["sup_L_rec"] for row in table1[:4]]
-    unsup = [row["unsup_L_rec"] for row in table1[:4]]
-    return {
-        "sup_lrec_falls": all(b < a for a, b in zip(sup, sup[1:])),
-        "unsup_lrec_falls": all(b < a for a, b in zip(unsup, unsup[1:])),
-        "ce_raises_oa": table1[4]["sup_OA"] > table1[3]["sup_OA"],
-        "ce_costs_lrec": table1[4]["sup_L_rec"] > table1[3]["sup_L_rec"],
-        "transforms_raise_sup_oa": table1[3]["sup_OA"] > table1[0]["sup_OA"],
+# --------------------------------------------------------------------------- figures
+#: The curriculum stages whose reconstructions the form of Fig. 5 shows, in order.
+FIG5_STAGES = ("raw", "gain", "pitch", "filters")
+
+
+def transformation_examples(frame, settings: MelSettings, n_frames: int = 64) -> dict:
+    """Each transformation alone, with hand-set parameters that sweep over time, applied to one frame.
+
+    Every example starts from :func:`~xaiaudio.models.prototypes.identity_parameters` and changes
+    one transformation along a ramp from -1 to 1 over the frames: the pitch scale from 1/1.5 to 1.5,
+    the gain from -0.5 to 0.5 and each shelf's gain from -0.25 to 0.25 (their largest values).
+    Chapter "Playable prototypes" (its first figure).
+
+    Parameters
+    ----------
+    frame : array_like
+        One prototype frame, ``(n_mels,)`` values of a normalised log-mel.
+    settings : MelSettings
+        The mel front end of the frame (its band centres place the pitch transformation).
+    n_frames : int
+        Length of the sweep in frames.
+
+    Returns
+    -------
+    dict
+        Title of each example -> its transformed frame over time, ``(n_mels, n_frames)`` like a log-mel.
+    """
+    frame = torch.as_tensor(np.asarray(frame), dtype=torch.float32)
+    centres = torch.tensor(mel_centres(settings), dtype=torch.float32)
+    ramp = torch.linspace(-1, 1, n_frames).view(1, 1, n_frames)
+    changes = {
+        "pitch: s from 1/1.5 to 1.5": {"scale": 1.5 ** ramp},
+        "gain: -0.5 to +0.5": {"gain": 0.5 * ramp},
+        "low shelf: gain -0.25 to +0.25": {"low_gain": 0.25 * ramp},
+        "high shelf: gain -0.25 to +0.25": {"high_gain": 0.25 * ramp},
     }
+    identity = identity_parameters(1, 1, n_frames)
+    out = {}
+    for title, change in changes.items():
+        transformed = apply_transformations(frame.view(1, 1, -1), {**identity, **change}, centres, TRANSFORMS)
+        out[title] = transformed[0, 0].T.numpy()
+    return out
+
+
+def _device_of(model: torch.nn.Module):
+    return next(model.parameters()).device
+
+
+@torch.no_grad()
+def stage_reconstructions(run: TrainedPrototypes, features, label: int, stages=FIG5_STAGES) -> dict:
+    """One clip reconstructed by its class's prototype as the curriculum adds transformations (Fig. 5).
+
+    Chapter "Playable prototypes".
+
+    Parameters
+    ----------
+    run : TrainedPrototypes
+        A supervised run; :meth:`~xaiaudio.training.prototypes.TrainedPrototypes.model_at` gives the
+        model at the end of each stage.
+    features : array_like
+        The clip's normalised log-mel, ``(n_mels, frames)``.
+    label : int
+        The prototype that reconstructs it (the clip's class).
+    stages : sequence of str
+        Curriculum stages, in the order shown.
+
+    Returns
+    -------
+    dict
+        Stage -> ``(reconstruction, L_rec)``: the reconstruction ``(n_mels, frames)`` and its
+        reconstruction error x :data:`~xaiaudio.training.prototypes.LREC_SCALE`.
+    """
+    out = {}
+    for stage in stages:
+        model = run.model_at(stage)
+        device = _device_of(model)
+        x = torch.as_tensor(np.asarray(features), device=device)[None]
+        reconstruction = model(x, classes=torch.tensor([label], device=device))[0, 0]
+        error = LREC_SCALE * float(reconstruction_error(x, reconstruction[None, None]))
+        out[stage] = (reconstruction.T.cpu().numpy(), error)
+    return out
+
+
+def first_clip_of_each_class(data: SpectrogramSet, classes, split: str | None = "test") -> dict:
+    """The first clip of ``split`` of each class in ``classes``; classes without one are left out.
+
+    Chapters "Playable prototypes" (the rows of Fig. 6) and "Playable prototypes: voices" (one
+    utterance per speaker).
+
+    Parameters
+    ----------
+    data : SpectrogramSet
+        Clips with labels and splits.
+    classes : iterable of int
+        The classes wanted, in the order wanted.
+    split : str or None
+        ``"train"``, ``"val"`` or ``"test"``; ``None`` searches every clip.
+
+    Returns
+    -------
+    dict
+        Class -> index of its first clip (in ``data``'s order), in the order of ``classes``.
+    """
+    candidates = np.arange(len(data.labels)) if split is None else data.indices(split)
+    found = {}
+    for k in classes:
+        rows = candidates[data.labels[candidates] == k]
+        if len(rows):
+            found[int(k)] = int(rows[0])
+    return found
+
+
+@torch.no_grad()
+def cross_reconstructions(model: PrototypeModel, data: SpectrogramSet, examples, prototypes) -> dict:
+    """Every clip of ``examples`` reconstructed by every prototype of ``prototypes`` (the form of Fig. 6).
+
+    Chapter "Playable prototypes".  The diagonal compares a clip with its own class's prototype
+    when ``examples[r]`` belongs to class ``prototypes[r]`` (see :func:`first_clip_of_each_class`).
+
+    Parameters
+    ----------
+    model : PrototypeModel
+        The model whose prototypes reconstruct (the paper uses the one without cross-entropy).
+    data : SpectrogramSet
+        The clips.
+    examples : sequence of int
+        Indices of the clips, one row each.
+    prototypes : sequence of int
+        The prototypes, one column each.
+
+    Returns
+    -------
+    dict
+        ``errors`` ``(rows, columns)``, L_rec x :data:`~xaiaudio.training.prototypes.LREC_SCALE`;
+        ``reconstructions``, per row an array ``(columns, n_mels, frames)`` (clips may differ in
+        length); ``best``, the column of each row's lowest error; ``own_wins``, the number of rows
+        whose lowest error is their own class's prototype.
+    """
+    model.eval()
+    device = _device_of(model)
+    columns = list(prototypes)
+    errors = np.zeros((len(examples), len(columns)), dtype=np.float32)
+    reconstructions = []
+    for r, i in enumerate(examples):
+        x = torch.from_numpy(np.asarray(data.features[i])).to(device)[None]
+        outputs = model(x)[0]
+        errors[r] = LREC_SCALE * reconstruction_error(x, outputs[None])[0].cpu().numpy()[columns]
+        reconstructions.append(outputs[columns].transpose(1, 2).cpu().numpy())
+    best = errors.argmin(axis=1)
+    own = np.array([columns[b] == data.labels[i] for b, i in zip(best, examples)], dtype=bool)
+    return {"errors": errors, "reconstructions": reconstructions, "best": best, "own_wins": int(own.sum())}
+
+
+def prototype_audio(model: PrototypeModel, k: int, settings: MelSettings) -> np.ndarray:
+    """Prototype ``k`` played as sound: its frame repeated over 2 s and inverted to audio.
+
+    Chapters "Playable prototypes" and "Playable prototypes: voices".
+
+    Parameters
+    ----------
+    model : PrototypeModel
+        A prototype model.
+    k : int
+        Which prototype.
+    settings : MelSettings
+        The mel front end the model was trained on.
+
+    Returns
+    -------
+    numpy.ndarray
+        Audio at ``settings.sample_rate`` (:func:`xaiaudio.features.melspec.to_audio`).
+    """
+    return to_audio(model.prototypes[k].detach().cpu().numpy(), settings)

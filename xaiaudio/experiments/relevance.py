@@ -3,8 +3,9 @@
 Wang, Lostanlen and Lagrange (ICASSP 2023) explain every test clip with LRP and average the
 relevance over time (one value per scattering path); :func:`clip_relevance` does it once,
 cached, for any method of :data:`xaiaudio.explain.registry.METHODS` (chapters "Comparing LRP
-rules" and "Class-wise aggregation"), and :func:`faithfulness_table` scores the methods
-against ground truth (localisation) and by deletion (AOPC) (chapter "Class-wise aggregation").
+rules", ``book/lrp_rules.md``, and "Class-wise aggregation", ``book/aggregation.md``), and
+:func:`faithfulness_table` scores the methods against ground truth (localisation) and by
+deletion (AOPC) with :mod:`xaiaudio.explain.faithfulness` (chapter "Class-wise aggregation").
 
 The explained class is always the *predicted* class (a one-hot output seed), as published.
 """
@@ -20,6 +21,7 @@ import torch
 
 from xaiaudio.core import cache
 from xaiaudio.core.presets import settings_for
+from xaiaudio.experiments.examples import seeded_subset
 from xaiaudio.explain import faithfulness, registry
 from xaiaudio.explain.faithfulness import aopc, deletion_curve, path_relevance, rate_localisation
 from xaiaudio.explain.registry import METHODS, compared_methods
@@ -42,7 +44,28 @@ DELETION_SETTINGS = {
 
 
 def method_options(method: str, preset: str) -> dict:
-    """Keyword arguments of ``method`` at ``preset``: sample counts of SmoothGrad and integrated gradients."""
+    """Keyword arguments of ``method`` at ``preset``: sample counts of SmoothGrad and integrated gradients.
+
+    Chapter "Class-wise aggregation" (``book/aggregation.md``) quotes them.
+
+    Parameters
+    ----------
+    method : str
+        A key of :data:`xaiaudio.explain.registry.METHODS`.
+    preset : str, Preset or RunConfig
+        The preset (:func:`xaiaudio.core.presets.settings_for`).
+
+    Returns
+    -------
+    dict
+        A new dict from :data:`SAMPLE_COUNTS` (``{"n_samples": ...}`` or ``{"n_steps": ...}``),
+        empty for methods without options.
+
+    Raises
+    ------
+    KeyError
+        If :data:`SAMPLE_COUNTS` has no entry for the preset.
+    """
     return dict(settings_for(SAMPLE_COUNTS, preset).get(method, {}))
 
 
@@ -65,7 +88,31 @@ def explain_time_averaged(method: str, model, features, preset: str, device="cpu
                           batch_size: int = 32) -> dict:
     """Explain every example's predicted class with ``method``; average the relevance over time.
 
-    Returns ``{"relevance": (n, paths), "predicted": (n,)}``.  Used by :func:`clip_relevance`.
+    Batches of ``batch_size`` examples share one seeded generator (for the stochastic methods).
+    Used by :func:`clip_relevance`; chapter "Comparing LRP rules" (``book/lrp_rules.md``) shows it.
+
+    Parameters
+    ----------
+    method : str
+        A key of :data:`xaiaudio.explain.registry.METHODS`.
+    model : torch.nn.Module
+        The classifier (put in eval mode and moved to ``device``).
+    features : numpy.ndarray, shape (n, paths, frames)
+        The inputs.
+    preset : str
+        Preset name, for :func:`method_options`.
+    device : str or torch.device, default "cpu"
+        Where the explanation runs.
+    seed : int, default 0
+        Seed of the generator of stochastic methods.
+    batch_size : int, default 32
+        Examples per batch.
+
+    Returns
+    -------
+    dict
+        ``{"relevance": float64 array (n, paths), "predicted": int array (n,)}``: time-averaged
+        relevance of the explained (predicted) class and that class.
     """
     explain = _explainer(method, preset)
     generator = torch.Generator().manual_seed(seed)
@@ -84,10 +131,28 @@ def explain_time_averaged(method: str, model, features, preset: str, device="cpu
 def clip_relevance(config, features, trained, method: str, split: str = "test") -> dict:
     """Time-averaged relevance ``(clips, paths)`` of ``method`` for every clip of ``split``, cached.
 
-    The key holds the model weights, the split's features, the method and its options, the
-    seed and the source of the attribution code.  Returns ``{"relevance", "predicted",
-    "labels"}`` (explained = predicted class; ``labels`` are the true classes).
-    Chapters "Comparing LRP rules" and "Class-wise aggregation".
+    The key holds the model weights, the split's features, the method and its options, the seed
+    and the source of the attribution code.  Chapters "Comparing LRP rules"
+    (``book/lrp_rules.md``) and "Class-wise aggregation" (``book/aggregation.md``).
+
+    Parameters
+    ----------
+    config : xaiaudio.core.presets.RunConfig
+        Preset (method options), device and seed.
+    features : xaiaudio.experiments.techniques.TechniqueFeatures
+        The normalised features.
+    trained : xaiaudio.experiments.techniques.TrainedConvnet
+        The model and its feature set.
+    method : str
+        A key of :data:`xaiaudio.explain.registry.METHODS`.
+    split : str, default "test"
+        The clips to explain.
+
+    Returns
+    -------
+    dict
+        ``{"relevance": (clips, paths) float64, "predicted": (clips,) explained (= predicted)
+        class, "labels": (clips,) true class}``.
     """
     x, y = features.subset(split, trained.feature_set)
     preset = config.preset.name
@@ -100,7 +165,22 @@ def clip_relevance(config, features, trained, method: str, split: str = "test") 
 
 @dataclass
 class Faithfulness:
-    """Faithfulness of every method: the summary table and the mean deletion curve of each."""
+    """Faithfulness of every method: the summary table and the mean deletion curve of each.
+
+    Returned by :func:`faithfulness_table`; chapter "Class-wise aggregation"
+    (``book/aggregation.md``).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Indexed by method: ``localisation share`` (fraction of clips localised), ``clips
+        localised`` (clips with a known rate), ``mean AOPC``, ``AOPC std`` (sample standard
+        deviation, NaN for one clip) and ``clips deleted`` (clips with a deletion curve).
+    fractions : numpy.ndarray, shape (steps + 1,)
+        Fraction of the paths deleted at each step, from 0 to 1.
+    mean_curves : dict
+        Method -> mean probability of the explained class at each step, shape ``(steps + 1,)``.
+    """
 
     table: pd.DataFrame
     fractions: np.ndarray  # fraction of paths deleted at each step
@@ -108,11 +188,26 @@ class Faithfulness:
 
 
 def deletion_clips(n_clips: int, preset: str, seed: int = 0) -> np.ndarray:
-    """Indices of the test clips scored by deletion curves (all, or a seeded subset at smoke)."""
-    limit = settings_for(DELETION_SETTINGS, preset)["max_clips"]
-    if limit is None or n_clips <= limit:
-        return np.arange(n_clips)
-    return np.sort(np.random.default_rng(seed).choice(n_clips, limit, replace=False))
+    """Indices of the test clips scored by deletion curves: all of them, or a seeded subset.
+
+    Only the ``smoke`` preset limits them (:data:`DELETION_SETTINGS`).  Used by
+    :func:`faithfulness_table` (chapter "Class-wise aggregation", ``book/aggregation.md``).
+
+    Parameters
+    ----------
+    n_clips : int
+        Number of test clips.
+    preset : str, Preset or RunConfig
+        The preset.
+    seed : int, default 0
+        Seed of the subset.
+
+    Returns
+    -------
+    numpy.ndarray of int
+        Sorted clip indices.
+    """
+    return seeded_subset(n_clips, settings_for(DELETION_SETTINGS, preset)["max_clips"], seed)
 
 
 def _deletion_curves(config, trained, method, x, relevance, classes, steps) -> np.ndarray:
@@ -127,11 +222,35 @@ def _deletion_curves(config, trained, method, x, relevance, classes, steps) -> n
 def faithfulness_table(config, features, trained, methods=None) -> Faithfulness:
     """For each method: share of test clips localised at their true rate, and mean AOPC.
 
-    Localisation (:func:`~xaiaudio.explain.faithfulness.rate_localisation`): the highest-relevance S2 path
-    is within half an octave of the clip's modulation rate (clips without a known rate are
-    skipped).  AOPC (:func:`~xaiaudio.explain.faithfulness.aopc`): deletion of paths in decreasing order
-    of relevance, the predicted class's probability followed (:data:`DELETION_SETTINGS`).
-    Needs a model with S2 paths.  Chapter "Class-wise aggregation".
+    Localisation (:func:`~xaiaudio.explain.faithfulness.rate_localisation`): the
+    highest-relevance S2 path is within half an octave of the clip's modulation rate (clips
+    without a known rate are skipped).  AOPC (:func:`~xaiaudio.explain.faithfulness.aopc`):
+    deletion of paths in decreasing order of relevance, the predicted class's probability
+    followed (:func:`~xaiaudio.explain.faithfulness.deletion_curve`, clips and steps from
+    :data:`DELETION_SETTINGS`; curves cached).  Relevance comes from :func:`clip_relevance`.
+    Chapter "Class-wise aggregation" (``book/aggregation.md``).
+
+    Parameters
+    ----------
+    config : xaiaudio.core.presets.RunConfig
+        Preset, device and seed.
+    features : xaiaudio.experiments.techniques.TechniqueFeatures
+        The normalised features, with the test clips' rates in ``dataset.table["rate_hz"]``.
+    trained : xaiaudio.experiments.techniques.TrainedConvnet
+        A model with S2 paths (``"S1+S2"``).
+    methods : sequence of str, optional
+        Keys of :data:`xaiaudio.explain.registry.METHODS` (``None``:
+        :func:`~xaiaudio.explain.registry.compared_methods`).
+
+    Returns
+    -------
+    Faithfulness
+        The table, the deleted fractions and the mean deletion curve of each method.
+
+    Raises
+    ------
+    ValueError
+        If the model has no S2 path (localisation needs them).
     """
     methods = list(methods or compared_methods())
     preset = config.preset.name

@@ -1,8 +1,9 @@
 """The shared artefacts of the playing-technique chapters: normalised features and trained convnets.
 
-"Training the convnet", "Comparing LRP rules" and "Class-wise aggregation" each call
-:func:`technique_features` then :func:`trained_convnet`; whichever chapter runs first
-computes and caches them (features via :mod:`xaiaudio.features.extraction`, weights via
+"Training the convnet" (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``)
+and "Class-wise aggregation" (``book/aggregation.md``) each call :func:`technique_features`
+then :func:`trained_convnet`; whichever chapter runs first computes and caches them (features
+via :mod:`xaiaudio.features.extraction`, weights via
 :func:`xaiaudio.core.cache.cached_state_dict`), so each chapter runs on its own.
 """
 
@@ -22,7 +23,12 @@ from xaiaudio.features.scattering import Normaliser, ScatteringPaths, fit_normal
 from xaiaudio.models import convnet
 from xaiaudio.models.convnet import PlayingTechniqueConvNet
 from xaiaudio.training import classifier
-from xaiaudio.training.classifier import TRAINING_SETTINGS, evaluate_classifier, train_classifier
+from xaiaudio.training.classifier import (
+    TRAINING_SETTINGS,
+    TrainingSettings,
+    evaluate_classifier,
+    train_classifier,
+)
 
 #: Feature sets compared in the training chapter: scattering orders kept.
 FEATURE_SETS = {"S1": (1,), "S1+S2": (1, 2)}
@@ -30,7 +36,23 @@ FEATURE_SETS = {"S1": (1,), "S1+S2": (1, 2)}
 
 @dataclass
 class TechniqueFeatures:
-    """Normalised scattering features of every row of ``dataset.table`` and their paths."""
+    """Normalised scattering features of every row of ``dataset.table`` and their paths.
+
+    Made by :func:`technique_features`; chapters "Training the convnet" (``book/training.md``),
+    "Comparing LRP rules" (``book/lrp_rules.md``) and "Class-wise aggregation"
+    (``book/aggregation.md``).
+
+    Parameters
+    ----------
+    dataset : xaiaudio.data.tables.SolDataset
+        The playing-technique dataset (table with ``label``, ``split`` and ground truth).
+    features : numpy.ndarray, shape (rows, paths, frames), float32
+        Normalised scattering coefficients of every table row, S1 paths first.
+    paths : xaiaudio.features.scattering.ScatteringPaths
+        Order and centre frequencies of each path.
+    normaliser : xaiaudio.features.scattering.Normaliser
+        The normalisation, fitted on the training split.
+    """
 
     dataset: SolDataset
     features: np.ndarray  # (rows, paths, frames), normalised, S1 paths first
@@ -38,17 +60,72 @@ class TechniqueFeatures:
     normaliser: Normaliser
 
     def rows(self, split: str) -> np.ndarray:
-        """Row indices of ``split`` in table order."""
+        """Row indices of one split, in table order.
+
+        Used by :meth:`subset` (chapters "Training the convnet", ``book/training.md``, "Comparing
+        LRP rules", ``book/lrp_rules.md``, and "Class-wise aggregation", ``book/aggregation.md``).
+
+        Parameters
+        ----------
+        split : str
+            ``"train"``, ``"val"`` or ``"test"``.
+
+        Returns
+        -------
+        numpy.ndarray of int
+            Indices into ``dataset.table`` and ``features``.
+        """
         return np.flatnonzero(self.dataset.table["split"].to_numpy() == split)
 
     def subset(self, split: str, feature_set: str = "S1+S2") -> tuple[np.ndarray, np.ndarray]:
-        """``(features, labels)`` of one split, restricted to a feature set (``"S1"`` or ``"S1+S2"``)."""
+        """``(features, labels)`` of one split, restricted to a feature set.
+
+        Chapters "Training the convnet" (``book/training.md``), "Comparing LRP rules"
+        (``book/lrp_rules.md``) and "Class-wise aggregation" (``book/aggregation.md``).
+
+        Parameters
+        ----------
+        split : str
+            ``"train"``, ``"val"`` or ``"test"``.
+        feature_set : str, default "S1+S2"
+            A key of :data:`FEATURE_SETS`: ``"S1"`` keeps the first-order paths only.
+
+        Returns
+        -------
+        features : numpy.ndarray, shape (clips, n_paths(feature_set), frames)
+            The split's normalised features.
+        labels : numpy.ndarray of int, shape (clips,)
+            Their class indices.
+
+        Raises
+        ------
+        KeyError
+            If ``feature_set`` is not a key of :data:`FEATURE_SETS`.
+        """
         rows = self.rows(split)
         n_paths = self.n_paths(feature_set)
         return self.features[rows, :n_paths], self.dataset.table["label"].to_numpy()[rows]
 
     def n_paths(self, feature_set: str) -> int:
-        """Number of input paths of a feature set (S1 paths come first)."""
+        """Number of input paths of a feature set (S1 paths come first, so it is a prefix).
+
+        Chapter "Training the convnet" (``book/training.md``).
+
+        Parameters
+        ----------
+        feature_set : str
+            ``"S1"`` or ``"S1+S2"``.
+
+        Returns
+        -------
+        int
+            The number of S1 paths, or of all paths.
+
+        Raises
+        ------
+        KeyError
+            If ``feature_set`` is not a key of :data:`FEATURE_SETS`.
+        """
         if FEATURE_SETS[feature_set] == (1,):
             return int((self.paths.order == 1).sum())
         return len(self.paths.order)
@@ -56,7 +133,28 @@ class TechniqueFeatures:
 
 def technique_features(config: RunConfig, dataset: SolDataset | None = None,
                        progress: bool = True) -> TechniqueFeatures:
-    """Scatter the playing-technique dataset (cached) and normalise it with training-split statistics."""
+    """Scatter the playing-technique dataset (cached) and normalise it with training-split statistics.
+
+    The raw scattering coefficients come from the cache
+    (:func:`xaiaudio.features.extraction.extract_dataset_features`); the normaliser
+    (:func:`xaiaudio.features.scattering.fit_normaliser`) reads training rows only and is
+    refitted on each call.  Chapters "Training the convnet" (``book/training.md``), "Comparing
+    LRP rules" (``book/lrp_rules.md``) and "Class-wise aggregation" (``book/aggregation.md``).
+
+    Parameters
+    ----------
+    config : xaiaudio.core.presets.RunConfig
+        Preset, device, data folder and seed.
+    dataset : xaiaudio.data.tables.SolDataset, optional
+        The dataset (``None``: :func:`xaiaudio.experiments.datasets.load_pmt_dataset`).
+    progress : bool, default True
+        Show a progress bar while scattering.
+
+    Returns
+    -------
+    TechniqueFeatures
+        Features of every table row, with their paths and normaliser.
+    """
     dataset = dataset or load_pmt_dataset(config)
     raw = extract_dataset_features(dataset, config, progress=progress)
     normaliser = fit_normaliser(raw, dataset.table["split"].to_numpy())
@@ -65,7 +163,24 @@ def technique_features(config: RunConfig, dataset: SolDataset | None = None,
 
 @dataclass
 class TrainedConvnet:
-    """A trained convnet (best validation checkpoint, in eval mode) and its training history."""
+    """A trained convnet (best validation checkpoint, in eval mode) and its training history.
+
+    Made by :func:`trained_convnet`; chapters "Training the convnet" (``book/training.md``),
+    "Comparing LRP rules" (``book/lrp_rules.md``) and "Class-wise aggregation"
+    (``book/aggregation.md``).
+
+    Parameters
+    ----------
+    model : xaiaudio.models.convnet.PlayingTechniqueConvNet
+        The network, on ``config.device``.
+    feature_set : str
+        The feature set it was trained on (``"S1"`` or ``"S1+S2"``).
+    history : dict
+        Per-epoch ``train_loss``, ``val_loss`` and ``val_macro_accuracy``
+        (:class:`xaiaudio.training.classifier.TrainingResult`).
+    best_epoch : int
+        Index (from 0) of the restored epoch.
+    """
 
     model: PlayingTechniqueConvNet
     feature_set: str
@@ -74,13 +189,41 @@ class TrainedConvnet:
 
 
 def trained_convnet(config: RunConfig, features: TechniqueFeatures, feature_set: str = "S1+S2",
-                    progress: bool = True) -> TrainedConvnet:
+                    progress: bool = True, settings: TrainingSettings | None = None) -> TrainedConvnet:
     """Train (or load from the cache) the paper's convnet on one feature set.
 
-    The cache key holds the training and validation arrays themselves, the preset's
-    training settings, the seed and the source of the model and training code.
+    Training is :func:`xaiaudio.training.classifier.train_classifier` with the preset's
+    :data:`~xaiaudio.training.classifier.TRAINING_SETTINGS`, on the training split, with early
+    stopping on the validation split.  The cache key holds the training and validation arrays
+    themselves, the training settings, the seed and the source of the model and training code.
+    Chapters "Training the convnet" (``book/training.md``, also for its budget curve through
+    :func:`xaiaudio.experiments.convnet_budgets.convnet_budget_curves`), "Comparing LRP rules"
+    (``book/lrp_rules.md``) and "Class-wise aggregation" (``book/aggregation.md``).
+
+    Parameters
+    ----------
+    config : xaiaudio.core.presets.RunConfig
+        Preset (training settings), device and seed.
+    features : TechniqueFeatures
+        The normalised features (:func:`technique_features`).
+    feature_set : str, default "S1+S2"
+        ``"S1"`` or ``"S1+S2"``.
+    progress : bool, default True
+        Show a tqdm bar over epochs (when training).
+    settings : xaiaudio.training.classifier.TrainingSettings, optional
+        Train with these settings instead of the preset's (a budget of the budget curve).
+
+    Returns
+    -------
+    TrainedConvnet
+        The restored best model, on ``config.device`` in eval mode, and its history.
+
+    Raises
+    ------
+    KeyError
+        If ``feature_set`` is unknown or the preset has no training settings.
     """
-    settings = settings_for(TRAINING_SETTINGS, config)
+    settings = settings_for(TRAINING_SETTINGS, config) if settings is None else settings
     train_x, train_y = features.subset("train", feature_set)
     val_x, val_y = features.subset("val", feature_set)
     n_paths = features.n_paths(feature_set)
@@ -102,6 +245,23 @@ def trained_convnet(config: RunConfig, features: TechniqueFeatures, feature_set:
 
 
 def score_on_test(config: RunConfig, features: TechniqueFeatures, trained: TrainedConvnet):
-    """Scores of ``trained`` on every test clip (none dropped)."""
+    """Scores of ``trained`` on every test clip (none dropped).
+
+    Chapter "Training the convnet" (``book/training.md``).
+
+    Parameters
+    ----------
+    config : xaiaudio.core.presets.RunConfig
+        Gives the device.
+    features : TechniqueFeatures
+        The normalised features.
+    trained : TrainedConvnet
+        The model and the feature set it expects.
+
+    Returns
+    -------
+    xaiaudio.training.classifier.Evaluation
+        Labels, predictions, logits, macro accuracy, per-class recall and confusion matrix.
+    """
     test_x, test_y = features.subset("test", trained.feature_set)
     return evaluate_classifier(trained.model, test_x, test_y, config.device)

@@ -18,7 +18,8 @@ dict mapping tuples of layer types to rules.  Batch norms are merged into the
 layer before them (:func:`merge_batchnorm`), and :func:`lrp` walks the leaves of a
 network from the output back to the input.  Stabilisers follow zennit exactly
 (``z + eps * sign(z)`` with ``sign(0) = +1``) so that :mod:`xaiaudio.explain.composites`
-(zennit) and this module give the same relevance; ``tests/test_lrp.py`` checks it.
+(zennit) and this module give the same relevance; ``tests/test_lrp.py`` checks it, and
+:data:`xaiaudio.explain.registry.METHODS` pairs each composite with its zennit twin.
 
 Used by the chapter "Deep Taylor decomposition" (``book/deep_taylor.md``).
 """
@@ -39,7 +40,9 @@ LRP0_EPSILON = 1e-12
 PASS_TYPES = (nn.ReLU, nn.modules.batchnorm._BatchNorm, nn.Dropout, nn.Flatten, nn.Identity)
 #: Average pools, including the global (adaptive) one: linear layers with fixed positive weights.
 POOL_TYPES = (nn.AvgPool1d, nn.AdaptiveAvgPool1d)
+#: Convolutions: the layers that get a composite's ``conv`` rule.
 CONV_TYPES = (nn.Conv1d,)
+#: Dense (fully connected) layers: the layers that get a composite's ``dense`` rule.
 DENSE_TYPES = (nn.Linear,)
 
 
@@ -50,16 +53,56 @@ DENSE_TYPES = (nn.Linear,)
 def root_point(weight: torch.Tensor, bias: float, y: torch.Tensor, direction: torch.Tensor) -> torch.Tensor:
     """Root point of one ReLU neuron along a search direction (Eq. 5-6).
 
-    The neuron computes ``relu(weight @ y + bias)``.  Returns
-    ``y~ = y - (weight @ y + bias) / (weight @ d) * d``, the point of the line
-    ``y + alpha d`` on the hyperplane ``weight @ y~ + bias = 0``.
+    The neuron computes ``relu(weight @ y + bias)``.  The root point is
+    ``y~ = y - (weight @ y + bias) / (weight @ d) * d``: the point of the line ``y + alpha d``
+    on the hyperplane ``weight @ y~ + bias = 0``.  Chapter "Deep Taylor decomposition"
+    (``book/deep_taylor.md``), where :func:`xaiaudio.report.toy2d.plot_neuron_roots` draws it.
+
+    Parameters
+    ----------
+    weight : torch.Tensor, shape (n,)
+        The neuron's incoming weights.
+    bias : float
+        Its bias.
+    y : torch.Tensor, shape (n,)
+        The layer input.
+    direction : torch.Tensor, shape (n,)
+        The search direction ``d`` (:func:`search_direction`).
+
+    Returns
+    -------
+    torch.Tensor, shape (n,)
+        The root point (infinite or NaN when ``weight @ d == 0``: the line never meets the
+        hyperplane).
     """
     z = weight @ y + bias
     return y - z / (weight @ direction) * direction
 
 
 def search_direction(weight: torch.Tensor, y: torch.Tensor, rule: str = "0") -> torch.Tensor:
-    """Search direction of one neuron: ``d = y`` for LRP-0 (Eq. 9), ``d = y * 1[w > 0]`` for z+ (Eq. 10)."""
+    """Search direction of one neuron: ``d = y`` for LRP-0 (Eq. 9), ``d = y * 1[w > 0]`` for z+ (Eq. 10).
+
+    Chapter "Deep Taylor decomposition" (``book/deep_taylor.md``).
+
+    Parameters
+    ----------
+    weight : torch.Tensor, shape (n,)
+        The neuron's incoming weights (only their signs matter).
+    y : torch.Tensor, shape (n,)
+        The layer input.
+    rule : str, default "0"
+        ``"0"`` or ``"zplus"``.
+
+    Returns
+    -------
+    torch.Tensor, shape (n,)
+        The direction ``d`` (a new tensor).
+
+    Raises
+    ------
+    ValueError
+        If ``rule`` is neither ``"0"`` nor ``"zplus"``.
+    """
     if rule == "0":
         return y.clone()
     if rule == "zplus":
@@ -71,12 +114,32 @@ def link_matrix(weight: torch.Tensor, y: torch.Tensor, relevance: torch.Tensor,
                 rule: str = "0") -> torch.Tensor:
     """Link matrix ``L[i, j]`` of a dense layer (Eq. 8), without any stabiliser.
 
-    ``weight`` has torch's layout ``(n_out, n_in)`` (the paper's ``W[i, j]`` is
-    ``weight[j, i]``), ``y`` the layer input ``(n_in,)``, ``relevance`` the upper
-    relevance ``(n_out,)``.  Column ``j`` distributes ``relevance[j]`` over the
-    inputs in proportion to ``W[i, j] d_j[i]``, so ``L.sum(0) == relevance``
-    (Eq. 3) and the lower relevance is ``L.sum(1)`` (Eq. 2).  A column with no
-    contribution at all (possible for z+) is left at zero.
+    Column ``j`` distributes ``relevance[j]`` over the inputs in proportion to ``W[i, j] d_j[i]``,
+    so ``L.sum(0) == relevance`` (Eq. 3) and the lower relevance is ``L.sum(1)`` (Eq. 2).  A
+    column whose contributions sum to zero is not normalised: it holds
+    ``W[i, j] d_j[i] relevance[j]`` (for z+ and a non-negative input, every contribution is then
+    zero, and so is the column).  Chapter "Deep Taylor decomposition" (``book/deep_taylor.md``).
+
+    Parameters
+    ----------
+    weight : torch.Tensor, shape (n_out, n_in)
+        Weights in torch's layout (the paper's ``W[i, j]`` is ``weight[j, i]``).
+    y : torch.Tensor, shape (n_in,)
+        The layer input.
+    relevance : torch.Tensor, shape (n_out,)
+        The upper relevance.
+    rule : str, default "0"
+        Search direction of every neuron (:func:`search_direction`).
+
+    Returns
+    -------
+    torch.Tensor, shape (n_in, n_out)
+        The link matrix.
+
+    Raises
+    ------
+    ValueError
+        If ``rule`` is neither ``"0"`` nor ``"zplus"``.
     """
     W = weight.T  # (n_in, n_out), the paper's W[i, j]
     d = torch.stack([search_direction(W[:, j], y, rule) for j in range(W.shape[1])], dim=1)
@@ -91,7 +154,23 @@ def link_matrix(weight: torch.Tensor, y: torch.Tensor, relevance: torch.Tensor,
 # --------------------------------------------------------------------------------------------
 
 def stabilise(z: torch.Tensor, epsilon: float) -> torch.Tensor:
-    """Sign-aware stabiliser ``z + eps * sign(z)`` with ``sign(0) = +1`` (as in zennit)."""
+    """Sign-aware stabiliser ``z + eps * sign(z)`` with ``sign(0) = +1`` (as in zennit).
+
+    Moves every denominator away from zero; used by :class:`Epsilon` and :class:`ZPlus`.
+    Chapter "Deep Taylor decomposition" (``book/deep_taylor.md``).
+
+    Parameters
+    ----------
+    z : torch.Tensor
+        Denominators, any shape.
+    epsilon : float
+        Size of the shift.
+
+    Returns
+    -------
+    torch.Tensor
+        Same shape and dtype as ``z``.
+    """
     sign = torch.where(z >= 0, 1.0, -1.0).to(z)
     return z + epsilon * sign
 
@@ -112,12 +191,19 @@ def _linear_forward(layer: nn.Module, x: torch.Tensor, weight: torch.Tensor,
 class Epsilon:
     """LRP-eps: Eq. 9 with ``eps`` added, sign-aware, to the denominator.
 
-    ``R_i = a_i * sum_j w_ij R_j / (z_j + eps sign(z_j))`` with
-    ``z_j = sum_i a_i w_ij + b_j`` (the bias is part of ``z_j`` and absorbs its
-    share).  With ``epsilon=LRP0_EPSILON`` this is LRP-0.  Works for any layer
-    that is linear in its input: Linear, Conv1d and average pools.  The four steps
-    are those of Montavon et al. (2019): forward, divide, backward (the transposed
-    layer, computed by autograd), multiply.
+    ``R_i = a_i * sum_j w_ij R_j / (z_j + eps sign(z_j))`` with ``z_j = sum_i a_i w_ij + b_j``
+    (the bias is part of ``z_j`` and absorbs its share).  With ``epsilon=LRP0_EPSILON`` this is
+    LRP-0.  Works for any layer that is linear (affine) in its input: Linear, Conv1d and average
+    pools.  The four steps are those of Montavon et al. (2019): forward, divide, backward (the
+    transposed layer, computed by autograd), multiply.  Calling ``rule(layer, a, relevance)``
+    returns the relevance of the layer input ``a`` (same shape as ``a``) from the relevance of
+    the layer output (same shape as ``layer(a)``).  Chapter "Deep Taylor decomposition"
+    (``book/deep_taylor.md``).
+
+    Parameters
+    ----------
+    epsilon : float, default 1e-6
+        The stabiliser ``eps``.
     """
 
     epsilon: float = 1e-6
@@ -135,12 +221,24 @@ class Epsilon:
 class ZPlus:
     """LRP-z+ (Eq. 10): only positive contributions ``z_ij^+`` take part.
 
-    For non-negative inputs (the paper's case, after a ReLU) the contribution of
-    input ``i`` to neuron ``j`` is ``a_i w_ij^+``.  Like zennit (alpha = 1, beta = 0),
-    negative inputs contribute through negative weights, ``a_i^- w_ij^-``, which is
-    also a positive product; the positive part of the bias joins the denominator.
-    Layers without weights (average pools) fall back to :class:`Epsilon` with the
-    same stabiliser, whose weights are all positive anyway.
+    For non-negative inputs (the paper's case, after a ReLU) the contribution of input ``i`` to
+    neuron ``j`` is ``a_i w_ij^+``.  Like zennit (alpha = 1, beta = 0), negative inputs
+    contribute through negative weights, ``a_i^- w_ij^-``, which is also a positive product; the
+    positive part of the bias joins the denominator.  Layers without weights (average pools) fall
+    back to :class:`Epsilon` with the same stabiliser, whose weights are all positive anyway.
+    Called like :class:`Epsilon`.  Chapter "Deep Taylor decomposition" (``book/deep_taylor.md``).
+
+    Parameters
+    ----------
+    stabilizer : float, default 1e-6
+        The sign-aware stabiliser of the denominator (zennit's name for it).
+
+    Raises
+    ------
+    TypeError
+        When called on a layer with weights that is neither Linear nor Conv1d.
+    NotImplementedError
+        When called on a convolution whose padding mode is not ``"zeros"``.
     """
 
     stabilizer: float = 1e-6
@@ -164,10 +262,11 @@ class ZPlus:
 class PassThrough:
     """Relevance passes unchanged (ReLU, unmerged batch norm, dropout in eval, flatten).
 
-    ReLU passes relevance because Eq. 4 makes relevance proportional to the
-    activation; reshapes only change the layout.  An input batch norm, which
-    follows no linear layer and so cannot be merged, is treated the same way, as
-    zennit's ``Pass`` rule does.
+    ReLU passes relevance because Eq. 4 makes relevance proportional to the activation;
+    reshapes only change the layout (the relevance is reshaped to the input's shape).  An input
+    batch norm, which follows no linear layer and so cannot be merged, is treated the same way,
+    as zennit's ``Pass`` rule does.  Called like :class:`Epsilon`; it has no parameter.  Chapter
+    "Deep Taylor decomposition" (``book/deep_taylor.md``).
     """
 
     def __call__(self, layer: nn.Module, a: torch.Tensor, relevance: torch.Tensor) -> torch.Tensor:
@@ -179,37 +278,140 @@ class PassThrough:
 # --------------------------------------------------------------------------------------------
 
 def make_composite(conv, dense, pool=Epsilon(1e-6)) -> dict:
-    """A composite: a dict from tuples of layer types to rules (first match wins)."""
+    """A composite: a dict from tuples of layer types to rules (first match wins).
+
+    Layers of :data:`PASS_TYPES` get :class:`PassThrough`, then average pools, convolutions and
+    dense layers get the given rules.  Chapter "Deep Taylor decomposition"
+    (``book/deep_taylor.md``).
+
+    Parameters
+    ----------
+    conv : callable
+        Rule for Conv1d layers (:data:`CONV_TYPES`), e.g. ``ZPlus()``.
+    dense : callable
+        Rule for Linear layers (:data:`DENSE_TYPES`).
+    pool : callable, default ``Epsilon(1e-6)``
+        Rule for average pools (:data:`POOL_TYPES`).
+
+    Returns
+    -------
+    dict
+        ``{PASS_TYPES: PassThrough(), POOL_TYPES: pool, CONV_TYPES: conv, DENSE_TYPES: dense}``,
+        for :func:`lrp`.
+    """
     return {PASS_TYPES: PassThrough(), POOL_TYPES: pool, CONV_TYPES: conv, DENSE_TYPES: dense}
 
 
 def lrp0_composite() -> dict:
-    """LRP-0 (Eq. 9) on Conv1d, Linear and pools (epsilon only a stabiliser, :data:`LRP0_EPSILON`)."""
+    """LRP-0 (Eq. 9) on Conv1d, Linear and pools (epsilon only a stabiliser, :data:`LRP0_EPSILON`).
+
+    The from-scratch twin of :func:`xaiaudio.explain.composites.lrp0_composite` (registry name
+    "LRP-0"); chapter "Deep Taylor decomposition" (``book/deep_taylor.md``) draws it on the toy
+    problem and compares it with zennit.
+
+    Returns
+    -------
+    dict
+        A composite for :func:`lrp`.
+    """
     return make_composite(Epsilon(LRP0_EPSILON), Epsilon(LRP0_EPSILON), Epsilon(LRP0_EPSILON))
 
 
 def epsilon_composite(epsilon: float = 1e-6) -> dict:
-    """"LRP-eps" as published: Epsilon(epsilon) on Conv1d, Linear and average pools."""
+    """"LRP-eps" as published: ``Epsilon(epsilon)`` on Conv1d, Linear and average pools.
+
+    The from-scratch twin of :func:`xaiaudio.explain.composites.epsilon_composite` (registry name
+    "LRP-eps"); chapter "Deep Taylor decomposition" (``book/deep_taylor.md``).
+
+    Parameters
+    ----------
+    epsilon : float, default 1e-6
+        The stabiliser of every layer.
+
+    Returns
+    -------
+    dict
+        A composite for :func:`lrp`.
+    """
     return make_composite(Epsilon(epsilon), Epsilon(epsilon), Epsilon(epsilon))
 
 
 def zplus_composite() -> dict:
-    """z+ (Eq. 10) on Conv1d and Linear."""
+    """z+ (Eq. 10) on Conv1d and Linear; average pools get ``Epsilon(1e-6)``.
+
+    The from-scratch twin of :func:`xaiaudio.explain.composites.zplus_composite` (registry name
+    "LRP-z+"); chapter "Deep Taylor decomposition" (``book/deep_taylor.md``).
+
+    Returns
+    -------
+    dict
+        A composite for :func:`lrp`.
+    """
     return make_composite(ZPlus(), ZPlus())
 
 
 def epsilon_plus_composite(epsilon: float = 1e-6) -> dict:
-    """"[eps, z+] as published" (zennit's ``EpsilonPlus``): z+ on convolutions, eps on dense layers."""
+    """"[eps, z+] as published" (zennit's ``EpsilonPlus``): z+ on convolutions, eps on dense layers.
+
+    Average pools get ``Epsilon(1e-6)``.  The from-scratch twin of
+    :func:`xaiaudio.explain.composites.epsilon_plus_composite` (registry name
+    "LRP-[eps, z+] published"); chapter "Deep Taylor decomposition" (``book/deep_taylor.md``).
+
+    Parameters
+    ----------
+    epsilon : float, default 1e-6
+        The stabiliser of the dense layers' eps rule.
+
+    Returns
+    -------
+    dict
+        A composite for :func:`lrp`.
+    """
     return make_composite(conv=ZPlus(), dense=Epsilon(epsilon))
 
 
 def epsilon_plus_as_written_composite(epsilon: float = 1e-6) -> dict:
-    """"[eps, z+] as written" in the paper: eps on convolutions, z+ on dense layers."""
+    """"[eps, z+] as written" in the paper: eps on convolutions, z+ on dense layers.
+
+    Average pools get ``Epsilon(1e-6)``.  The from-scratch twin of
+    :func:`xaiaudio.explain.composites.epsilon_plus_as_written_composite` (registry name
+    "LRP-[eps, z+] as written"); chapter "Deep Taylor decomposition" (``book/deep_taylor.md``).
+
+    Parameters
+    ----------
+    epsilon : float, default 1e-6
+        The stabiliser of the convolutions' eps rule.
+
+    Returns
+    -------
+    dict
+        A composite for :func:`lrp`.
+    """
     return make_composite(conv=Epsilon(epsilon), dense=ZPlus())
 
 
 def rule_for(composite: dict, layer: nn.Module):
-    """The rule of ``composite`` for ``layer`` (first matching layer type)."""
+    """The rule of ``composite`` for ``layer``: the first entry whose layer types match.
+
+    Used by :func:`lrp` (chapter "Deep Taylor decomposition", ``book/deep_taylor.md``).
+
+    Parameters
+    ----------
+    composite : dict
+        Tuples of layer types -> rules (:func:`make_composite`).
+    layer : torch.nn.Module
+        A leaf layer.
+
+    Returns
+    -------
+    callable
+        The rule.
+
+    Raises
+    ------
+    TypeError
+        If no entry matches the layer's type.
+    """
     for types, rule in composite.items():
         if isinstance(layer, types):
             return rule
@@ -221,15 +423,46 @@ def rule_for(composite: dict, layer: nn.Module):
 # --------------------------------------------------------------------------------------------
 
 def leaf_layers(model: nn.Module) -> list[nn.Module]:
-    """The leaf modules of ``model`` in registration order (must be the forward order)."""
+    """The leaf modules of ``model`` (those without children), in registration order.
+
+    :func:`lrp` treats this list as the forward order, which holds for the sequential networks of
+    the book (:class:`~xaiaudio.models.convnet.PlayingTechniqueConvNet`, the toy network) but not
+    for a model whose ``forward`` reorders or reuses its modules.  Used by :func:`merge_batchnorm`
+    (chapter "Deep Taylor decomposition", ``book/deep_taylor.md``).
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The network.
+
+    Returns
+    -------
+    list of torch.nn.Module
+        The leaves themselves (not copies).
+    """
     return [module for module in model.modules() if not list(module.children())]
 
 
 def merge_into(layer: nn.Module, norm: nn.modules.batchnorm._BatchNorm) -> nn.Module:
-    """A copy of Linear/Conv1d ``layer`` that also applies the (eval-mode) batch norm ``norm`` after it.
+    """A copy of a Linear or Conv1d ``layer`` that also applies the batch norm ``norm`` after it.
 
-    ``norm(z) = (z - mean) * gamma / sqrt(var + eps) + beta`` is affine per output
-    channel, so it folds into the weights (scaled) and the bias (shifted).
+    In eval mode ``norm(z) = (z - mean) * gamma / sqrt(var + eps) + beta`` is affine per output
+    channel, so it folds into the weights (scaled by ``gamma / sqrt(var + eps)``) and the bias
+    (``(b - mean) * scale + beta``, with ``b = 0`` when the layer has no bias).  The running
+    statistics are used, whatever mode ``norm`` is in.  Used by :func:`merge_batchnorm` (chapter
+    "Deep Taylor decomposition", ``book/deep_taylor.md``).
+
+    Parameters
+    ----------
+    layer : torch.nn.Linear or torch.nn.Conv1d
+        The layer before the batch norm; not modified.
+    norm : torch.nn.BatchNorm1d
+        The batch norm, with one channel per output channel of ``layer``.
+
+    Returns
+    -------
+    torch.nn.Module
+        The merged layer, always with a bias.
     """
     scale = torch.rsqrt(norm.running_var + norm.eps)
     if norm.affine:
@@ -246,11 +479,22 @@ def merge_into(layer: nn.Module, norm: nn.modules.batchnorm._BatchNorm) -> nn.Mo
 def merge_batchnorm(model: nn.Module) -> nn.Sequential:
     """An equivalent, flat, eval-mode copy of ``model`` with batch norms merged (like zennit's canonizer).
 
-    Every batch norm that directly follows a Linear or Conv1d layer is folded into
-    it (:func:`merge_into`).  A batch norm after anything else (the input batch
-    norm of the paper's convnet) stays as it is; composites give it
-    :class:`PassThrough`, as zennit's ``SequentialMergeBatchNorm`` plus ``Pass`` do.
-    ``model`` itself is not modified.
+    Every batch norm that directly follows a Linear or Conv1d layer is folded into it
+    (:func:`merge_into`).  A batch norm after anything else (the input batch norm of the paper's
+    convnet) stays as it is; composites give it :class:`PassThrough`, as zennit's
+    ``SequentialMergeBatchNorm`` plus ``Pass`` do.  ``model`` itself is not modified.  Chapter
+    "Deep Taylor decomposition" (``book/deep_taylor.md``).
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        A network whose leaves, in registration order, are its forward order
+        (:func:`leaf_layers`).
+
+    Returns
+    -------
+    torch.nn.Sequential
+        The leaves, copied and merged, in eval mode.
     """
     layers: list[nn.Module] = []
     for layer in leaf_layers(copy.deepcopy(model).eval()):
@@ -265,8 +509,22 @@ def merge_batchnorm(model: nn.Module) -> nn.Sequential:
 def one_hot_seed(output: torch.Tensor, target=None) -> torch.Tensor:
     """Output relevance as published: one-hot at ``target`` (default: the predicted class).
 
-    ``target`` is ``None`` (argmax of each row), an int (same class for every
-    example) or a tensor of one class per example.
+    Used by :func:`lrp`, :func:`xaiaudio.explain.composites.explain` and
+    ``xaiaudio.explain.zennit_parts.gradient_attribution`` (zennit's attributor), all in chapter
+    "Deep Taylor decomposition" (``book/deep_taylor.md``).
+
+    Parameters
+    ----------
+    output : torch.Tensor, shape (batch, classes)
+        The logits.
+    target : None, int or torch.Tensor of shape (batch,), optional
+        ``None``: the argmax of each row; an int: the same class for every example; a tensor:
+        one class per example.
+
+    Returns
+    -------
+    torch.Tensor, shape (batch, classes)
+        One at the target class of each row, zero elsewhere; dtype and device of ``output``.
     """
     if target is None:
         target = output.argmax(dim=1)
@@ -276,14 +534,40 @@ def one_hot_seed(output: torch.Tensor, target=None) -> torch.Tensor:
 
 def lrp(model: nn.Module, inputs: torch.Tensor, composite: dict, target=None,
         seed: str = "one_hot") -> torch.Tensor:
-    """Relevance of every input value for the output ``target`` (default: predicted class).
+    """Relevance of every input value for the output ``target`` (default: the predicted class).
 
-    ``composite`` is a dict from :func:`make_composite` (e.g. :func:`epsilon_composite`;
-    :data:`xaiaudio.explain.registry.METHODS` names them all).  ``seed="one_hot"`` starts from a
-    one-hot vector (as the published experiments); ``seed="output"`` starts from the logit itself,
-    ``R_M = f(x)`` as in the paper's text.  Steps: merge batch norms, run forward
-    keeping every layer's input, then apply each layer's rule from the output back
-    (Eq. 2).  Returns a tensor shaped like ``inputs``.
+    Steps: merge batch norms (:func:`merge_batchnorm`), run forward keeping every layer's input,
+    then apply each layer's rule from the output back (Eq. 2).  ``seed="one_hot"`` starts from a
+    one-hot vector (as the published experiments do); ``seed="output"`` starts from the logit
+    itself, ``R_M = f(x)`` as in the paper's text.  Chapter "Deep Taylor decomposition"
+    (``book/deep_taylor.md``).
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        A sequential network (:func:`leaf_layers`); not modified.
+    inputs : torch.Tensor, shape (batch, ...)
+        Inputs of the model's dtype, e.g. ``(batch, paths, frames)`` for the convnet or
+        ``(batch, 2)`` for the toy network.
+    composite : dict
+        Layer types -> rules, from :func:`make_composite` (e.g. :func:`epsilon_composite`;
+        :data:`xaiaudio.explain.registry.METHODS` names them all).
+    target : None, int or torch.Tensor of shape (batch,), optional
+        The explained class (:func:`one_hot_seed`).
+    seed : str, default "one_hot"
+        ``"one_hot"`` or ``"output"``.
+
+    Returns
+    -------
+    torch.Tensor
+        Relevance shaped like ``inputs``.
+
+    Raises
+    ------
+    ValueError
+        If ``seed`` is neither ``"one_hot"`` nor ``"output"``.
+    TypeError
+        If the composite has no rule for one of the model's layers.
     """
     network = merge_batchnorm(model)
     activations = [inputs.detach()]

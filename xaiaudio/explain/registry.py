@@ -3,12 +3,14 @@
 Each :class:`AttributionMethod` holds the callable that explains a batch
 (``method.explain(model, inputs, target, generator, **options)`` returns relevance shaped
 like ``inputs`` for class ``target``; ``None`` means each example's predicted class), a
-description for tables and legends, and for the LRP methods the zennit composite and its
-from-scratch twin of :mod:`xaiaudio.explain.lrp`.  Chapters, benchmarks and tests read
-:data:`METHODS`; a new method is added with :func:`register_method` and appears everywhere.
+description for tables and legends, and for the LRP methods the zennit composite of
+:mod:`xaiaudio.explain.composites` and its from-scratch twin of :mod:`xaiaudio.explain.lrp`.
+The gradient methods come from :mod:`xaiaudio.explain.gradients`.  Chapters, benchmarks and
+tests read :data:`METHODS`; a new method is added with :func:`register_method` and appears
+everywhere.
 
-Used by the chapters "Deep Taylor decomposition", "Comparing LRP rules" and
-"Class-wise aggregation".
+Used by the chapters "Deep Taylor decomposition" (``book/deep_taylor.md``), "Comparing LRP
+rules" (``book/lrp_rules.md``) and "Class-wise aggregation" (``book/aggregation.md``).
 """
 
 from __future__ import annotations
@@ -25,9 +27,14 @@ from xaiaudio.explain import composites, gradients, lrp
 
 @dataclass(frozen=True)
 class AttributionMethod:
-    """One attribution method.
+    """One attribution method: its names, its description and how to run it.
 
-    Attributes
+    Chapter "Deep Taylor decomposition" (``book/deep_taylor.md``) shows this class and compares
+    every LRP method's :meth:`zennit` and :meth:`from_scratch` relevance; "Comparing LRP rules"
+    (``book/lrp_rules.md``) and "Class-wise aggregation" (``book/aggregation.md``) run
+    ``explain`` through :data:`METHODS`.
+
+    Parameters
     ----------
     name : str
         Display name, used in tables and as the key of :data:`METHODS` (``"LRP-eps"``).
@@ -37,11 +44,11 @@ class AttributionMethod:
         One line saying which rule goes where.
     explain : callable
         ``explain(model, inputs, target=None, generator=None, **options) -> relevance``.
-    zennit_composite : callable or None
+    zennit_composite : callable or None, default None
         Factory of the zennit composite (LRP methods only).
-    from_scratch_composite : callable or None
+    from_scratch_composite : callable or None, default None
         Factory of the from-scratch composite of :mod:`xaiaudio.explain.lrp` (LRP methods only).
-    compared : bool
+    compared : bool, default True
         Whether the faithfulness comparison of "Class-wise aggregation" includes it.
     """
 
@@ -54,11 +61,60 @@ class AttributionMethod:
     compared: bool = True
 
     def zennit(self, model: nn.Module, inputs: torch.Tensor, target=None, **kwargs) -> torch.Tensor:
-        """Relevance from the zennit composite (:func:`xaiaudio.explain.composites.explain`)."""
+        """Relevance from the zennit composite (:func:`xaiaudio.explain.composites.explain`).
+
+        Chapter "Deep Taylor decomposition" (``book/deep_taylor.md``), the comparison with the
+        from-scratch twin.
+
+        Parameters
+        ----------
+        model : torch.nn.Module
+            The classifier.
+        inputs : torch.Tensor, shape (batch, ...)
+            The inputs.
+        target : None, int or torch.Tensor of shape (batch,), optional
+            The explained class (``None``: the predicted one).
+        ``**kwargs``
+            Passed to :func:`~xaiaudio.explain.composites.explain` (``return_output``).
+
+        Returns
+        -------
+        torch.Tensor
+            Relevance shaped like ``inputs`` (or ``(logits, relevance)`` with ``return_output=True``).
+
+        Raises
+        ------
+        ValueError
+            If the method is not an LRP method (it has no zennit composite).
+        """
         return composites.explain(model, inputs, self._factory(self.zennit_composite)(), target, **kwargs)
 
     def from_scratch(self, model: nn.Module, inputs: torch.Tensor, target=None, **kwargs) -> torch.Tensor:
-        """Relevance from the from-scratch twin (:func:`xaiaudio.explain.lrp.lrp`)."""
+        """Relevance from the from-scratch twin (:func:`xaiaudio.explain.lrp.lrp`).
+
+        Chapter "Deep Taylor decomposition" (``book/deep_taylor.md``), the comparison with zennit.
+
+        Parameters
+        ----------
+        model : torch.nn.Module
+            The classifier (not modified).
+        inputs : torch.Tensor, shape (batch, ...)
+            The inputs.
+        target : None, int or torch.Tensor of shape (batch,), optional
+            The explained class (``None``: the predicted one).
+        ``**kwargs``
+            Passed to :func:`~xaiaudio.explain.lrp.lrp` (``seed``).
+
+        Returns
+        -------
+        torch.Tensor
+            Relevance shaped like ``inputs``.
+
+        Raises
+        ------
+        ValueError
+            If the method is not an LRP method (it has no from-scratch composite).
+        """
         return lrp.lrp(model, inputs, self._factory(self.from_scratch_composite)(), target, **kwargs)
 
     def _factory(self, factory: Callable | None) -> Callable:
@@ -72,7 +128,27 @@ METHODS: dict[str, AttributionMethod] = {}
 
 
 def register_method(method: AttributionMethod) -> AttributionMethod:
-    """Add ``method`` to :data:`METHODS` (names and slugs must be new) and return it."""
+    """Add ``method`` to :data:`METHODS` and return it.
+
+    Every method of the book is registered when this module is imported; chapters and tests read
+    :data:`METHODS` (chapters "Deep Taylor decomposition", ``book/deep_taylor.md``, "Comparing
+    LRP rules", ``book/lrp_rules.md``, and "Class-wise aggregation", ``book/aggregation.md``).
+
+    Parameters
+    ----------
+    method : AttributionMethod
+        The method, with a new name and a new slug.
+
+    Returns
+    -------
+    AttributionMethod
+        ``method`` itself.
+
+    Raises
+    ------
+    ValueError
+        If a registered method already has its name or its slug.
+    """
     if method.name in METHODS or any(m.slug == method.slug for m in METHODS.values()):
         raise ValueError(f"an attribution method named {method.name!r} or {method.slug!r} exists")
     METHODS[method.name] = method
@@ -113,7 +189,25 @@ for _name, _slug, _function in (
 
 
 def method_by_slug(slug: str) -> AttributionMethod:
-    """The registered method whose slug is ``slug`` (``"epsilon"``, ``"epsilon_plus"``, ...)."""
+    """The registered method whose slug is ``slug`` (``"epsilon"``, ``"epsilon_plus"``, ...).
+
+    Not called by a chapter; the tests and ``benchmarks/bench_lrp.py`` use it.
+
+    Parameters
+    ----------
+    slug : str
+        The method's identifier.
+
+    Returns
+    -------
+    AttributionMethod
+        The method.
+
+    Raises
+    ------
+    KeyError
+        If no method has that slug (the message lists the known ones).
+    """
     for method in METHODS.values():
         if method.slug == slug:
             return method
@@ -121,12 +215,31 @@ def method_by_slug(slug: str) -> AttributionMethod:
 
 
 def lrp_methods() -> list[AttributionMethod]:
-    """The LRP methods: those with a zennit composite and a from-scratch twin."""
+    """The LRP methods: those with a zennit composite and a from-scratch twin.
+
+    Chapter "Deep Taylor decomposition" (``book/deep_taylor.md``) lists them and compares each
+    pair.
+
+    Returns
+    -------
+    list of AttributionMethod
+        In registration order: LRP-0, LRP-eps, LRP-z+ and the two "[eps, z+]" orderings.
+    """
     return [m for m in METHODS.values() if m.zennit_composite is not None]
 
 
 def compared_methods() -> list[str]:
-    """Display names of the methods compared for faithfulness, in registration order."""
+    """Display names of the methods compared for faithfulness, in registration order.
+
+    The default of :func:`xaiaudio.experiments.relevance.faithfulness_table` (chapter "Class-wise
+    aggregation", ``book/aggregation.md``).
+
+    Returns
+    -------
+    list of str
+        Names of the methods whose ``compared`` is true: LRP-eps, both "[eps, z+]" orderings, the
+        four gradient methods and the random baseline.
+    """
     return [name for name, method in METHODS.items() if method.compared]
 
 
@@ -134,25 +247,39 @@ def explain_batches(name: str, model: nn.Module, features, target=None, batch_si
                     device="cpu", seed: int = 0, **options) -> torch.Tensor:
     """Relevance of method ``name`` for every example of ``features``, batch by batch.
 
+    One generator, seeded once, serves every batch, so stochastic methods are reproducible.  Not
+    called by a chapter (the chapters go through
+    :func:`xaiaudio.experiments.relevance.clip_relevance`); the tests use it.
+
     Parameters
     ----------
     name : str
         A key of :data:`METHODS`.
     model : torch.nn.Module
-        The classifier to explain (put in eval mode).
+        The classifier to explain (put in eval mode and moved to ``device``).
     features : array-like, shape (n, paths, frames)
         The inputs.
-    target : None, int or tensor of shape (n,)
-        Class explained: ``None`` for each example's predicted class.
-    batch_size, device, seed
-        Examples per batch, torch device, seed of the generator of stochastic methods.
-    **options
+    target : None, int or torch.Tensor of shape (n,), optional
+        Class explained: ``None`` for each example's predicted class.  Only a torch tensor is
+        sliced per batch.
+    batch_size : int, default 32
+        Examples per batch.
+    device : str or torch.device, default "cpu"
+        Where the explanation runs.
+    seed : int, default 0
+        Seed of the generator of stochastic methods.
+    ``**options``
         Passed to the method (``n_samples`` of SmoothGrad, ``n_steps`` of integrated gradients).
 
     Returns
     -------
-    torch.Tensor
+    torch.Tensor, shape (n, paths, frames)
         Relevance shaped like ``features``, on the CPU.
+
+    Raises
+    ------
+    KeyError
+        If ``name`` is not a registered method.
     """
     explain = functools.partial(METHODS[name].explain, **options)
     generator = torch.Generator().manual_seed(seed)

@@ -1,16 +1,17 @@
-"""Relevance over a test set: kurtosis, S1/S2 shares, class-wise top-n aggregation, faithfulness.
+"""Relevance over a test set: kurtosis, S1/S2 shares, class-wise top-n aggregation, method rankings.
 
 Wang, Lostanlen and Lagrange (ICASSP 2023) explain every test clip with LRP, average the
-relevance over time (one value per scattering path) and then summarise it three ways; the
-functions here do each step once, cached, for any method of
-:data:`xaiaudio.explain.registry.EXPLAINERS`:
+relevance over time (one value per scattering path) and then summarise it; the relevance
+itself comes from :func:`xaiaudio.experiments.relevance.clip_relevance`, for any method of
+:data:`xaiaudio.explain.registry.METHODS`.  The summaries here:
 
-* :func:`clip_relevance`: time-averaged relevance of every test clip, cached
-  (chapters "Comparing LRP rules" and "Class-wise aggregation");
 * :func:`kurtosis_per_example`, :func:`mean_std`, :func:`paired_test`, :func:`order_shares`
   (chapter "Comparing LRP rules");
-* :func:`top_n_indicator`, :func:`classwise_top_n`, :func:`group_labels` and
-  :func:`faithfulness` (chapter "Class-wise aggregation").
+* :func:`top_n_indicator`, :func:`classwise_top_n`, :func:`group_labels`,
+  :func:`classwise_mean`, :func:`s1_vote_percent` and :func:`vote_summary` (chapter
+  "Class-wise aggregation");
+* :func:`method_ranking`, which reads the table of
+  :func:`xaiaudio.experiments.relevance.faithfulness_table` (chapter "Class-wise aggregation").
 
 The explained class is always the *predicted* class (a one-hot output seed), as published.
 """
@@ -18,6 +19,7 @@ The explained class is always the *predicted* class (a one-hot output seed), as 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import scipy.stats
 
 from xaiaudio.explain.faithfulness import path_relevance
@@ -128,3 +130,141 @@ def classwise_top_n(relevance, groups, n_classes: int, n: int = 5) -> np.ndarray
     return counts
 
 
+def classwise_mean(values, groups, n_classes: int) -> np.ndarray:
+    """Per class, the mean over its examples (and over time) of per-path values.
+
+    Chapter "Class-wise aggregation" (the mean scattering input of each class, beside its top-n map).
+
+    Parameters
+    ----------
+    values : array_like
+        ``(examples, paths)`` or ``(examples, paths, frames)``.
+    groups : array_like of int
+        Each example's class, ``(examples,)``.
+    n_classes : int
+        Number of classes.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n_classes, paths)``; a class without examples gets a row of NaN (drawn blank, not as zero).
+    """
+    values = np.asarray(values)
+    groups = np.asarray(groups)
+    axes = (0,) + tuple(range(2, values.ndim))
+    return np.stack([values[groups == c].mean(axis=axes) if (groups == c).any()
+                     else np.full(values.shape[1], np.nan) for c in range(n_classes)])
+
+
+def s1_vote_percent(counts, second_order) -> float:
+    """Share, in per cent, of the top-n votes of ``counts`` that fall on first-order (S1) paths.
+
+    Chapter "Class-wise aggregation".
+
+    Parameters
+    ----------
+    counts : array_like
+        Vote counts per path, ``(paths,)`` for one class or ``(classes, paths)`` for all of them
+        (:func:`classwise_top_n`).
+    second_order : array_like of bool
+        ``(paths,)``: which paths are S2; the others are S1.
+
+    Returns
+    -------
+    float
+        ``100 x`` votes on S1 / all votes; NaN when there is no vote.
+    """
+    counts = np.asarray(counts)
+    second_order = np.asarray(second_order, dtype=bool)
+    total = counts.sum()
+    return float(100 * counts[..., ~second_order].sum() / total) if total else float("nan")
+
+
+def vote_summary(counts, modulation_hz, second_order, class_names, labels, rates) -> pd.DataFrame:
+    """Per class, where its top-n votes sit on the modulation axis, beside the class's true rates.
+
+    Votes on S2 paths are summed over carriers for each modulation frequency ``lambda2`` (rounded
+    to 0.01 Hz, so that paths sharing a second-order wavelet pool their votes); the modal
+    frequency is the one with the most votes (the lowest, on a tie).  Chapter "Class-wise
+    aggregation".
+
+    Parameters
+    ----------
+    counts : array_like of int
+        ``(classes, paths)`` top-n votes (:func:`classwise_top_n`).
+    modulation_hz : array_like
+        ``(paths,)`` each path's ``lambda2`` in Hz (NaN on S1 paths).
+    second_order : array_like of bool
+        ``(paths,)``: which paths are S2.
+    class_names : sequence of str
+        One name per class, the table's index.
+    labels : array_like of int
+        The true class of each clip whose rate is given.
+    rates : array_like of float
+        Each clip's modulation rate in Hz (NaN when unknown).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``technique``: ``true rate, median (Hz)`` over the class's clips of known rate,
+        ``modal lambda2 of top-n votes (Hz)`` and ``votes on S1 (%)`` (:func:`s1_vote_percent`);
+        NaN where a class has no clip of known rate or no vote.
+    """
+    counts = np.asarray(counts)
+    second_order = np.asarray(second_order, dtype=bool)
+    labels = np.asarray(labels)
+    rates = np.asarray(rates, dtype=float)
+    lambda2 = np.round(np.asarray(modulation_hz, dtype=float)[second_order], 2)
+    rows = []
+    for c, name in enumerate(class_names):
+        by_rate = pd.Series(counts[c, second_order]).groupby(lambda2).sum()
+        known = rates[(labels == c) & np.isfinite(rates)]
+        rows.append({"technique": name,
+                     "true rate, median (Hz)": float(np.median(known)) if len(known) else np.nan,
+                     "modal lambda2 of top-n votes (Hz)": by_rate.idxmax() if by_rate.sum() else np.nan,
+                     "votes on S1 (%)": s1_vote_percent(counts[c], second_order)})
+    return pd.DataFrame(rows).set_index("technique")
+
+
+# ----------------------------------------------------------------------------- ranking
+def method_ranking(table: pd.DataFrame, reference: str, baseline: str = "random") -> dict:
+    """Which method localises best, which has the best AOPC, and how ``reference`` and the rest fare.
+
+    Chapter "Class-wise aggregation" (its paragraph "What ranks best?").
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        One row per method, with columns ``localisation share`` (a fraction) and ``mean AOPC``
+        (:func:`xaiaudio.experiments.relevance.faithfulness_table`).
+    reference : str
+        The method the chapter follows (the published composite).
+    baseline : str
+        The method every other is compared with (random relevance).
+
+    Returns
+    -------
+    dict
+        ``best_localisation`` and ``best_aopc`` (method names, the baseline included in the
+        contest) with ``best_localisation_share`` and ``best_aopc_value``; ``baseline_share``,
+        ``baseline_aopc``, ``reference_share`` and ``reference_aopc``; ``reference_aopc_rank``
+        (1 is best; tied methods share the better rank); ``beat_baseline``, the methods above
+        the baseline on both measures; ``n_methods``, the number of methods other than the
+        baseline.
+    """
+    share, score = table["localisation share"], table["mean AOPC"]
+    best_local, best_aopc = share.idxmax(), score.idxmax()
+    others = [m for m in table.index if m != baseline]
+    return {
+        "best_localisation": best_local,
+        "best_localisation_share": float(share[best_local]),
+        "best_aopc": best_aopc,
+        "best_aopc_value": float(score[best_aopc]),
+        "baseline_share": float(share[baseline]),
+        "baseline_aopc": float(score[baseline]),
+        "reference_share": float(share[reference]),
+        "reference_aopc": float(score[reference]),
+        "reference_aopc_rank": int(score.rank(ascending=False, method="min")[reference]),
+        "beat_baseline": [m for m in others if share[m] > share[baseline] and score[m] > score[baseline]],
+        "n_methods": len(others),
+    }

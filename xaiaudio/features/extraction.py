@@ -8,8 +8,15 @@ the dataset table's row order.  The first call scatters the clips batch by batch
 dataset; later calls only re-hash the audio files and map the stored array.
 
 The cache key holds the scattering spec (preset rate, clip length, J, Q, T,
-carrier threshold), the ordered file list, every file's content, the source of
-the audio-reading and scattering modules (:func:`xaiaudio.core.cache.source_fingerprint`).
+carrier threshold), the ordered list of file names, every file's content, and the source of
+the audio-reading and scattering modules and of everything they import
+(:func:`xaiaudio.core.cache.source_fingerprint`).  It does not hold the clip loader, the
+device or the batch size: a custom ``load`` that changes the audio must not share a cache
+with the default one.
+
+Used in chapters "The scattering transform" (``book/scattering.md``), "Training the
+convnet" (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``) and
+"Class-wise aggregation" (``book/aggregation.md``).
 """
 
 from __future__ import annotations
@@ -32,12 +39,39 @@ from xaiaudio.features.scattering import ScatteringSpec, scatter_torch, scatteri
 #: Clips per batch for each preset (bounded by memory of the scattering intermediates).
 BATCH_SIZES = {"smoke": 16, "book": 16, "paper": 4}
 
+#: Name of the features array inside a cache entry.
 FEATURES_FILE = "features.npy"
+#: Cache namespace of the features (:func:`xaiaudio.core.cache.cached_entry`).
 NAMESPACE = "scattering-features"
 
 
 def features_key(paths: Sequence, preset) -> str:
-    """Cache key of the features of ``paths``: spec + ordered names + file contents + code."""
+    """Cache key of the features of ``paths``: spec + ordered names + file contents + code.
+
+    Used (through :func:`extract_dataset_features`) in chapters "The scattering transform"
+    (``book/scattering.md``), "Training the convnet" (``book/training.md``), "Comparing LRP
+    rules" (``book/lrp_rules.md``) and "Class-wise aggregation" (``book/aggregation.md``).
+
+    Every file is read and hashed, so the key changes when any file's audio does.  File
+    *names* (not folders) enter the key in order.  Used by :func:`extract_features`.
+
+    Parameters
+    ----------
+    paths : sequence of str or pathlib.Path
+        The audio files, in feature-row order.
+    preset : str, Preset, ScatteringSpec or None
+        See :func:`xaiaudio.features.scattering.scattering_spec`.
+
+    Returns
+    -------
+    str
+        Hex SHA-256 (:func:`xaiaudio.core.cache.content_key`).
+
+    Raises
+    ------
+    OSError
+        When a file cannot be read.
+    """
     spec = scattering_spec(preset)
     files = [Path(p) for p in paths]
     return cache.content_key("scattering-features", spec, [p.name for p in files], files,
@@ -54,10 +88,47 @@ def extract_features(paths: Sequence, preset, device=None, load: Callable | None
                      batch_size: int | None = None, progress: bool = True) -> np.ndarray:
     """Scattering features of every file in ``paths`` (in order), cached and memory-mapped.
 
+    Used (through :func:`extract_dataset_features`) in chapters "The scattering transform"
+    (``book/scattering.md``), "Training the convnet" (``book/training.md``), "Comparing LRP
+    rules" (``book/lrp_rules.md``) and "Class-wise aggregation" (``book/aggregation.md``).
+
     ``load(path) -> float32 (clip_samples,)`` reads one clip (default:
     :func:`xaiaudio.data.audio.load_clip` for the preset).  Batches are read in a
     background thread while the previous batch is scattered on ``device``.
     Returns a read-only ``np.memmap`` of shape ``(len(paths), paths, frames)``.
+    The cache key (:func:`features_key`) does not include ``load``, ``device`` or
+    ``batch_size``: the first call's features are returned for every later call with the
+    same files and preset.  Used by :func:`extract_dataset_features` and the benchmarks.
+
+    Parameters
+    ----------
+    paths : sequence of str or pathlib.Path
+        The audio files, in feature-row order.
+    preset : str, Preset or ScatteringSpec
+        See :func:`xaiaudio.features.scattering.scattering_spec`.  With a
+        :class:`~xaiaudio.features.scattering.ScatteringSpec`, ``load`` must be given (the
+        default loader needs a preset).
+    device : str or torch.device, optional
+        Where to scatter (default the CPU).
+    load : callable, optional
+        Reads one path into a float32 ``(clip_samples,)`` array.
+    batch_size : int, optional
+        Clips per batch; default the preset's :data:`BATCH_SIZES` entry (8 for a spec).
+    progress : bool
+        Show a progress bar while computing.
+
+    Returns
+    -------
+    numpy.memmap
+        float32, read-only, shape ``(len(paths), paths of the spec, spec.n_frames)``: raw
+        (not normalised) coefficients, S1 paths first.
+
+    Raises
+    ------
+    xaiaudio.data.audio.AudioError
+        When the default loader cannot read a file (nothing is cached).
+    ValueError
+        For an unknown preset name.
     """
 
     spec = scattering_spec(preset)
@@ -100,9 +171,34 @@ def extract_dataset_features(dataset, config, batch_size: int | None = None,
                              progress: bool = True) -> np.ndarray:
     """Features ``(rows, paths, frames)`` of every row of ``dataset.table``, in row order.
 
-    ``dataset`` is what :func:`xaiaudio.experiments.datasets.load_pmt_dataset` returns; ``config`` the
-    chapter's :class:`~xaiaudio.core.presets.RunConfig` (preset and device).  Used by the
-    scattering, training and LRP chapters.
+    ``dataset`` is what :func:`xaiaudio.experiments.datasets.load_pmt_dataset` returns; ``config``
+    the chapter's :class:`~xaiaudio.core.presets.RunConfig` (preset and device).  Used by the
+    scattering, training and LRP chapters: "The scattering transform" (``book/scattering.md``)
+    calls it directly; "Training the convnet" (``book/training.md``), "Comparing LRP rules"
+    (``book/lrp_rules.md``) and "Class-wise aggregation" (``book/aggregation.md``) through
+    :func:`xaiaudio.experiments.techniques.technique_features`.
+
+    Parameters
+    ----------
+    dataset : SolDataset
+        Its ``table["path"]`` gives the files; its :meth:`~xaiaudio.data.tables.SolDataset.load_audio`
+        reads them.
+    config : RunConfig
+        Preset and device.
+    batch_size : int, optional
+        Clips per batch (default the preset's).
+    progress : bool
+        Show a progress bar while computing.
+
+    Returns
+    -------
+    numpy.memmap
+        float32, read-only, ``(len(dataset.table), paths, frames)``, raw coefficients.
+
+    Raises
+    ------
+    xaiaudio.data.audio.AudioError
+        When a file has become unreadable since the dataset was scanned.
     """
     paths = list(dataset.table["path"])
     row = {str(Path(p)): i for i, p in enumerate(paths)}
@@ -116,7 +212,28 @@ def extract_dataset_features(dataset, config, batch_size: int | None = None,
 
 def extract_features_per_file(paths: Sequence, preset, device=None,
                               load: Callable | None = None) -> np.ndarray:
-    """Baseline without batching or cache: read and scatter one file at a time (benchmarks only)."""
+    """Baseline without batching or cache: read and scatter one file at a time (benchmarks only).
+
+    ``benchmarks/bench_scattering.py`` compares it with :func:`extract_features`; no chapter uses it.
+
+    Parameters
+    ----------
+    paths : sequence of str or pathlib.Path
+        The audio files.
+    preset : str or Preset
+        See :func:`xaiaudio.features.scattering.scattering_spec`; a
+        :class:`~xaiaudio.features.scattering.ScatteringSpec` needs ``load``.
+    device : str or torch.device, optional
+        Where to scatter (default the CPU).
+    load : callable, optional
+        Reads one path into a float32 ``(clip_samples,)`` array (default
+        :func:`xaiaudio.data.audio.load_clip`).
+
+    Returns
+    -------
+    numpy.ndarray
+        float32, in memory, ``(len(paths), paths, frames)``.
+    """
 
     spec = scattering_spec(preset)
     load = load or _default_loader(preset)

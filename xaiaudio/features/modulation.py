@@ -5,7 +5,8 @@ track: pitch for vibrato and trill (:func:`pitch_track`), level for tremolo and
 flatterzunge (:func:`amplitude_envelope`), brightness for bisbigliando
 (:func:`centroid_track`).  :func:`dominant_rate` finds the strongest periodicity of
 a track (:func:`rate_spectrum` shows all of them), and :func:`measure_modulation_rate`
-puts the two together.
+puts the two together; :func:`rate_analysis` keeps every step (track, rate spectrum and
+rate) for a figure.
 
 The tests use it to check that the embedded corpus's ground truth (``rate_hz``) is
 true of its audio; "Listening to playing techniques" (``book/listening.md``) plots
@@ -13,6 +14,8 @@ the tracks.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import librosa
 import numpy as np
@@ -220,3 +223,51 @@ def measure_modulation_rate(audio: np.ndarray, sample_rate: int, technique: str)
     times, values = modulation_track(audio, sample_rate, technique)
     share = SUBHARMONIC_SHARE.get(technique)
     return dominant_rate(times, values, RATE_BANDS[technique], subharmonic_share=share)
+
+
+class RateAnalysis(NamedTuple):
+    """Every step of one clip's rate measurement (see :func:`rate_analysis`)."""
+
+    #: Which attribute was tracked: ``"pitch"``, ``"envelope"`` or ``"centroid"``.
+    track: str
+    #: Frame times (s) of the track, sounding part only (:func:`modulation_track`).
+    times: np.ndarray
+    #: The track's values at ``times`` (cents, dB or octaves).
+    values: np.ndarray
+    #: Candidate modulation frequencies (Hz) over the technique's :data:`RATE_BANDS`.
+    frequencies: np.ndarray
+    #: Variance of the track each candidate explains (:func:`rate_spectrum`).
+    explained: np.ndarray
+    #: The measured rate (Hz): what :func:`measure_modulation_rate` returns.
+    rate_hz: float
+
+
+def rate_analysis(audio: np.ndarray, sample_rate: int, technique: str) -> RateAnalysis:
+    """Track, rate spectrum and measured rate of a clip played with ``technique``.
+
+    The same measurement as :func:`measure_modulation_rate`, with the intermediate steps kept
+    so that a figure can show how the rate was found.  Chapter "Listening to playing
+    techniques" draws one per technique.
+
+    Parameters
+    ----------
+    audio : numpy.ndarray
+        The clip, mono, one dimension.
+    sample_rate : int
+        Its sample rate (Hz).
+    technique : str
+        A key of :data:`TRACK_OF_TECHNIQUE`: it decides the track and the band searched.
+
+    Returns
+    -------
+    RateAnalysis
+        The track's name, times and values, the rate spectrum over :data:`RATE_BANDS` and the
+        rate (Hz), which equals ``measure_modulation_rate(audio, sample_rate, technique)``.
+    """
+    times, values = modulation_track(audio, sample_rate, technique)
+    band = RATE_BANDS[technique]
+    frequencies, explained = rate_spectrum(times, values, band)
+    # The rate comes from dominant_rate, not the spectrum's maximum: a harp bisbigliando's
+    # half-rate preference must apply here exactly as in measure_modulation_rate.
+    rate = dominant_rate(times, values, band, subharmonic_share=SUBHARMONIC_SHARE.get(technique))
+    return RateAnalysis(TRACK_OF_TECHNIQUE[technique], times, values, frequencies, explained, rate)

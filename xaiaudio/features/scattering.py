@@ -1,8 +1,10 @@
 """Scattering features: kymatio's 1-D scattering with the papers' path selection.
 
 The chapter *The scattering transform* (``book/scattering.md``) explains every
-function here; the classifier, LRP and aggregation chapters consume the features
-through :mod:`xaiaudio.features.extraction` and draw them with :mod:`xaiaudio.report.plane`.
+function here; the classifier, LRP and aggregation chapters ("Training the convnet"
+(``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``), "Class-wise
+aggregation" (``book/aggregation.md``)) consume the features through
+:mod:`xaiaudio.features.extraction` and draw them with :mod:`xaiaudio.report.plane`.
 
 Path selection (Wang, Lostanlen and Lagrange, ICASSP 2023): order 0 is dropped;
 order-1 paths and order-2 paths are kept when their first-order (carrier) centre
@@ -31,12 +33,33 @@ MIN_CARRIER_HZ = 32.0
 
 #: Constant ``c`` of the normalisation ``log1p(S / (c * mu + eps))``.
 NORMALISER_C = 0.1
+#: Constant ``eps`` of the normalisation: keeps a path whose training mean is 0 finite.
 NORMALISER_EPS = 1e-8
 
 
 @dataclass(frozen=True)
 class ScatteringSettings:
-    """Scattering parameters for one preset: octaves ``J``, filters per octave ``Q``, averaging ``T``."""
+    """Scattering parameters for one preset: octaves ``J``, filters per octave ``Q``, averaging ``T``.
+
+    Used in chapters "The scattering transform" (``book/scattering.md``), "Training the convnet"
+    (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``) and "Class-wise
+    aggregation" (``book/aggregation.md``).
+
+    The entries of :data:`SCATTERING_SETTINGS`; :func:`scattering_spec` joins them with the
+    preset's sample rate and clip length.
+
+    Attributes
+    ----------
+    J : int
+        Number of octaves of the wavelet filterbanks (the lowest centre frequencies are
+        about ``sample_rate / 2**J``).
+    Q : tuple of (int, int)
+        Wavelets per octave of the first and second order.
+    T : int
+        Averaging scale, samples (a power of two); one output frame per ``T`` samples.
+    min_carrier_hz : float
+        Paths whose first-order centre frequency is below this are dropped, Hz.
+    """
 
     J: int
     Q: tuple[int, int]
@@ -56,7 +79,24 @@ SCATTERING_SETTINGS = {
 
 @dataclass(frozen=True)
 class ScatteringSpec:
-    """Everything that defines the features of one preset: audio rate, clip length and settings."""
+    """Everything that defines the features of one preset: audio rate, clip length and settings.
+
+    Used in chapters "The scattering transform" (``book/scattering.md``), "Training the convnet"
+    (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``) and "Class-wise
+    aggregation" (``book/aggregation.md``).
+
+    Hashable; the key of the built scattering modules and of the cached features.  Any
+    function here that takes a ``preset`` also accepts a spec.  Made by :func:`scattering_spec`.
+
+    Attributes
+    ----------
+    sample_rate : int
+        Hz.
+    clip_samples : int
+        Input length, samples.
+    J, Q, T, min_carrier_hz
+        As in :class:`ScatteringSettings`.
+    """
 
     sample_rate: int
     clip_samples: int
@@ -80,6 +120,22 @@ def scattering_spec(preset: str | Preset | ScatteringSpec | None = None) -> Scat
     """Return the :class:`ScatteringSpec` of a preset.
 
     ``preset``: a name, a :class:`~xaiaudio.core.presets.Preset`, or a spec (returned unchanged).
+    Used in chapter "The scattering transform" (``book/scattering.md``) and by every function here.
+
+    Parameters
+    ----------
+    preset : str, Preset, ScatteringSpec or None
+        ``None`` as in :func:`xaiaudio.core.presets.get_preset`.
+
+    Returns
+    -------
+    ScatteringSpec
+        The preset's sample rate and clip length with its :data:`SCATTERING_SETTINGS` entry.
+
+    Raises
+    ------
+    ValueError
+        For an unknown preset name.
     """
     if isinstance(preset, ScatteringSpec):
         return preset
@@ -97,7 +153,25 @@ def _build(spec: ScatteringSpec, device: str):
 
 
 def scattering_module(spec, device=None):
-    """kymatio's torch ``Scattering1D`` for ``spec`` on ``device`` (built once per process)."""
+    """kymatio's torch ``Scattering1D`` for ``spec`` on ``device`` (built once per process).
+
+    Modules are kept for the last 8 ``(spec, device)`` pairs, so repeated calls are free. Used in
+    chapter "The scattering transform" (``book/scattering.md``) (to show the filters) and by
+    :func:`scatter_torch`.
+
+    Parameters
+    ----------
+    spec : str, Preset, ScatteringSpec or None
+        The preset (see :func:`scattering_spec`).
+    device : str or torch.device, optional
+        Where the module lives (default the CPU).
+
+    Returns
+    -------
+    torch.nn.Module
+        Computes every path, orders 0 to 2, of a ``(batch, clip_samples)`` input, before the
+        path selection; share it, do not modify it.
+    """
     spec = scattering_spec(spec)
     return _build(spec, str(device or "cpu"))
 
@@ -112,9 +186,29 @@ class ScatteringPaths:
     """The kept scattering paths of a spec, in feature order (S1 first, then S2).
 
     ``lambda1``/``lambda2`` are centre frequencies in Hz (``lambda2`` is NaN for S1);
-    ``sigma1``/``sigma2`` are the Gaussian widths of the Morlet filters in Hz;
-    ``n1``/``n2`` are kymatio's filter indices (``n2 = -1`` for S1); ``kymatio_index``
-    is the row of the path in kymatio's full output.
+    ``sigma1``/``sigma2`` are the Gaussian widths of the Morlet filters in Hz; ``n1``/``n2`` are
+    kymatio's filter indices (``n2 = -1`` for S1); ``kymatio_index`` is the row of the path in
+    kymatio's full output.  ``len(paths)`` is the number of feature rows.  Made by
+    :func:`scattering_paths`; used in chapter "The scattering transform" (``book/scattering.md``)
+    and, to place relevance in the carrier-modulation plane (:mod:`xaiaudio.report.plane`), in
+    chapters "Training the convnet" (``book/training.md``), "Comparing LRP rules"
+    (``book/lrp_rules.md``) and "Class-wise aggregation" (``book/aggregation.md``).
+
+    Attributes
+    ----------
+    spec : ScatteringSpec
+        The spec the paths belong to.
+    order : numpy.ndarray
+        int, shape ``(paths,)``: 1 or 2.
+    lambda1, lambda2 : numpy.ndarray
+        float, shape ``(paths,)``: carrier and modulation centre frequencies, Hz.
+    sigma1, sigma2 : numpy.ndarray
+        float, shape ``(paths,)``: the filters' Gaussian widths (standard deviations in
+        frequency), Hz; ``sigma2`` is NaN for S1.
+    n1, n2 : numpy.ndarray
+        int, shape ``(paths,)``: kymatio's filter indices.
+    kymatio_index : numpy.ndarray
+        int, shape ``(paths,)``: row in kymatio's output.
     """
 
     spec: ScatteringSpec
@@ -141,7 +235,14 @@ class ScatteringPaths:
         return int((self.order == 2).sum())
 
     def table(self):
-        """The paths as a pandas DataFrame: order, lambda1_hz, lambda2_hz, n1, n2 (one row per path)."""
+        """The paths as a pandas DataFrame (one row per path): order, frequencies, filter indices.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``order``, ``lambda1_hz``, ``lambda2_hz`` (NaN for S1), ``n1``, ``n2`` and
+            ``kymatio_index``; row i describes feature row i.
+        """
 
         return pd.DataFrame({
             "order": self.order, "lambda1_hz": self.lambda1, "lambda2_hz": self.lambda2,
@@ -150,7 +251,24 @@ class ScatteringPaths:
 
 
 @functools.lru_cache(maxsize=8)
-def _paths(spec: ScatteringSpec) -> ScatteringPaths:
+def select_paths(spec: ScatteringSpec) -> ScatteringPaths:
+    """The papers' path selection: orders 1 and 2 whose carrier is at least ``spec.min_carrier_hz``.
+
+    kymatio's ``meta()`` gives every path's order, centre frequencies ``xi`` and widths ``sigma``
+    in cycles per sample; they are multiplied by the sample rate to give Hz.  Order 0 is dropped;
+    S1 paths come first, then S2, each in kymatio's order.  Cached per spec.  Chapter "The
+    scattering transform" (``book/scattering.md``).
+
+    Parameters
+    ----------
+    spec : ScatteringSpec
+        The transform (sample rate, length, J, Q, T, carrier threshold).
+
+    Returns
+    -------
+    ScatteringPaths
+        Shared between calls: do not modify its arrays.
+    """
     meta = _meta(spec)
     order = np.asarray(meta["order"])
     xi = np.asarray(meta["xi"], dtype=float) * spec.sample_rate
@@ -172,22 +290,71 @@ def scattering_paths(preset=None) -> ScatteringPaths:
 
     ``preset``: a name, a :class:`~xaiaudio.core.presets.Preset` or a :class:`ScatteringSpec`.
 
-    kymatio reports centre frequencies in cycles per sample; they are multiplied by
-    the sample rate to give Hz.
+    kymatio reports centre frequencies in cycles per sample; they are multiplied by the sample rate
+    to give Hz.  Paths of order 1 and 2 whose carrier is at least ``min_carrier_hz`` are kept (the
+    selection is :func:`select_paths`); the result is cached per spec.  Used in
+    chapter "The scattering transform" (``book/scattering.md``) and in chapters "Training the
+    convnet" (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``) and "Class-wise
+    aggregation" (``book/aggregation.md``) (through :mod:`xaiaudio.experiments.techniques` and
+    :mod:`xaiaudio.report.plane`).
+
+    Parameters
+    ----------
+    preset : str, Preset, ScatteringSpec or None
+        See :func:`scattering_spec`.
+
+    Returns
+    -------
+    ScatteringPaths
+        Shared between calls: do not modify its arrays.
     """
-    return _paths(scattering_spec(preset))
+    return select_paths(scattering_spec(preset))
 
 
 def path_table(preset=None):
     """pandas DataFrame of every kept path of a preset: order, carrier ``lambda1_hz``,
-    modulation ``lambda2_hz`` (NaN for S1), filter indices ``n1``, ``n2``.  Row i describes feature row i."""
+    modulation ``lambda2_hz`` (NaN for S1), filter indices ``n1``, ``n2`` and the row
+    ``kymatio_index`` in kymatio's output.  Row i describes feature row i.
+
+    Used in chapter "The scattering transform" (``book/scattering.md``).
+
+    Parameters
+    ----------
+    preset : str, Preset, ScatteringSpec or None
+        See :func:`scattering_spec`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :meth:`ScatteringPaths.table` of :func:`scattering_paths`.
+    """
     return scattering_paths(preset).table()
 
 
 def scatter_torch(audio, preset=None, device=None):
     """Torch version of :func:`scatter`: ``(batch, samples)`` tensor -> ``(batch, paths, frames)`` tensor.
 
+    Used (through :mod:`xaiaudio.features.extraction`) in chapters "The scattering transform"
+    (``book/scattering.md``), "Training the convnet" (``book/training.md``), "Comparing LRP
+    rules" (``book/lrp_rules.md``) and "Class-wise aggregation" (``book/aggregation.md``).
+
     Used by :mod:`xaiaudio.features.extraction` so that batches stay on ``device``.
+    Runs without gradients; keeps every kept path (S1 and S2).
+
+    Parameters
+    ----------
+    audio : torch.Tensor
+        Shape ``(batch, clip_samples)``; converted to float32 on ``device``.
+    preset : str, Preset, ScatteringSpec or None
+        See :func:`scattering_spec`.
+    device : str or torch.device, optional
+        Where to compute; default ``audio.device``.
+
+    Returns
+    -------
+    torch.Tensor
+        float32, shape ``(batch, paths, frames)``, on ``device``; raw coefficients (not
+        normalised).
     """
 
     spec = scattering_spec(preset)
@@ -205,7 +372,30 @@ def scatter(audio, preset=None, device=None, orders=(1, 2)) -> np.ndarray:
 
     ``audio``: ``(samples,)`` or ``(batch, samples)`` with ``samples`` the preset's clip length.
     Returns float32 ``(paths, frames)`` (or ``(batch, paths, frames)``) with S1 paths first;
-    ``orders=(1,)`` returns S1 only.
+    ``orders=(1,)`` returns S1 only.  Used in chapter "The scattering transform"
+    (``book/scattering.md``) and by its scattering explorer (:mod:`xaiaudio.report.widgets`).
+
+    Parameters
+    ----------
+    audio : array_like
+        ``(clip_samples,)`` or ``(batch, clip_samples)``.
+    preset : str, Preset, ScatteringSpec or None
+        See :func:`scattering_spec`.
+    device : str or torch.device, optional
+        Where to compute (default the CPU); the result is a NumPy array either way.
+    orders : tuple of int
+        ``(1, 2)``, ``(1,)`` or ``(2,)`` (see :func:`select_orders`).
+
+    Returns
+    -------
+    numpy.ndarray
+        float32 raw (not normalised) coefficients, ``(paths, frames)`` for one clip or
+        ``(batch, paths, frames)``.
+
+    Raises
+    ------
+    ValueError
+        When the clips are not ``clip_samples`` long, or for other ``orders``.
     """
 
     spec = scattering_spec(preset)
@@ -221,7 +411,32 @@ def scatter(audio, preset=None, device=None, orders=(1, 2)) -> np.ndarray:
 
 
 def select_orders(features, preset=None, orders=(1, 2)):
-    """S1 rows (``orders=(1,)``), S2 rows (``(2,)``) or both, of features ``(..., paths, frames)``."""
+    """S1 rows (``orders=(1,)``), S2 rows (``(2,)``) or both, of features ``(..., paths, frames)``.
+
+    Used (through :func:`scatter`) in chapter "The scattering transform"
+    (``book/scattering.md``).
+
+    Used by :func:`scatter`.
+
+    Parameters
+    ----------
+    features : numpy.ndarray or torch.Tensor
+        Shape ``(..., paths, frames)`` with every kept path of the preset.
+    preset : str, Preset, ScatteringSpec or None
+        See :func:`scattering_spec`.
+    orders : sequence of int
+        ``(1,)``, ``(2,)`` or ``(1, 2)``, in any order.
+
+    Returns
+    -------
+    numpy.ndarray or torch.Tensor
+        A view of the selected rows (``features`` itself for both orders).
+
+    Raises
+    ------
+    ValueError
+        For any other ``orders``.
+    """
     paths = scattering_paths(preset)
     orders = tuple(sorted(orders))
     if orders == (1, 2):
@@ -238,7 +453,23 @@ def select_orders(features, preset=None, orders=(1, 2)):
 class Normaliser:
     """``log1p(S / (c * mu + eps))`` with a per-path ``mu`` fitted by :func:`fit_normaliser`.
 
-    Calling it on features ``(..., paths, frames)`` returns normalised float32 features.
+    Calling it on features ``(..., paths, frames)`` returns normalised float32 features; it raises
+    ``ValueError`` when their number of paths differs from ``len(mu)``.  Used by
+    :func:`xaiaudio.experiments.techniques.technique_features` in chapters "Training the convnet"
+    (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``) and "Class-wise
+    aggregation" (``book/aggregation.md``).
+
+    Attributes
+    ----------
+    mu : numpy.ndarray
+        float32, shape ``(paths,)``: mean time-averaged coefficient of each path over the
+        training examples.
+    c : float
+        Scale on ``mu`` (:data:`NORMALISER_C`).
+    eps : float
+        Added to ``c * mu`` (:data:`NORMALISER_EPS`).
+    n_train : int
+        Number of training examples ``mu`` was fitted on.
     """
 
     mu: np.ndarray
@@ -257,10 +488,33 @@ class Normaliser:
 def fit_normaliser(features, split, c: float = NORMALISER_C, chunk: int = 256) -> Normaliser:
     """Fit the normalisation on the **training** rows only.
 
-    ``features``: ``(examples, paths, frames)`` (a memory map is fine: it is read in
-    chunks); ``split``: one of ``"train"``/``"val"``/``"test"`` per example (the
-    dataset table's ``split`` column).  ``mu`` is the mean over training examples of
-    each path's time-averaged coefficient; validation and test rows are never read.
+    ``features``: ``(examples, paths, frames)`` (a memory map is fine: it is read in chunks);
+    ``split``: one of ``"train"``/``"val"``/``"test"`` per example (the dataset table's ``split``
+    column).  ``mu`` is the mean over training examples of each path's time-averaged coefficient;
+    validation and test rows are never read. Shown in chapter "The scattering transform"
+    (``book/scattering.md``); used in chapters "Training the convnet" (``book/training.md``),
+    "Comparing LRP rules" (``book/lrp_rules.md``) and "Class-wise aggregation"
+    (``book/aggregation.md``).
+
+    Parameters
+    ----------
+    features : numpy.ndarray
+        Raw features, ``(examples, paths, frames)``.
+    split : array_like of str
+        One split name per example.
+    c : float
+        The normaliser's ``c``.
+    chunk : int
+        Training examples read at a time.
+
+    Returns
+    -------
+    Normaliser
+
+    Raises
+    ------
+    ValueError
+        When ``split`` does not have one entry per example, or has no ``"train"`` entry.
     """
     split = np.asarray(split)
     if split.shape != (len(features),):
@@ -291,6 +545,30 @@ def modulated_sinusoid(carrier_hz: float, rate_hz: float, kind: str, preset=None
     AM: ``(1 + depth cos(2 pi f_m t)) cos(2 pi f_c t)`` with ``depth`` 1 by default;
     FM: instantaneous frequency ``f_c (1 + depth cos(2 pi f_m t))`` with ``depth`` 0.02
     (about a third of a semitone) by default.  Used by the closed-form check.
+    Used in chapter "The scattering transform" (``book/scattering.md``).
+
+    Parameters
+    ----------
+    carrier_hz : float
+        Carrier frequency ``f_c``, Hz.
+    rate_hz : float
+        Modulation frequency ``f_m``, Hz.
+    kind : {"am", "fm"}
+        Amplitude or frequency modulation.
+    preset : str, Preset, ScatteringSpec or None
+        Sample rate and length (see :func:`scattering_spec`).
+    depth : float, optional
+        Modulation index: relative amplitude (AM) or relative frequency deviation (FM).
+
+    Returns
+    -------
+    numpy.ndarray
+        float32, shape ``(clip_samples,)``, divided by its standard deviation.
+
+    Raises
+    ------
+    ValueError
+        For another ``kind``.
     """
     spec = scattering_spec(preset)
     t = np.arange(spec.clip_samples) / spec.sample_rate
@@ -307,12 +585,44 @@ def modulated_sinusoid(carrier_hz: float, rate_hz: float, kind: str, preset=None
 
 
 def fwhm(sigma):
-    """Full width at half maximum of a Gaussian (Morlet) filter of width ``sigma`` (same unit)."""
+    """Full width at half maximum of a Gaussian (Morlet) filter of width ``sigma`` (same unit).
+
+    ``2 sqrt(2 ln 2) sigma``, about ``2.355 sigma``: the bandwidth that
+    :func:`closed_form_check` allows.  Used in chapter "The scattering transform" (``book/scattering.md``).
+
+    Parameters
+    ----------
+    sigma : float or array_like
+        Standard deviation of the Gaussian, e.g. ``ScatteringPaths.sigma1`` in Hz.
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape and unit.
+    """
     return 2 * np.sqrt(2 * np.log(2)) * np.asarray(sigma)
 
 
 def s2_peak(features, preset=None) -> int:
-    """Index (into the kept paths) of the S2 path with the largest time-averaged coefficient."""
+    """Index (into the kept paths) of the S2 path with the largest time-averaged coefficient.
+
+    Used (through :func:`closed_form_check`) in chapter "The scattering transform"
+    (``book/scattering.md``).
+
+    Used by :func:`closed_form_check`.
+
+    Parameters
+    ----------
+    features : array_like
+        Features of one clip, ``(paths, frames)``, with every kept path.
+    preset : str, Preset, ScatteringSpec or None
+        See :func:`scattering_spec`.
+
+    Returns
+    -------
+    int
+        Row of the peak (at least ``n_s1``).
+    """
     paths = scattering_paths(preset)
     energy = np.asarray(features).mean(axis=-1)
     return paths.n_s1 + int(np.argmax(energy[paths.n_s1:]))
@@ -325,7 +635,31 @@ def closed_form_check(carriers_hz, rates_hz, kinds=("am", "fm"), preset=None, de
     find the S2 path of largest time-averaged energy.  Each record holds the peak's
     ``lambda1``/``lambda2`` in Hz, the errors ``|lambda - f|`` and the tolerance (one
     filter bandwidth, the FWHM of the peak path's Morlet filter), and ``ok`` when both
-    errors are within it.  The scattering chapter draws and asserts it.
+    errors are within it.  The scattering chapter draws and asserts it
+    (``book/scattering.md``, on the grid :data:`CLOSED_FORM_GRID`).
+
+    Parameters
+    ----------
+    carriers_hz, rates_hz : sequence of float
+        Carrier and modulation frequencies, Hz.
+    kinds : sequence of str
+        ``"am"`` and/or ``"fm"``.
+    preset : str, Preset, ScatteringSpec or None
+        See :func:`scattering_spec`.
+    device : str or torch.device, optional
+        Where to scatter.
+
+    Returns
+    -------
+    list of dict
+        One record per (kind, carrier, rate), kinds outermost: keys ``kind``, ``carrier_hz``,
+        ``rate_hz``, ``path``, ``lambda1_hz``, ``lambda2_hz``, ``carrier_error_hz``,
+        ``rate_error_hz``, ``carrier_tolerance_hz``, ``rate_tolerance_hz`` (Hz) and ``ok``.
+
+    Raises
+    ------
+    ValueError
+        For a kind other than ``"am"`` or ``"fm"``.
     """
     spec = scattering_spec(preset)
     paths = scattering_paths(spec)

@@ -2,7 +2,9 @@
 
 :class:`SpectrogramSet` is what the playable-prototype models and their baselines train
 on; :func:`spectrogram_set` computes it from clips with :func:`xaiaudio.features.melspec.log_mel`.
-Chapters "Playable prototypes" and "Playable prototypes: voices".
+Chapters "Playable prototypes" (``book/prototypes.md``) and "Playable prototypes: voices"
+(``book/prototypes_voices.md``) get one from :func:`xaiaudio.experiments.datasets.instrument_set`
+and :func:`xaiaudio.experiments.datasets.voice_set`.
 """
 
 from __future__ import annotations
@@ -17,7 +19,28 @@ from xaiaudio.features.melspec import MelSettings, log_mel, mel_settings
 
 @dataclass
 class SpectrogramSet:
-    """Normalised log-mels (each (n_mels, frames)) with labels, splits, class names and clip names."""
+    """Normalised log-mels (each (n_mels, frames)) with labels, splits, class names and clip names.
+
+    Made by :func:`spectrogram_set`; used in chapters "Playable prototypes" (``book/prototypes.md``)
+    and "Playable prototypes: voices" (``book/prototypes_voices.md``).
+
+    Attributes
+    ----------
+    features : list of numpy.ndarray
+        float32 log-mels, each ``(n_mels, frames)`` (clips may differ in length).
+    labels : numpy.ndarray
+        int64, shape ``(clips,)``: index into ``class_names``.
+    split : numpy.ndarray
+        str, shape ``(clips,)``: ``"train"``, ``"val"`` or ``"test"``.
+    class_names : list of str
+        Instrument or speaker names, in label order.
+    settings : MelSettings
+        The front end (play a log-mel with :func:`xaiaudio.features.melspec.to_audio`).
+    names : list of str
+        A readable name per clip (for tables and figures).
+    kind : str
+        ``"instruments"`` or ``"speech"``: which experiment the set is for.
+    """
 
     features: list
     labels: np.ndarray
@@ -28,15 +51,37 @@ class SpectrogramSet:
     kind: str = "instruments"
 
     def indices(self, split: str) -> np.ndarray:
-        """Indices of the clips in ``split`` ("train", "val" or "test")."""
+        """Indices of the clips in ``split`` ("train", "val" or "test").
+
+        Parameters
+        ----------
+        split : str
+            The split name.
+
+        Returns
+        -------
+        numpy.ndarray
+            int, increasing (empty for an unknown name).
+        """
         return np.flatnonzero(self.split == split)
 
     @property
     def n_classes(self) -> int:
+        """Number of classes (``len(class_names)``)."""
         return len(self.class_names)
 
     def fingerprint(self) -> str:
-        """Content hash of features, labels, splits and front-end settings (the cache key of a run)."""
+        """Content hash of features, labels, splits and front-end settings (the cache key of a run).
+
+        Clip ``names`` and ``kind`` are not included.  The prototype and baseline runs put it
+        in their cache keys (:mod:`xaiaudio.training.prototypes`,
+        :mod:`xaiaudio.training.baselines`).
+
+        Returns
+        -------
+        str
+            Hex SHA-256 (:func:`xaiaudio.core.cache.content_key`).
+        """
 
         return content_key(
             "spectrogram-set",
@@ -48,12 +93,32 @@ class SpectrogramSet:
         )
 
     def class_mean(self, k: int, split: str = "train") -> np.ndarray:
-        """Average log-mel frame of class ``k`` over a split (Fig. 4's left column)."""
+        """Average log-mel frame of class ``k`` over a split (Fig. 4's left column).
+
+        Every frame of every clip of the class counts once (longer clips weigh more).
+        Chapter "Playable prototypes" (``book/prototypes.md``) plays it next to the prototypes.
+
+        Parameters
+        ----------
+        k : int
+            Class index.
+        split : str
+            ``"train"``, ``"val"`` or ``"test"``.
+
+        Returns
+        -------
+        numpy.ndarray
+            float32, shape ``(n_mels,)``: normalised log-mel values.
+
+        Raises
+        ------
+        ValueError
+            When the class has no clip in that split.
+        """
         rows = [self.features[i] for i in self.indices(split) if self.labels[i] == k]
         if not rows:
             raise ValueError(f"class {k} has no {split} clip")
         return np.concatenate(rows, axis=1).mean(axis=1)
-
 
 
 def spectrogram_set(
@@ -68,7 +133,44 @@ def spectrogram_set(
     kind: str = "instruments",
 ) -> SpectrogramSet:
     """Compute the log-mels of ``clips`` (each resampled to ``sample_rate`` if needed, checked for silence
-    and length by :func:`xaiaudio.features.melspec.check_clip`) into a :class:`SpectrogramSet`."""
+    and length by :func:`xaiaudio.features.melspec.check_clip`) into a :class:`SpectrogramSet`.
+
+    Called by :func:`xaiaudio.experiments.datasets.instrument_set` and
+    :func:`xaiaudio.experiments.datasets.voice_set`, for chapters "Playable prototypes"
+    (``book/prototypes.md``) and "Playable prototypes: voices" (``book/prototypes_voices.md``).
+
+    Parameters
+    ----------
+    clips : sequence of array_like
+        Mono clips, any lengths of at least ``n_fft`` samples.
+    sample_rates : int or sequence of int
+        The clips' rate (one for all, or one per clip), Hz.
+    labels : array_like of int
+        Class index per clip, in ``0..len(class_names)-1``.
+    split : array_like of str
+        ``"train"``, ``"val"`` or ``"test"`` per clip.
+    class_names : sequence of str
+        Class names, in label order.
+    n_mels : int
+        Mel bands (a multiple of 16).
+    sample_rate : int
+        Rate of the front end, Hz (:func:`xaiaudio.features.melspec.mel_settings`).
+    names : sequence of str, optional
+        A name per clip, used in error messages; default ``"clip 0"``, ``"clip 1"``...
+    kind : str
+        ``"instruments"`` or ``"speech"``.
+
+    Returns
+    -------
+    SpectrogramSet
+
+    Raises
+    ------
+    ValueError
+        For an invalid ``sample_rate`` or ``n_mels``, a clip :func:`~xaiaudio.features.melspec.check_clip`
+        refuses (named in the message), clips, labels and splits of different lengths, or a
+        label outside ``class_names``.
+    """
     settings = mel_settings(sample_rate, n_mels)
     names = list(names) if names is not None else [f"clip {i}" for i in range(len(clips))]
     if np.isscalar(sample_rates):

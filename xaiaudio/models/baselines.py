@@ -1,17 +1,17 @@
-"""Baselines of the playable-prototype chapters: a direct CNN classifier and autoencoder + k-means.
+"""Baseline models of the playable-prototype chapters: a direct CNN and a convolutional autoencoder.
 
-Used by *Playable prototypes* (``book/prototypes.md``) and *Playable prototypes:
-voices* (``book/prototypes_voices.md``) for the comparisons in the form of
-Loiseau et al.'s Table 2 (clustering) and Table 3 (classification).
+Loiseau et al. compare their prototypes with a classifier trained directly on the log-mels
+(Table 3, classification) and with k-means on the bottleneck of an autoencoder (Table 2,
+clustering).  This module holds the two networks; :mod:`xaiaudio.training.baselines` trains
+and scores them:
 
-* :func:`train_direct_classifier`: temporal CNN on normalised log-mels (mel bins
-  as channels), trained with cross-entropy on random crops, evaluated on whole
-  clips (global average over time).
-* :func:`autoencoder_kmeans`: 2-D convolutional autoencoder without skip
-  connections, trained with the L2 reconstruction loss; its innermost feature map,
-  averaged over time, is clustered by scikit-learn's k-means (k-means++ seeding),
-  and clusters are mapped to classes by majority vote over the training clips
-  (the original paper did not publish this step).
+* :class:`DirectClassifier`: temporal CNN on normalised log-mels (mel bins as channels), its
+  output averaged over time (:func:`xaiaudio.training.baselines.train_direct_classifier`);
+* :class:`ConvAutoencoder`: 2-D convolutional autoencoder without skip connections, whose
+  time-averaged code is clustered (:func:`xaiaudio.training.baselines.autoencoder_kmeans`).
+
+Used in chapters "Playable prototypes" (``book/prototypes.md``) and "Playable prototypes:
+voices" (``book/prototypes_voices.md``).
 """
 
 from __future__ import annotations
@@ -22,7 +22,25 @@ from torch import nn
 
 
 class DirectClassifier(nn.Module):
-    """Temporal CNN: three Conv1d(k=5)+BN+ReLU blocks (64 channels, pooling by 2), time average, linear."""
+    """Temporal CNN on log-mels: three convolution blocks, an average over time, a linear layer.
+
+    Each block is Conv1d(kernel 5, no bias) + BatchNorm1d + ReLU + MaxPool1d(2, rounding up),
+    with ``width`` channels; the mel bins are the input channels.  The pooled feature map is
+    averaged over time, so clips of any length give one vector each.
+
+    Used (through :func:`xaiaudio.training.baselines.train_direct_classifier`) in chapters
+    "Playable prototypes" (``book/prototypes.md``) and "Playable prototypes: voices"
+    (``book/prototypes_voices.md``).
+
+    Parameters
+    ----------
+    n_mels : int
+        Number of mel bins (input channels).
+    n_classes : int
+        Number of output logits.
+    width : int, default 64
+        Channels of every convolution block.
+    """
 
     def __init__(self, n_mels: int, n_classes: int, width: int = 64):
         super().__init__()
@@ -39,11 +57,40 @@ class DirectClassifier(nn.Module):
         self.out = nn.Linear(width, n_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Class logits of a batch of log-mels.
+
+        Parameters
+        ----------
+        x : torch.Tensor, shape (batch, n_mels, frames)
+            Normalised log-mels in about [0, 1]; they are mapped to [-1, 1] (``2 x - 1``) first.
+
+        Returns
+        -------
+        torch.Tensor, shape (batch, n_classes)
+            Logits.
+        """
         return self.out(self.features(2.0 * x - 1.0).mean(dim=2))
 
 
 class ConvAutoencoder(nn.Module):
-    """2-D conv autoencoder without skips: 3 stride-2 convs (16, 32, 64) to an 8-channel code, mirrored."""
+    """2-D convolutional autoencoder without skip connections, for the k-means baseline.
+
+    Encoder: three Conv2d(kernel 3, stride 2) + ReLU with 16, 32 and 64 channels, then a 1 x 1
+    convolution to ``code_channels``; the decoder mirrors it with a 1 x 1 convolution and three
+    ConvTranspose2d(kernel 4, stride 2).  The log-mel is one input channel, so the code has
+    ``n_mels / 8`` x ``frames / 8`` positions, and the output has the input's shape when both
+    axes are multiples of 8 (:func:`xaiaudio.training.baselines.autoencoder_kmeans` pads the time
+    axis).
+
+    Used (through :func:`xaiaudio.training.baselines.autoencoder_kmeans`) in chapters "Playable
+    prototypes" (``book/prototypes.md``) and "Playable prototypes: voices"
+    (``book/prototypes_voices.md``).
+
+    Parameters
+    ----------
+    code_channels : int, default 8
+        Channels of the bottleneck.
+    """
 
     def __init__(self, code_channels: int = 8):
         super().__init__()
@@ -67,9 +114,34 @@ class ConvAutoencoder(nn.Module):
         )
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """The bottleneck code of a batch of log-mels.
+
+        Parameters
+        ----------
+        x : torch.Tensor, shape (batch, n_mels, frames)
+            Normalised log-mels in about [0, 1]; they are mapped to [-1, 1] (``2 x - 1``) first.
+
+        Returns
+        -------
+        torch.Tensor, shape (batch, code_channels, ceil(n_mels / 8), ceil(frames / 8))
+            The code (no activation after the last 1 x 1 convolution).
+        """
         return self.encoder(2.0 * x.unsqueeze(1) - 1.0)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Reconstruct a batch of log-mels (encode, then decode).
+
+        Parameters
+        ----------
+        x : torch.Tensor, shape (batch, n_mels, frames)
+            Normalised log-mels; ``n_mels`` and ``frames`` multiples of 8 for an output of the same
+            shape.
+
+        Returns
+        -------
+        torch.Tensor, shape (batch, 8 ceil(n_mels / 8), 8 ceil(frames / 8))
+            The reconstruction, on the scale of ``x`` (the training loss compares it with ``x``).
+        """
         return self.decoder(self.encode(x)).squeeze(1)
 
 

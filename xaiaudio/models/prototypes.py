@@ -107,6 +107,33 @@ def transform_parameters(raw: dict) -> dict:
     return out
 
 
+def identity_parameters(batch: int, n_prototypes: int, n_frames: int) -> dict:
+    """Transformation parameters that leave every prototype unchanged: each ``(batch, K, n_frames)``.
+
+    They are :func:`transform_parameters` of all-zero decoder outputs (pitch scale 1, gain 0, both
+    shelves with gain 0 and their cutoffs at mid-axis), which is where a fresh model starts; the
+    chapter *Playable prototypes* changes one of them at a time to show each transformation.
+
+    Parameters
+    ----------
+    batch : int
+        Number of inputs.
+    n_prototypes : int
+        Number of prototypes ``K``.
+    n_frames : int
+        Number of frames ``T``.
+
+    Returns
+    -------
+    dict
+        ``scale``, ``gain``, ``low_cutoff``, ``low_gain``, ``high_cutoff`` and ``high_gain``, the
+        keys :func:`apply_transformations` reads.
+    """
+    # all-zero raw outputs, so that the identity is defined once, by the bounds of transform_parameters
+    raw = {name: torch.zeros(batch, n_prototypes, n_frames, n_out) for name, n_out in DECODER_OUTPUTS.items()}
+    return transform_parameters(raw)
+
+
 def apply_transformations(
     frames: torch.Tensor,
     params: dict,
@@ -356,6 +383,7 @@ __all__ = [
     "pitch_source_index",
     "shelf",
     "transform_parameters",
+    "identity_parameters",
     "apply_transformations",
     "reconstruction_error",
     "class_logits",

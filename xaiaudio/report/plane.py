@@ -1,15 +1,16 @@
 """The carrier-modulation plane: any per-path vector as a (lambda1, lambda2) image.
 
-:func:`to_plane` is the single place where a per-path vector (time-averaged
-features, LRP relevance, top-k counts) becomes an image; :func:`plot_plane` draws
-it with logarithmic axes in Hz.  The scattering chapter introduces the plane and
-every later figure (local LRP maps, class aggregates) goes through these two
+:func:`to_plane` is the single place where a per-path vector (time-averaged features, LRP
+relevance, top-k counts) becomes an image; :func:`plot_plane` draws it with logarithmic axes
+in Hz.  The chapter "The scattering transform" (``book/scattering.md``) introduces the plane,
+and every later figure (local LRP maps in "Comparing LRP rules", ``book/lrp_rules.md``; class
+aggregates in "Class-wise aggregation", ``book/aggregation.md``) goes through these two
 functions.
 
-Layout (Wang et al., ICASSP 2023, Fig. 1): rows are first-order (carrier)
-frequencies lambda1, columns are second-order (modulation) frequencies lambda2,
-and an extra left-most column, labelled "0", holds S1.  Cells without a path
-(lambda2 too high for the carrier's band) are NaN.
+Layout (Wang et al., ICASSP 2023, Fig. 1): rows are first-order (carrier) frequencies
+lambda1, columns are second-order (modulation) frequencies lambda2, and an extra left-most
+column, labelled "0", holds S1.  Cells without a path (lambda2 too high for the carrier's
+band) are NaN.
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ import numpy as np
 
 from xaiaudio.features.scattering import ScatteringPaths, scattering_paths
 
-#: Tick positions of the published figures, limited at draw time to what a preset covers.
+#: Carrier tick positions (Hz) of the published figures, limited at draw time to what a preset covers.
 CARRIER_TICKS_HZ = (32, 64, 128, 256, 512, 1024, 2048, 4096, 8192)
+#: Modulation tick positions (Hz) of the published figures, limited in the same way.
 MODULATION_TICKS_HZ = (1, 8, 64, 512, 4096)
 #: Octaves beyond the covered range within which a tick is still drawn.
 TICK_MARGIN = 0.25
@@ -32,9 +34,20 @@ TICK_MARGIN = 0.25
 class Plane:
     """A per-path vector laid out on the carrier-modulation grid.
 
-    ``image[..., i, 0]`` is the S1 value of carrier ``carriers_hz[i]``;
-    ``image[..., i, 1 + j]`` the S2 value at (``carriers_hz[i]``, ``modulations_hz[j]``).
-    Carriers and modulations are in increasing order.
+    ``image[..., i, 0]`` is the S1 value of carrier ``carriers_hz[i]``; ``image[..., i, 1 + j]``
+    the S2 value at (``carriers_hz[i]``, ``modulations_hz[j]``).  Carriers and modulations are in
+    increasing order.  Made by :func:`to_plane`, drawn by :func:`plot_plane` (chapters "The
+    scattering transform", ``book/scattering.md``, "Comparing LRP rules", ``book/lrp_rules.md``,
+    and "Class-wise aggregation", ``book/aggregation.md``).
+
+    Parameters
+    ----------
+    image : numpy.ndarray, shape (..., carriers, 1 + modulations)
+        The values, NaN where no path exists; leading axes are a batch.
+    carriers_hz : numpy.ndarray, shape (carriers,)
+        Carrier centre frequencies lambda1 in Hz.
+    modulations_hz : numpy.ndarray, shape (modulations,)
+        Modulation centre frequencies lambda2 in Hz.
     """
 
     image: np.ndarray
@@ -43,12 +56,24 @@ class Plane:
 
     @property
     def s1(self) -> np.ndarray:
-        """The S1 column (one value per carrier)."""
+        """The S1 column (one value per carrier).
+
+        Returns
+        -------
+        numpy.ndarray, shape (..., carriers)
+            A view of ``image``.
+        """
         return self.image[..., 0]
 
     @property
     def s2(self) -> np.ndarray:
-        """The S2 block (carriers x modulations), NaN where no path exists."""
+        """The S2 block (carriers x modulations), NaN where no path exists.
+
+        Returns
+        -------
+        numpy.ndarray, shape (..., carriers, modulations)
+            A view of ``image``.
+        """
         return self.image[..., 1:]
 
 
@@ -57,10 +82,29 @@ def _paths(paths) -> ScatteringPaths:
 
 
 def to_plane(values, paths=None) -> Plane:
-    """Lay a per-path vector ``values`` (``(..., paths)``; a leading batch is allowed) on the grid.
+    """Lay a per-path vector on the carrier-modulation grid.
 
-    ``paths``: a :class:`~xaiaudio.features.scattering.ScatteringPaths` or a preset. For features
-    ``(paths, frames)``, average over time first (``features.mean(-1)``).
+    For features ``(paths, frames)``, average over time first (``features.mean(-1)``).  Chapter
+    "The scattering transform" (``book/scattering.md``) shows it; every figure of the plane goes
+    through it (:func:`plot_plane`).
+
+    Parameters
+    ----------
+    values : array-like, shape (..., paths)
+        One value per path, in feature order (S1 first); leading axes are a batch.
+    paths : xaiaudio.features.scattering.ScatteringPaths or preset, optional
+        The paths, or a preset name or :class:`~xaiaudio.core.presets.Preset` whose paths to use
+        (``None``: the default preset).
+
+    Returns
+    -------
+    Plane
+        The image ``(..., carriers, 1 + modulations)`` and its axes in Hz.
+
+    Raises
+    ------
+    ValueError
+        If the last axis of ``values`` does not have one value per path.
     """
     paths = _paths(paths)
     values = np.asarray(values, dtype=float)
@@ -92,11 +136,44 @@ def plot_plane(values, paths=None, ax=None, title: str | None = None, cmap: str 
                colorbar: bool = True):
     """Draw a per-path vector (or a :class:`Plane`) on the carrier-modulation plane.
 
-    Log axes in Hz: carrier lambda1 vertical (ticks 32 ... 8192 Hz), modulation
-    lambda2 horizontal (ticks 1, 8, 64, 512, 4096 Hz) with S1 as the extra column
-    "0" on the left; only ticks inside the preset's range are drawn.
-    ``log_color`` shows ``log10`` of positive values (for raw scattering energy).
-    Returns the matplotlib ``AxesImage``/``QuadMesh``.
+    Log axes in Hz: carrier lambda1 vertical (ticks 32 ... 8192 Hz), modulation lambda2
+    horizontal (ticks 1, 8, 64, 512, 4096 Hz) with S1 as the extra column "0" on the left,
+    separated by a narrow gap.  Only ticks within :data:`TICK_MARGIN` octaves of the covered
+    range are drawn (the axes are widened to show them).  Chapters "The scattering transform"
+    (``book/scattering.md``), "Comparing LRP rules" (``book/lrp_rules.md``) and "Class-wise
+    aggregation" (``book/aggregation.md``).
+
+    Parameters
+    ----------
+    values : array-like of shape (paths,), or Plane
+        One map: a per-path vector, or a plane without batch axes.
+    paths : xaiaudio.features.scattering.ScatteringPaths or preset, optional
+        As in :func:`to_plane` (ignored for a :class:`Plane`).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (``None``: a new 5 x 4 inch figure).
+    title : str, optional
+        Axes title.
+    cmap : str, default "magma"
+        Colour map.
+    colorbar_label : str, optional
+        Label of the colour bar.
+    log_color : bool, default False
+        Show ``log10`` of the values, non-positive values blank (for raw scattering energy); the
+        colour bar label gets a "log10" prefix.
+    vmin, vmax : float, optional
+        Colour limits (after the logarithm, if any).
+    colorbar : bool, default True
+        Add a colour bar.
+
+    Returns
+    -------
+    matplotlib.collections.QuadMesh
+        The drawn mesh (from ``pcolormesh``).
+
+    Raises
+    ------
+    ValueError
+        If the values make more than one map (a batch): index it first.
     """
 
     plane = values if isinstance(values, Plane) else to_plane(values, paths)

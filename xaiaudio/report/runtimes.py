@@ -1,10 +1,10 @@
 """The chapter runtime table of the course guide, read from the file the chapter benchmark writes.
 
-``benchmarks/bench_chapters.py --record`` writes ``benchmarks/results/chapter_runtimes.json``:
-``{"machine": str, "measured_on": "YYYY-MM-DD", "seconds": {chapter: {preset: seconds}}}``,
-chapters in reading order.  :func:`read_runtimes` reads it (a missing or broken file is
-reported, not raised), :func:`runtime_table` lays it out for the page.  Chapter "Teaching
-with this book".
+``benchmarks/bench_chapters.py --record`` writes ``benchmarks/results/chapter_runtimes.json``
+(:func:`record_runtimes`): ``{"machine": str, "measured_on": "YYYY-MM-DD", "seconds":
+{chapter: {preset: seconds}}}``, chapters in reading order.  :func:`read_runtimes` reads it (a
+missing or broken file is reported, not raised), :func:`runtime_table` lays it out for the
+page.  Chapter "Teaching with this book" (``book/course.md``).
 """
 
 from __future__ import annotations
@@ -26,15 +26,20 @@ RUNTIMES_FILE = Path(__file__).resolve().parents[2] / "benchmarks" / "results" /
 def read_runtimes(path=RUNTIMES_FILE) -> tuple[dict, str]:
     """The runtime record, or an empty one and why.
 
+    Chapter "Teaching with this book" (``book/course.md``).
+
     Parameters
     ----------
-    path : path
+    path : str or pathlib.Path, default :data:`RUNTIMES_FILE`
         The JSON file written by ``benchmarks/bench_chapters.py --record``.
 
     Returns
     -------
-    (dict, str)
-        The record and ``""``, or ``{}`` and a sentence saying what is wrong with the file.
+    record : dict
+        The record, or ``{}``.
+    problem : str
+        ``""``, or a sentence saying what is wrong with the file (missing, unreadable, not a JSON
+        object).
     """
     path = Path(path)
     try:
@@ -49,7 +54,21 @@ def read_runtimes(path=RUNTIMES_FILE) -> tuple[dict, str]:
 
 
 def format_seconds(seconds) -> str:
-    """``"12 s"`` below two minutes, ``"3.4 min"`` above; :data:`NOT_MEASURED` for anything not a time."""
+    """A measured time for the table: ``"12 s"`` below two minutes, ``"3.4 min"`` from two minutes on.
+
+    Used by :func:`runtime_table` (chapter "Teaching with this book", ``book/course.md``).
+
+    Parameters
+    ----------
+    seconds : object
+        A time in seconds.
+
+    Returns
+    -------
+    str
+        The formatted time; :data:`NOT_MEASURED` for anything that is not a non-negative number
+        (``None``, a string, a bool, NaN).
+    """
     if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not seconds >= 0:
         return NOT_MEASURED
     return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
@@ -58,18 +77,22 @@ def format_seconds(seconds) -> str:
 def runtime_table(record: dict, chapters=()) -> pd.DataFrame:
     """One row per chapter, one column per preset, formatted times.
 
+    Chapter "Teaching with this book" (``book/course.md``).
+
     Parameters
     ----------
     record : dict
         As returned by :func:`read_runtimes`.
-    chapters : sequence of str
+    chapters : sequence of str, default ()
         Chapters to list first, in this order (e.g. the table of contents); chapters the record
         measured but that are not listed follow.
 
     Returns
     -------
     pandas.DataFrame
-        Indexed by chapter; a missing or malformed entry reads :data:`NOT_MEASURED`.
+        Indexed by chapter, columns ``smoke``, ``book``, ``paper``
+        (:data:`xaiaudio.core.presets.PRESET_NAMES`); a missing or malformed entry reads
+        :data:`NOT_MEASURED`.
     """
     seconds = record.get("seconds") if isinstance(record.get("seconds"), dict) else {}
     stems = list(dict.fromkeys([*chapters, *seconds]))
@@ -83,12 +106,18 @@ def runtime_table(record: dict, chapters=()) -> pd.DataFrame:
 def record_runtimes(path, machine: str, measured_on: str, preset: str, seconds: dict) -> dict:
     """Add one preset's chapter times to the runtime file (other presets' times are kept).
 
+    Times are rounded to 0.1 s; the file's ``machine`` and ``measured_on`` are replaced.  Called
+    by ``benchmarks/bench_chapters.py --record``; the table of chapter "Teaching with this book"
+    (``book/course.md``) reads the result.
+
     Parameters
     ----------
-    path : path
-        The JSON file; created when missing.
-    machine, measured_on : str
-        What the times were measured on, and the date.
+    path : str or pathlib.Path
+        The JSON file; created when missing (its folder must exist).
+    machine : str
+        What the times were measured on.
+    measured_on : str
+        The date, ``YYYY-MM-DD``.
     preset : str
         The preset the times belong to.
     seconds : dict

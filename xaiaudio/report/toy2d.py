@@ -2,7 +2,8 @@
 
 :func:`toy_composites` names the three rules the chapter draws; :func:`plot_neuron_roots`
 draws one ReLU neuron's hyperplane and root points; :func:`plot_relevance_maps` draws the
-relevance of each rule over the input square.
+relevance of each rule over the input square.  The data and network are in
+:mod:`xaiaudio.models.toy2d`.  Chapter "Deep Taylor decomposition" (``book/deep_taylor.md``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,22 @@ from xaiaudio.explain import lrp
 
 
 def toy_composites(epsilon: float = 0.1) -> dict:
-    """The three rules drawn in the chapter, as from-scratch composites (a visible eps for the eps rule)."""
+    """The three rules drawn in the chapter, as from-scratch composites.
+
+    The eps rule gets a visible ``epsilon`` so that its effect shows on the toy problem.
+    Chapter "Deep Taylor decomposition" (``book/deep_taylor.md``).
+
+    Parameters
+    ----------
+    epsilon : float, default 0.1
+        The stabiliser of the eps rule.
+
+    Returns
+    -------
+    dict
+        Display name (``"LRP-0"``, ``"LRP-eps (eps = 0.1)"``, ``"LRP-z+"``) -> composite for
+        :func:`xaiaudio.explain.lrp.lrp`.
+    """
     return {
         "LRP-0": lrp.lrp0_composite(),
         f"LRP-eps (eps = {epsilon:g})": lrp.epsilon_composite(epsilon),
@@ -24,14 +40,32 @@ def toy_composites(epsilon: float = 0.1) -> dict:
     }
 
 
-
 def plot_neuron_roots(ax, weight, bias: float, y, limits=(-0.1, 1.1)):
     """Draw one ReLU neuron ``relu(w @ y + b)`` in the plane: hyperplane, root points, z+ segment.
 
-    Shades the half-plane where the neuron is active, marks the point ``y``, the
-    root point for ``d = y`` (LRP-0, Eq. 9; the search line passes through the
-    origin), and the z+ segment from ``y`` to ``y * 1[w <= 0]`` with its root point
-    (Eq. 10).  Returns the two root points.
+    Shades the half-plane where the neuron is active, marks the point ``y``, the root point for
+    ``d = y`` (LRP-0, Eq. 9; the search line passes through the origin), and the z+ segment from
+    ``y`` to ``y * 1[w <= 0]`` with its root point (Eq. 10), using
+    :func:`xaiaudio.explain.lrp.root_point`.  Chapter "Deep Taylor decomposition"
+    (``book/deep_taylor.md``).
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        Where to draw.
+    weight : array-like, shape (2,)
+        The neuron's weights ``w``.
+    bias : float
+        Its bias ``b``.
+    y : array-like, shape (2,)
+        The input point.
+    limits : tuple of float, default (-0.1, 1.1)
+        Range of both axes.
+
+    Returns
+    -------
+    root_0, root_plus : torch.Tensor, shape (2,), float64
+        The root points for ``d = y`` and for z+.
     """
     weight = torch.as_tensor(weight, dtype=torch.float64)
     y = torch.as_tensor(y, dtype=torch.float64)
@@ -63,12 +97,27 @@ def plot_neuron_roots(ax, weight, bias: float, y, limits=(-0.1, 1.1)):
     return root_0, root_plus
 
 
-
 def plot_relevance_maps(model: nn.Module, maps: dict, xx: np.ndarray, yy: np.ndarray):
-    """Figure with one row per rule and one column per input coordinate: relevance over the input plane.
+    """Figure with one row per rule and one column per input coordinate: relevance over the plane.
 
-    ``maps`` maps a rule name to relevance ``(N, 2)`` on the grid ``(xx, yy)``; the
-    model's decision boundary is drawn on every panel.  Returns the figure.
+    The model's decision boundary (equal logits) is drawn on every panel; each row has its own
+    symmetric colour scale, clipped at the 99th percentile of the absolute relevance.  Chapter
+    "Deep Taylor decomposition" (``book/deep_taylor.md``).
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The toy network (2 inputs, 2 logits).
+    maps : dict
+        Rule name -> relevance, a torch tensor ``(N, 2)`` on the grid points (row-major order of
+        ``xx.ravel()``).
+    xx, yy : numpy.ndarray, shape (resolution, resolution)
+        The grid (:func:`xaiaudio.models.toy2d.input_grid`), ``N = resolution ** 2``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure.
     """
 
     shape = xx.shape

@@ -1,9 +1,9 @@
 """An ipywidgets explorer: technique, pitch, rate and depth -> audio player and scattering map.
 
-Used by the scattering chapter.  :class:`ScatteringExplorer` separates the
-computation (:meth:`ScatteringExplorer.render`, testable without a browser) from
-the widget layout (:meth:`ScatteringExplorer.widget`); the rendered book shows a
-static figure made by the same :meth:`ScatteringExplorer.render`.
+Used by the chapter "The scattering transform" (``book/scattering.md``).
+:class:`ScatteringExplorer` separates the computation (:meth:`ScatteringExplorer.render`,
+testable without a browser) from the widget layout (:meth:`ScatteringExplorer.widget`); the
+rendered book shows a static figure made by the same :meth:`ScatteringExplorer.render`.
 """
 
 from __future__ import annotations
@@ -29,7 +29,20 @@ DEFAULT_INSTRUMENTS = {"vibrato": "Vn", "trill": "Fl", "tremolo": "Vn", "bisbigl
 
 @dataclass
 class Rendering:
-    """What one explorer update produces: the clip, its features and the drawn figure."""
+    """What one explorer update produces: the clip, its features and the drawn figure.
+
+    Returned by :meth:`ScatteringExplorer.render` (chapter "The scattering transform",
+    ``book/scattering.md``).
+
+    Parameters
+    ----------
+    audio : numpy.ndarray, shape (samples,), float32
+        The standardised clip (unit standard deviation) at the preset's sample rate.
+    features : numpy.ndarray, shape (paths, frames), float32
+        Its raw (not normalised) scattering coefficients, S1 paths first.
+    figure : matplotlib.figure.Figure
+        The figure holding the carrier-modulation map.
+    """
 
     audio: np.ndarray
     features: np.ndarray
@@ -39,7 +52,24 @@ class Rendering:
 class ScatteringExplorer:
     """Synthesise one note of a technique and show its carrier-modulation map.
 
-    ``synthesise`` defaults to :func:`xaiaudio.synth.corpus.synthesise_note`; tests pass a stub.
+    Chapter "The scattering transform" (``book/scattering.md``): the interactive explorer and
+    its static figure.
+
+    Parameters
+    ----------
+    preset : str or xaiaudio.core.presets.Preset, optional
+        Sample rate and clip length (``None``: the default preset).
+    device : str or torch.device, optional
+        Where the scattering runs (``None``: the CPU).
+    seed : int, default 0
+        Seed of the note's random parts; every call with the same settings gives the same note.
+    synthesise : callable, optional
+        ``synthesise(instrument, midi, dynamics, technique, rate_hz, depth, n_samples,
+        sample_rate, rng) -> audio``; defaults to :func:`xaiaudio.synth.corpus.synthesise_note`
+        (tests pass a stub).
+    instruments : dict, optional
+        Technique -> instrument code that plays it (default :data:`DEFAULT_INSTRUMENTS`); its
+        keys are the techniques the widget offers.
     """
 
     def __init__(self, preset=None, device=None, seed: int = 0, synthesise: Callable | None = None,
@@ -51,7 +81,29 @@ class ScatteringExplorer:
         self.synthesise = synthesise or synthesise_note
 
     def audio(self, technique: str, midi: int, rate_hz: float, depth: float) -> np.ndarray:
-        """The standardised clip (preset length) of one ``mf`` note with the given technique settings."""
+        """The standardised clip (preset length) of one ``mf`` note with the given technique settings.
+
+        Parameters
+        ----------
+        technique : str
+            A key of ``instruments`` (``"vibrato"``, ``"trill"``, ...).
+        midi : int
+            Pitch as a MIDI note number.
+        rate_hz : float
+            Modulation rate in Hz.
+        depth : float
+            Modulation depth, in the technique's unit (:data:`xaiaudio.synth.techniques.DEPTH_RANGES`).
+
+        Returns
+        -------
+        numpy.ndarray, shape (clip_samples,), float32
+            The note divided by its standard deviation.
+
+        Raises
+        ------
+        KeyError
+            If ``technique`` has no instrument.
+        """
         rng = np.random.default_rng(self.seed)
         note = self.synthesise(self.instruments[technique], int(midi), "mf", technique, float(rate_hz),
                                float(depth), self.preset.clip_samples, self.preset.sample_rate, rng)
@@ -59,7 +111,24 @@ class ScatteringExplorer:
         return (note / (note.std() + 1e-8)).astype(np.float32)
 
     def render(self, technique: str, midi: int, rate_hz: float, depth: float, ax=None) -> Rendering:
-        """Synthesise, scatter and draw (log energy on the plane, the rate marked); the widget's callback."""
+        """Synthesise, scatter and draw: the widget's callback.
+
+        The map shows the logarithm of the time-averaged scattering energy
+        (:func:`xaiaudio.report.plane.plot_plane`), with a dashed line at the modulation rate.
+        Chapter "The scattering transform" (``book/scattering.md``) shows one rendering.
+
+        Parameters
+        ----------
+        technique, midi, rate_hz, depth
+            As in :meth:`audio`.
+        ax : matplotlib.axes.Axes, optional
+            Where to draw (``None``: a new figure).
+
+        Returns
+        -------
+        Rendering
+            The clip, its scattering coefficients and the figure.
+        """
         audio = self.audio(technique, midi, rate_hz, depth)
         features = scatter(audio, self.preset, self.device)
         if ax is None:
@@ -71,7 +140,25 @@ class ScatteringExplorer:
         return Rendering(audio=audio, features=features, figure=ax.figure)
 
     def widget(self, rate_ranges: dict | None = None, depth_ranges: dict | None = None):
-        """The interactive explorer (ipywidgets): dropdown and sliders, then an audio player and the map."""
+        """The interactive explorer: a technique menu and sliders, then an audio player and the map.
+
+        Choosing a technique resets the rate and depth sliders to the middle of its ranges (one
+        redraw only); moving any control redraws.  Only useful in a live kernel: chapter "The
+        scattering transform" (``book/scattering.md``).
+
+        Parameters
+        ----------
+        rate_ranges : dict, optional
+            Technique -> (low, high) rate in Hz (default
+            :data:`xaiaudio.synth.techniques.RATE_RANGES`).
+        depth_ranges : dict, optional
+            Technique -> (low, high) depth (default :data:`xaiaudio.synth.techniques.DEPTH_RANGES`).
+
+        Returns
+        -------
+        ipywidgets.VBox
+            The controls and the output area, drawn once already.
+        """
         rate_ranges = rate_ranges or RATE_RANGES
         depth_ranges = depth_ranges or DEPTH_RANGES
         technique = w.Dropdown(options=list(self.instruments), value="vibrato", description="technique")

@@ -14,7 +14,11 @@ and depth that the clip's :class:`ClipMeta` records as ground truth.
   :mod:`xaiaudio.data.tables` reads them back with the SOL loader.
 
 Used by "Listening to playing techniques" (``book/listening.md``) and, through
-:mod:`xaiaudio.data.tables`, by every chapter that trains on the corpus.
+:func:`xaiaudio.experiments.datasets.embedded_corpus_dir` and :mod:`xaiaudio.data.tables`,
+by every chapter that trains on the corpus: "The scattering transform" (``book/scattering.md``),
+"Training the convnet" (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``),
+"Class-wise aggregation" (``book/aggregation.md``) and "Playable prototypes"
+(``book/prototypes.md``).
 """
 
 from __future__ import annotations
@@ -63,12 +67,14 @@ CORPUS_SIZES = {
               "ordinario": 1600},
 }
 
+#: Dynamics of the corpus's notes, drawn uniformly per clip.
 DYNAMICS = ("pp", "mf", "ff")
 #: Target RMS level (dBFS) of a note's sounding part per dynamics (before a +-4 dB recording gain).
 DYNAMICS_RMS_DB = {"pp": -32.0, "mf": -23.0, "ff": -15.0}
 #: Brightness step per dynamics: multiplies the instrument's ``brightness_per_dynamic``.
 DYNAMICS_BRIGHTNESS = {"pp": -1.0, "mf": 0.0, "ff": 1.0}
 
+#: Most partials of a synthesised note (fewer when they would pass ``PARTIAL_CEILING``).
 MAX_PARTIALS = 40
 #: Partials stay below this fraction of the sample rate (no aliasing at the top of a vibrato).
 PARTIAL_CEILING = 0.45
@@ -78,9 +84,49 @@ PARTIAL_CEILING = 0.45
 class ClipMeta:
     """Ground truth of one clip (``technique`` is "ordinario" for plain notes).
 
+    The ground truth of chapters "Listening to playing techniques" (``book/listening.md``), "The
+    scattering transform" (``book/scattering.md``), "Training the convnet"
+    (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``), "Class-wise
+    aggregation" (``book/aggregation.md``) and "Playable prototypes" (``book/prototypes.md``)
+    (the embedded corpus).
+
     ``rate_hz`` and ``depth`` are NaN for ordinario; ``depth_unit`` says what ``depth``
     measures (see :mod:`xaiaudio.synth.techniques`); ``interval`` is "min2"/"maj2" for trills;
-    ``onset`` and ``duration`` (seconds) place the note inside the clip.
+    ``onset`` and ``duration`` (seconds) place the note inside the clip.  One row of
+    ``metadata.csv`` (:data:`METADATA_COLUMNS`); the rate, depth and f0 columns become the
+    dataset table's ground truth (:data:`xaiaudio.data.tables.GROUND_TRUTH_COLUMNS`).
+
+    Attributes
+    ----------
+    path : str
+        POSIX path relative to the corpus root, in the SOL layout
+        (:func:`xaiaudio.data.sol.sol_relative_path`).
+    index : int
+        Clip number in the corpus; the clip's generator is ``clip_rng(seed, index)``.
+    technique : str
+        One of :data:`xaiaudio.data.sol.TECHNIQUES` or ``"ordinario"``.
+    instrument, family : str
+        SOL abbreviation (a key of :data:`xaiaudio.synth.instruments.INSTRUMENTS`) and family.
+    midi : int
+        Written pitch (MIDI number); for a trill, the lower note.
+    f0 : float
+        Fundamental frequency of the written pitch, Hz.
+    dynamics : str
+        One of :data:`DYNAMICS`.
+    rate_hz : float
+        Modulation rate, Hz (full periods per second; NaN for ordinario).
+    depth : float
+        Modulation depth in ``depth_unit`` (NaN for ordinario).
+    depth_unit : str
+        ``"cents"``, ``"dB"``, ``"dB/octave"``, or ``""`` for ordinario.
+    interval : str
+        ``"min2"`` or ``"maj2"`` for trills, else ``""``.
+    duration : float
+        Length of the sounding note, seconds.
+    onset : float
+        Start of the note in the clip, seconds (silence before and after it).
+    sample_rate : int
+        Sample rate of the audio, Hz.
     """
 
     path: str
@@ -102,7 +148,20 @@ class ClipMeta:
 
 @dataclass(frozen=True)
 class Clip:
-    """One clip of the corpus: float32 audio of the preset's clip length, and its ground truth."""
+    """One clip of the corpus: float32 audio of the preset's clip length, and its ground truth.
+
+    What :func:`iter_corpus` streams for chapters "Listening to playing techniques"
+    (``book/listening.md``), "The scattering transform" (``book/scattering.md``), "Training the
+    convnet" (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``), "Class-wise
+    aggregation" (``book/aggregation.md``) and "Playable prototypes" (``book/prototypes.md``).
+
+    Attributes
+    ----------
+    audio : numpy.ndarray
+        float32, shape ``(preset.clip_samples,)``, peak below 1 (not standardised).
+    meta : ClipMeta
+        The clip's ground truth.
+    """
 
     audio: np.ndarray
     meta: ClipMeta
@@ -151,7 +210,41 @@ def synthesise_note(instrument: str | InstrumentSpec, midi: int, dynamics: str, 
     The technique's control curves (:data:`xaiaudio.synth.techniques.MODULATORS`) drive the
     pitch (integrated into the phase of every partial), the level, the mix between
     two spectra (bisbigliando), and the noise; dynamics set the level and brightness.
-    ``rate_hz`` and ``depth`` are ignored for "ordinario" (pass NaN).
+    ``rate_hz`` and ``depth`` are ignored for "ordinario" (pass NaN).  Shown and used in
+    chapter "Listening to playing techniques" (``book/listening.md``); every clip of the corpus
+    is made with it, and so is each note of the scattering explorer
+    (:mod:`xaiaudio.report.widgets`, chapter "The scattering transform").
+
+    Parameters
+    ----------
+    instrument : str or InstrumentSpec
+        A key of :data:`~xaiaudio.synth.instruments.INSTRUMENTS` (``"Fl"``, ``"Vn"``...) or a spec.
+    midi : int
+        Written pitch (MIDI number; a trill's lower note).
+    dynamics : str
+        ``"pp"``, ``"mf"`` or ``"ff"``: RMS level (``DYNAMICS_RMS_DB``, +-4 dB) and brightness.
+    technique : str
+        A key of :data:`~xaiaudio.synth.techniques.MODULATORS`.
+    rate_hz : float
+        Modulation rate, Hz.
+    depth : float
+        Modulation depth, in the technique's unit (:data:`~xaiaudio.synth.techniques.DEPTH_UNITS`).
+    n_samples : int
+        Length of the note, samples.
+    sample_rate : int
+        Hz.
+    rng : numpy.random.Generator
+        Draws phases, level and drift; the same generator state gives the same note.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32, shape ``(n_samples,)``, attack and release included, peak at most 0.99.
+
+    Raises
+    ------
+    KeyError
+        For an unknown instrument, dynamics or technique.
     """
     spec = INSTRUMENTS[instrument] if isinstance(instrument, str) else instrument
     f0 = float(librosa.midi_to_hz(midi))
@@ -218,7 +311,27 @@ def _instrument_schedule(weights: dict[str, int], count: int) -> list[str]:
 
 
 def clip_rng(seed: int, index: int) -> np.random.Generator:
-    """The random generator of clip ``index``: independent of every other clip's."""
+    """The random generator of clip ``index``: independent of every other clip's.
+
+    Used for the embedded corpus of chapters "Listening to playing techniques"
+    (``book/listening.md``), "The scattering transform" (``book/scattering.md``), "Training the
+    convnet" (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``), "Class-wise
+    aggregation" (``book/aggregation.md``) and "Playable prototypes" (``book/prototypes.md``).
+
+    Seeded by ``numpy.random.SeedSequence([seed, index])``, so any clip can be regenerated
+    alone.  Used for every clip of :func:`iter_corpus`.
+
+    Parameters
+    ----------
+    seed : int
+        The corpus seed (``config.seed``).
+    index : int
+        The clip's number (``meta.index``).
+
+    Returns
+    -------
+    numpy.random.Generator
+    """
     return np.random.default_rng(np.random.SeedSequence([int(seed), int(index)]))
 
 
@@ -261,6 +374,36 @@ def iter_corpus(preset: str | Preset | None = None, seed: int = 0,
 
     ``sizes`` overrides :data:`CORPUS_SIZES` (clips per technique; missing ones get 0).
     Clip ``i`` depends only on ``(seed, i)`` and the preset, so any run reproduces it exactly.
+    Each technique's clips are spread over the instruments that play it
+    (:data:`xaiaudio.synth.techniques.TECHNIQUE_INSTRUMENTS`, in proportion to their
+    weights); each clip draws its pitch within the instrument's range, its dynamics, its
+    rate and depth (:data:`~xaiaudio.synth.techniques.RATE_RANGES`,
+    :data:`~xaiaudio.synth.techniques.DEPTH_RANGES`), its onset (the first 10 % of the clip)
+    and its duration (50 to 100 % of the rest).  Written to disk by :func:`write_sol_tree`
+    through :func:`xaiaudio.experiments.datasets.embedded_corpus_dir`, which every chapter
+    that loads the corpus calls.
+
+    Parameters
+    ----------
+    preset : str, Preset or None
+        Sample rate (Hz) and clip length (samples), and the corpus size; ``None`` as in
+        :func:`xaiaudio.core.presets.get_preset`.
+    seed : int
+        The corpus seed.
+    sizes : dict of str to int, optional
+        Clips per technique (``"ordinario"`` included).
+
+    Yields
+    ------
+    Clip
+        ``sum(sizes.values())`` clips, numbered from 0 (``meta.index``).  A name
+        already taken (same instrument, technique, pitch and dynamics) gets a ``-r2``,
+        ``-r3``... variant token.
+
+    Raises
+    ------
+    ValueError
+        For an unknown preset name.
     """
     preset = get_preset(preset)
     sizes = settings_for(CORPUS_SIZES, preset) if sizes is None else sizes
@@ -290,7 +433,23 @@ def write_sol_tree(root: str | Path, clips: Iterable[Clip]) -> int:
 
     Each file goes to ``root/<Family>/<Instrument>/<technique>/<name>.wav`` (``meta.path``);
     ``metadata.csv`` has one row per file with every :class:`ClipMeta` field.  Streams:
-    one clip in memory at a time.  Returns the number of files written.
+    one clip in memory at a time.  Returns the number of files written.  Samples are
+    rounded to 16 bits (``round(x * 32767)``, clipped).  Called by
+    :func:`xaiaudio.experiments.datasets.embedded_corpus_dir` (every chapter that loads the
+    embedded corpus).
+
+    Parameters
+    ----------
+    root : str or pathlib.Path
+        The corpus folder (created if missing); existing files of the same names and
+        ``metadata.csv`` are overwritten.
+    clips : iterable of Clip
+        Typically :func:`iter_corpus`.
+
+    Returns
+    -------
+    int
+        Number of files written.
     """
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)

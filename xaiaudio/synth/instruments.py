@@ -12,8 +12,9 @@ Each instrument is a source-filter model that the additive synthesiser in
   sustains with bow noise, ``plucked`` decays (high partials first);
 * a pitch range in MIDI numbers (all within C#1..B7, MIDI 25..107).
 
-The instrument-identification chapter and "Listening to playing techniques"
-(``book/listening.md``) describe these timbres; :mod:`xaiaudio.synth.corpus` uses them.
+"Listening to playing techniques" (``book/listening.md``) describes these timbres, and
+"Playable prototypes" (``book/prototypes.md``) learns to tell the 16 instruments apart;
+:mod:`xaiaudio.synth.corpus` uses them for every note of the embedded corpus.
 """
 
 from __future__ import annotations
@@ -28,7 +29,48 @@ MIDI_LOW, MIDI_HIGH = 25, 107
 
 @dataclass(frozen=True)
 class InstrumentSpec:
-    """How one instrument sounds: range, source spectrum, resonances, noise, envelope."""
+    """How one instrument sounds: range, source spectrum, resonances, noise, envelope.
+
+    Every note of chapters "Listening to playing techniques" (``book/listening.md``), "The
+    scattering transform" (``book/scattering.md``), "Training the convnet"
+    (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``), "Class-wise
+    aggregation" (``book/aggregation.md``) and "Playable prototypes" (``book/prototypes.md``) is
+    made with one.
+
+    Read by :func:`xaiaudio.synth.corpus.synthesise_note` (every note of the embedded corpus).
+
+    Attributes
+    ----------
+    abbreviation, name, family : str
+        SOL abbreviation (``"Vn"``), English name, SOL family folder (``"Strings"``).
+    midi_low, midi_high : int
+        Playable range, MIDI numbers (inclusive).
+    excitation : str
+        ``"blown"``, ``"reed"`` (free reed), ``"bowed"`` or ``"plucked"``.  Plucked notes
+        decay (high partials first) and their noise is only the finger's click; the others
+        sustain.  Tremolo strokes and bisbigliando re-plucks are shaped by it.
+    tilt_db_per_octave : float
+        Partial level against log2(partial number) at mf, dB per octave (negative: darker).
+    formants : tuple of (float, float, float)
+        Fixed resonances as ``(centre Hz, bandwidth Hz, gain dB)``; see :func:`formant_gain_db`.
+    even_gain : float
+        Even-harmonic amplitude factor (clarinet: about 0.15; 1: no odd/even imbalance).
+    even_cutoff_hz : float
+        Above this frequency, Hz, even harmonics return to full level.
+    inharmonicity : float
+        Stiffness ``B`` in ``f_k = k f0 sqrt(1 + B k**2)`` (stiff strings; 0: harmonic).
+    noise_db : float
+        Breath or bow noise level relative to the tone, dB.
+    noise_centre_hz, noise_octaves : float
+        Centre (Hz) and width (octaves; -12 dB at that distance) of the noise band.
+    attack_s, release_s : float
+        Onset time of a sustained note and end-of-note fade, seconds (each varied +-30 %).
+    decay_s : float
+        Plucked strings: decay time constant of the fundamental at A4, seconds (scaled by
+        ``sqrt(440 / f0)``).
+    brightness_per_dynamic : float
+        Tilt change (dB/octave) from mf to ff (minus that for pp).
+    """
 
     abbreviation: str
     name: str
@@ -102,7 +144,7 @@ INSTRUMENTS: dict[str, InstrumentSpec] = {spec.abbreviation: spec for spec in (
           noise_db=-44.0, attack_s=0.03, brightness_per_dynamic=2.0),
 )}
 
-#: Families in SOL order, each with its instruments.
+#: Families in SOL order, each with the abbreviations of its instruments.
 FAMILIES: dict[str, tuple[str, ...]] = {}
 for _spec_ in INSTRUMENTS.values():
     FAMILIES.setdefault(_spec_.family, ())
@@ -111,13 +153,56 @@ del _spec_
 
 
 def partial_ratios(spec: InstrumentSpec, n_partials: int) -> np.ndarray:
-    """Frequency of partial k over f0: k, stretched by stiffness as k sqrt(1 + B k^2)."""
+    """Frequency of partial k over f0: k, stretched by stiffness as k sqrt(1 + B k^2).
+
+    Used for every note of chapters "Listening to playing techniques" (``book/listening.md``),
+    "The scattering transform" (``book/scattering.md``), "Training the convnet"
+    (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``), "Class-wise
+    aggregation" (``book/aggregation.md``) and "Playable prototypes" (``book/prototypes.md``).
+
+    Used by :func:`xaiaudio.synth.corpus.synthesise_note`.
+
+    Parameters
+    ----------
+    spec : InstrumentSpec
+        Gives the inharmonicity ``B``.
+    n_partials : int
+        Number of partials.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64, shape ``(n_partials,)``: 1, 2, 3... for a harmonic instrument, slightly more
+        for stiff strings.
+    """
     k = np.arange(1, n_partials + 1, dtype=np.float64)
     return k * np.sqrt(1.0 + spec.inharmonicity * k**2)
 
 
 def formant_gain_db(spec: InstrumentSpec, frequency_hz: np.ndarray) -> np.ndarray:
-    """The fixed resonances of ``spec`` (bore or body) in dB at ``frequency_hz``."""
+    """The fixed resonances of ``spec`` (bore or body) in dB at ``frequency_hz``.
+
+    Used for every note of chapters "Listening to playing techniques" (``book/listening.md``),
+    "The scattering transform" (``book/scattering.md``), "Training the convnet"
+    (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``), "Class-wise
+    aggregation" (``book/aggregation.md``) and "Playable prototypes" (``book/prototypes.md``).
+
+    The sum over formants of ``gain / (1 + ((f - centre) / (bandwidth / 2))**2)``: each formant
+    adds its full gain at its centre and half of it ``bandwidth / 2`` away.  Used by
+    :func:`partial_levels_db` and :func:`noise_band`.
+
+    Parameters
+    ----------
+    spec : InstrumentSpec
+        Gives the formants.
+    frequency_hz : numpy.ndarray
+        Frequencies, Hz.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64, same shape: gain in dB (0 far from every formant).
+    """
     gain = np.zeros_like(np.asarray(frequency_hz, dtype=np.float64))
     for centre, bandwidth, peak_db in spec.formants:
         gain += peak_db / (1.0 + ((frequency_hz - centre) / (0.5 * bandwidth)) ** 2)
@@ -128,8 +213,31 @@ def partial_levels_db(spec: InstrumentSpec, f0: float, ratios: np.ndarray, tilt_
                       ) -> np.ndarray:
     """Level (dB) of each partial of a note at ``f0``: source tilt, odd/even balance and formants.
 
+    Used for every note of chapters "Listening to playing techniques" (``book/listening.md``),
+    "The scattering transform" (``book/scattering.md``), "Training the convnet"
+    (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``), "Class-wise
+    aggregation" (``book/aggregation.md``) and "Playable prototypes" (``book/prototypes.md``).
+
     ``tilt_offset_db`` (dB per octave of partial number) brightens (> 0) or darkens (< 0)
     the source: dynamics use it, and so does bisbigliando's second fingering.
+    Used by :func:`xaiaudio.synth.corpus.synthesise_note`.
+
+    Parameters
+    ----------
+    spec : InstrumentSpec
+        The instrument.
+    f0 : float
+        Fundamental frequency, Hz.
+    ratios : numpy.ndarray
+        Partial frequencies over f0 (:func:`partial_ratios`).
+    tilt_offset_db : float
+        Added to ``spec.tilt_db_per_octave``, dB per octave.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64, shape ``(len(ratios),)``: level of each partial in dB, relative to the
+        fundamental's source level (0 dB before the formants are added).
     """
     k = np.arange(1, len(ratios) + 1)
     frequency = f0 * ratios
@@ -143,7 +251,29 @@ def partial_levels_db(spec: InstrumentSpec, f0: float, ratios: np.ndarray, tilt_
 
 
 def noise_band(spec: InstrumentSpec, frequency_hz: np.ndarray) -> np.ndarray:
-    """Amplitude response (linear) of the breath or bow noise of ``spec``."""
+    """Amplitude response (linear) of the breath or bow noise of ``spec``.
+
+    Used for every note of chapters "Listening to playing techniques" (``book/listening.md``),
+    "The scattering transform" (``book/scattering.md``), "Training the convnet"
+    (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``), "Class-wise
+    aggregation" (``book/aggregation.md``) and "Playable prototypes" (``book/prototypes.md``).
+
+    A Gaussian in log-frequency, ``-12 (octaves from noise_centre_hz / noise_octaves)**2`` dB,
+    plus the formants (:func:`formant_gain_db`); frequencies below 20 Hz count as 20 Hz.
+    Used by :func:`xaiaudio.synth.corpus.synthesise_note` to colour white noise.
+
+    Parameters
+    ----------
+    spec : InstrumentSpec
+        Gives the noise band and the formants.
+    frequency_hz : numpy.ndarray
+        Frequencies, Hz.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64, same shape: linear amplitude gain (1 at the band's centre, before formants).
+    """
     octaves = np.log2(np.maximum(frequency_hz, 20.0) / spec.noise_centre_hz)
     shape_db = -12.0 * (octaves / spec.noise_octaves) ** 2 + formant_gain_db(spec, frequency_hz)
     return 10.0 ** (shape_db / 20.0)

@@ -17,7 +17,8 @@ additive instrument model.
 * bisbigliando: fingering A + fingering B cycles per second (5-12 Hz); ``depth``: the
   brightness difference of the two fingerings, dB per octave of partial number.
 
-"Listening to playing techniques" (``book/listening.md``) shows these functions.
+"Listening to playing techniques" (``book/listening.md``) shows these functions; through
+:func:`~xaiaudio.synth.corpus.synthesise_note` they make every clip of the embedded corpus.
 """
 
 from __future__ import annotations
@@ -75,10 +76,30 @@ TECHNIQUE_MIDI_LOW = {"flatterzunge": 40}
 class Modulation:
     """Per-sample control curves of one note (arrays of the note's length).
 
+    Used for every clip of chapters "Listening to playing techniques" (``book/listening.md``),
+    "The scattering transform" (``book/scattering.md``), "Training the convnet"
+    (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``), "Class-wise
+    aggregation" (``book/aggregation.md``) and "Playable prototypes" (``book/prototypes.md``).
+
     ``cents``: pitch deviation from the written note; ``gain_db``: level change;
     ``timbre_mix``: 0 = the instrument's own spectrum, 1 = the alternate fingering
     (bisbigliando), ``noise_db``: extra breath/bow noise; ``since_excitation``:
     seconds since the last pluck or stroke (plucked strings decay from it).
+    Returned by every function of :data:`MODULATORS`; applied by
+    :func:`xaiaudio.synth.corpus.synthesise_note`.
+
+    Attributes
+    ----------
+    cents : numpy.ndarray
+        Pitch deviation from the written note, cents.
+    gain_db : numpy.ndarray
+        Level change, dB.
+    timbre_mix : numpy.ndarray or None
+        0..1 mix of the two spectra; ``None`` when the technique has one spectrum.
+    noise_db : numpy.ndarray
+        Noise level change, dB, added to the instrument's ``noise_db``.
+    since_excitation : numpy.ndarray
+        Seconds since the last pluck or stroke (plain time for sustained notes).
     """
 
     cents: np.ndarray
@@ -89,7 +110,29 @@ class Modulation:
 
 
 def slow_drift(t: np.ndarray, rng: np.random.Generator, max_hz: float = 1.0) -> np.ndarray:
-    """A smooth random curve in [-1, 1] (three slow sinusoids): a player's unsteadiness."""
+    """A smooth random curve in [-1, 1] (three slow sinusoids): a player's unsteadiness.
+
+    Used for every clip of chapters "Listening to playing techniques" (``book/listening.md``),
+    "The scattering transform" (``book/scattering.md``), "Training the convnet"
+    (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``), "Class-wise
+    aggregation" (``book/aggregation.md``) and "Playable prototypes" (``book/prototypes.md``).
+
+    The mean of three sinusoids with random frequencies in [0.1, ``max_hz``] Hz and random phases.
+
+    Parameters
+    ----------
+    t : numpy.ndarray
+        Times, seconds.
+    rng : numpy.random.Generator
+        Draws the frequencies and phases.
+    max_hz : float
+        Highest frequency of the drift, Hz.
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape as ``t``.
+    """
     frequency = rng.uniform(0.1, max_hz, 3)
     phase = rng.uniform(0.0, 2.0 * np.pi, 3)
     return np.sin(2.0 * np.pi * frequency[:, None] * t + phase[:, None]).sum(axis=0) / 3.0
@@ -98,31 +141,114 @@ def slow_drift(t: np.ndarray, rng: np.random.Generator, max_hz: float = 1.0) -> 
 def smooth_square(phase: np.ndarray, sharpness: float) -> np.ndarray:
     """0..1 square wave of ``phase`` (radians) with tanh-shaped transitions, not hard switches.
 
+    Shown in chapter "Listening to playing techniques" (``book/listening.md``).
+
     ``sharpness`` about 2 gives near-sinusoidal alternation, about 8 short transitions.
+
+    Parameters
+    ----------
+    phase : numpy.ndarray
+        Phase, radians; the wave is 1 where ``sin(phase) > 0``.
+    sharpness : float
+        Steepness of the transitions (``tanh(sharpness * sin(phase))``).
+
+    Returns
+    -------
+    numpy.ndarray
+        Values in [0, 1], same shape as ``phase``.
     """
     return 0.5 + 0.5 * np.tanh(sharpness * np.sin(phase)) / np.tanh(sharpness)
 
 
 def modulation_phase(t: np.ndarray, rate_hz: float, rng: np.random.Generator,
                      jitter: float = 0.02) -> np.ndarray:
-    """Phase (radians) of a modulator at ``rate_hz`` whose rate wanders by about +-``jitter``."""
+    """Phase (radians) of a modulator at ``rate_hz`` whose rate wanders by about +-``jitter``.
+
+    Used for every clip of chapters "Listening to playing techniques" (``book/listening.md``),
+    "The scattering transform" (``book/scattering.md``), "Training the convnet"
+    (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``), "Class-wise
+    aggregation" (``book/aggregation.md``) and "Playable prototypes" (``book/prototypes.md``).
+
+    The instantaneous rate ``rate_hz * (1 + jitter * slow_drift(t))`` is integrated from a
+    random starting phase.
+
+    Parameters
+    ----------
+    t : numpy.ndarray
+        Sample times, seconds (evenly spaced).
+    rate_hz : float
+        Mean modulation rate, Hz.
+    rng : numpy.random.Generator
+        Draws the drift and the starting phase.
+    jitter : float
+        Relative rate deviation (0.02: +-2 %).
+
+    Returns
+    -------
+    numpy.ndarray
+        Phase in radians (growing, not wrapped), same shape as ``t``.
+    """
     instantaneous_rate = rate_hz * (1.0 + jitter * slow_drift(t, rng))
     dt = t[1] - t[0] if len(t) > 1 else 1.0
     return 2.0 * np.pi * np.cumsum(instantaneous_rate) * dt + rng.uniform(0.0, 2.0 * np.pi)
 
 
 def ordinario(t, rate_hz, depth, rng, excitation):
-    """A plain note: only a few cents of slow pitch drift and a steady level."""
+    """A plain note: only a few cents of slow pitch drift and a steady level.
+
+    Makes the plain notes of chapters "Listening to playing techniques" (``book/listening.md``)
+    and "Playable prototypes" (``book/prototypes.md``).
+
+    Pitch drifts by up to 3 cents and the level by up to 0.5 dB, below 0.5 Hz.
+
+    Parameters
+    ----------
+    t : numpy.ndarray
+        Sample times of the note, seconds (evenly spaced, from 0).
+    rate_hz, depth : float
+        Ignored (NaN in the corpus).
+    rng : numpy.random.Generator
+        Draws the random parts (drift, jitter, start phase...).
+    excitation : str
+        The instrument's excitation (:class:`~xaiaudio.synth.instruments.InstrumentSpec`).
+
+    Returns
+    -------
+    Modulation
+        Control curves of the same length as ``t``.
+    """
     flat = np.zeros_like(t)
     return Modulation(cents=3.0 * slow_drift(t, rng, 0.5), gain_db=0.5 * slow_drift(t, rng, 0.5),
                       timbre_mix=None, noise_db=flat, since_excitation=t)
 
 
 def vibrato(t, rate_hz, depth, rng, excitation):
-    """Frequency modulation of ``depth`` cents at ``rate_hz``, faded in over the attack.
+    """Frequency modulation of ``depth`` cents at ``rate_hz``, faded in over the first 0.1 to 0.3 s.
+
+    Shown in chapter "Listening to playing techniques" (``book/listening.md``); makes the
+    corpus's vibrato clips.
 
     Moving the partials across the fixed body/bore resonances also changes the level
     in step with the pitch: a coupled amplitude modulation of about 1 dB per 40 cents.
+    The rate wanders by about 2 %, the depth by about 10 %.
+
+    Parameters
+    ----------
+    t : numpy.ndarray
+        Sample times of the note, seconds (evenly spaced, from 0).
+    rate_hz : float
+        Pitch oscillations per second, Hz.
+    depth : float
+        Peak pitch deviation, cents.
+    rng : numpy.random.Generator
+        Draws the random parts (drift, jitter, start phase...).
+    excitation : str
+        The instrument's excitation (:class:`~xaiaudio.synth.instruments.InstrumentSpec`).
+
+    Returns
+    -------
+    Modulation
+        Control curves of the same length as ``t``.
     """
     phase = modulation_phase(t, rate_hz, rng)
     fade_in = np.clip(t / rng.uniform(0.1, 0.3), 0.0, 1.0)
@@ -135,8 +261,30 @@ def vibrato(t, rate_hz, depth, rng, excitation):
 def trill(t, rate_hz, depth, rng, excitation):
     """Alternation between the note and the note ``depth`` cents above, ``rate_hz`` cycles/s.
 
+    Shown in chapter "Listening to playing techniques" (``book/listening.md``); makes the
+    corpus's trill clips.
+
     Each cycle holds the lower then the upper note; transitions are smooth (finite finger
-    speed) and each new note dips the level slightly (the tone re-forms after a key change).
+    speed) and each new note dips the level slightly (the tone re-forms after a key change)
+    and brings a little more noise.
+
+    Parameters
+    ----------
+    t : numpy.ndarray
+        Sample times of the note, seconds (evenly spaced, from 0).
+    rate_hz : float
+        Lower + upper note cycles per second, Hz.
+    depth : float
+        The trill interval, cents (100: minor second, 200: major second).
+    rng : numpy.random.Generator
+        Draws the random parts (drift, jitter, start phase...).
+    excitation : str
+        The instrument's excitation (:class:`~xaiaudio.synth.instruments.InstrumentSpec`).
+
+    Returns
+    -------
+    Modulation
+        Control curves of the same length as ``t``.
     """
     phase = modulation_phase(t, rate_hz, rng)
     upper = smooth_square(phase, rng.uniform(3.0, 7.0))
@@ -148,9 +296,30 @@ def trill(t, rate_hz, depth, rng, excitation):
 def stroke_envelope(phase: np.ndarray, depth_db: float, excitation: str, rng: np.random.Generator):
     """Level (dB) and time-since-onset (in periods) of strokes starting when ``phase`` wraps.
 
+    Shown in chapter "Listening to playing techniques" (``book/listening.md``).
+
     A stroke rises to full level over its first ~12 % then falls by ``depth_db`` before
     the next: linearly in dB (exponential decay) when plucked, late (a bow change or a
     tongue stop) otherwise.  Every stroke gets its own level, within +-1 dB.
+    Used by :func:`tremolo` and by the harp's :func:`bisbigliando`.
+
+    Parameters
+    ----------
+    phase : numpy.ndarray
+        Modulator phase, radians; a stroke starts at each multiple of 2 pi.
+    depth_db : float
+        Level drop within one stroke, dB.
+    excitation : str
+        ``"plucked"`` falls at once; other excitations fall late.
+    rng : numpy.random.Generator
+        Draws each stroke's level.
+
+    Returns
+    -------
+    level_db : numpy.ndarray
+        Level, dB (0 at the top of a stroke, about ``-depth_db`` at its end).
+    within : numpy.ndarray
+        Position within the current stroke, 0..1 (a fraction of one period).
     """
     cycles = phase / (2.0 * np.pi)
     stroke = np.floor(cycles)
@@ -168,8 +337,29 @@ def stroke_envelope(phase: np.ndarray, depth_db: float, excitation: str, rng: np
 def tremolo(t, rate_hz, depth, rng, excitation):
     """``rate_hz`` re-articulations per second (bow strokes, plucks, tongued repeats).
 
+    Shown in chapter "Listening to playing techniques" (``book/listening.md``); makes the
+    corpus's tremolo clips.
+
     Each stroke's level falls by ``depth`` dB before the next onset, and each onset
     adds a short burst of bow/pluck/tongue noise.
+
+    Parameters
+    ----------
+    t : numpy.ndarray
+        Sample times of the note, seconds (evenly spaced, from 0).
+    rate_hz : float
+        Re-articulations per second, Hz.
+    depth : float
+        Level drop within one stroke, dB.
+    rng : numpy.random.Generator
+        Draws the random parts (drift, jitter, start phase...).
+    excitation : str
+        The instrument's excitation (:class:`~xaiaudio.synth.instruments.InstrumentSpec`).
+
+    Returns
+    -------
+    Modulation
+        Control curves of the same length as ``t``.
     """
     phase = modulation_phase(t, rate_hz, rng)
     level_db, within = stroke_envelope(phase, depth, excitation, rng)
@@ -181,9 +371,30 @@ def tremolo(t, rate_hz, depth, rng, excitation):
 def flatterzunge(t, rate_hz, depth, rng, excitation):
     """Flutter-tongue: the tongue (or uvula) interrupts the air stream ``rate_hz`` times/s.
 
+    Shown in chapter "Listening to playing techniques" (``book/listening.md``); makes the
+    corpus's flatterzunge clips.
+
     The tone is modulated by ``depth`` dB peak to trough with narrow interruptions
     (a rough, non-sinusoidal modulator) and turbulent noise, strongest when the
     tongue releases the air, rises by 6-12 dB.
+
+    Parameters
+    ----------
+    t : numpy.ndarray
+        Sample times of the note, seconds (evenly spaced, from 0).
+    rate_hz : float
+        Tongue (or uvula) flaps per second, Hz.
+    depth : float
+        Peak-to-trough level modulation of the tone, dB.
+    rng : numpy.random.Generator
+        Draws the random parts (drift, jitter, start phase...).
+    excitation : str
+        The instrument's excitation (:class:`~xaiaudio.synth.instruments.InstrumentSpec`).
+
+    Returns
+    -------
+    Modulation
+        Control curves of the same length as ``t``.
     """
     phase = modulation_phase(t, rate_hz, rng, jitter=0.03)
     closure = (0.5 - 0.5 * np.cos(phase)) ** rng.uniform(1.0, 2.5)   # 1 = tongue closed
@@ -195,10 +406,31 @@ def flatterzunge(t, rate_hz, depth, rng, excitation):
 def bisbigliando(t, rate_hz, depth, rng, excitation):
     """Timbral trill on one pitch: alternate fingerings (or two harp strings), ``rate_hz`` cycles/s.
 
+    Shown in chapter "Listening to playing techniques" (``book/listening.md``); makes the
+    corpus's bisbigliando clips.
+
     The spectrum alternates between the instrument's own and one whose tilt differs by
     ``depth`` dB/octave (``timbre_mix`` 0 and 1); the pitch stays, up to the few cents
     by which an alternate fingering is out of tune.  On the harp each string is plucked
     once per cycle, so notes re-start twice per cycle, softly.
+
+    Parameters
+    ----------
+    t : numpy.ndarray
+        Sample times of the note, seconds (evenly spaced, from 0).
+    rate_hz : float
+        Fingering A + fingering B cycles per second, Hz.
+    depth : float
+        Brightness difference of the two spectra, dB per octave of partial number.
+    rng : numpy.random.Generator
+        Draws the random parts (drift, jitter, start phase...).
+    excitation : str
+        The instrument's excitation (:class:`~xaiaudio.synth.instruments.InstrumentSpec`).
+
+    Returns
+    -------
+    Modulation
+        Control curves of the same length as ``t``.
     """
     phase = modulation_phase(t, rate_hz, rng)
     mix = smooth_square(phase, rng.uniform(2.0, 6.0))

@@ -1,16 +1,19 @@
 """Synthetic speakers: a deterministic source-filter voice generator.
 
 Used by the chapter *Playable prototypes: voices* (``book/prototypes_voices.md``)
-as a stand-in for LibriSpeech when no LibriSpeech folder is given.
+as a stand-in for LibriSpeech when no LibriSpeech folder is given (through
+:func:`xaiaudio.experiments.datasets.voice_set`).
 
 Each speaker has a median F0 and range, a vocal-tract length (which scales all
 formants), a breathiness (aspiration noise mixed into the glottal source), a
 spectral tilt, a speaking rate and an individual vowel inventory offset.  An
 utterance is a sequence of syllable-like vowels, each with its own rising,
-falling or flat pitch contour on top of a declining phrase contour, separated by
+falling, flat or arched pitch contour on top of a declining phrase contour, separated by
 short pauses.  The source is a band-limited glottal pulse train (a sum of
-harmonics with a -12 dB/octave-like roll-off); the filter is a cascade of
-second-order formant resonators.
+harmonics below 0.45 times the sample rate whose amplitudes fall as ``h ** -tilt``,
+that is by 6 x ``tilt`` dB per octave: 7 to 13 dB/octave across speakers); the
+filter is a parallel bank of four second-order formant resonators, each fed the
+source and weighted ``0.6 ** j`` for formant ``j`` (0 to 3).
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ VOWELS = {
     "ae": ((660, 1720, 2410, 3450), (90, 120, 170, 250)),
 }
 #: Per-preset corpus sizes: speakers, utterances per speaker, seconds per utterance.
+#: Read with :func:`xaiaudio.core.presets.settings_for`.
 VOICE_SIZES = {
     "smoke": dict(n_speakers=6, utterances=8, seconds=1.0),
     "book": dict(n_speakers=12, utterances=20, seconds=1.5),
@@ -46,7 +50,30 @@ VOICE_SIZES = {
 
 @dataclass(frozen=True)
 class Speaker:
-    """Parameters of one synthetic speaker."""
+    """Parameters of one synthetic speaker (drawn by :func:`make_speakers`).
+
+    Chapter "Playable prototypes: voices" (``book/prototypes_voices.md``) asks the reader, in
+    an exercise, to make speakers that differ in one of these only.
+
+    Attributes
+    ----------
+    name : str
+        ``"spk000"``, ``"spk001"``...
+    f0_median : float
+        Typical pitch, Hz (85-155 for lower voices, 165-255 for higher ones).
+    f0_range : float
+        Excursion of the pitch contours, semitones.
+    tract_scale : float
+        Factor on every formant frequency (short vocal tract: > 1).
+    breathiness : float
+        Share of aspiration noise in the source, 0..1 (the voicing gets ``1 - breathiness``).
+    tilt : float
+        Harmonic ``h`` has amplitude ``h ** -tilt`` (larger: darker voice).
+    rate : float
+        Syllables per second.
+    formant_offset : tuple of float
+        Individual factor on each of the four formants (about 0.93 to 1.07).
+    """
 
     name: str
     f0_median: float  # Hz
@@ -59,7 +86,29 @@ class Speaker:
 
 
 def make_speakers(n: int, seed: int = 0) -> list:
-    """``n`` speakers drawn deterministically from ``seed`` (alternating lower and higher voices)."""
+    """``n`` speakers drawn deterministically from ``seed`` (alternating lower and higher voices).
+
+    Even-numbered speakers have lower voices (f0 85-155 Hz, longer tracts), odd-numbered
+    ones higher voices (f0 165-255 Hz, shorter tracts).  Used by :func:`make_voice_corpus`
+    and in an exercise of chapter "Playable prototypes: voices" (``book/prototypes_voices.md``).
+
+    Parameters
+    ----------
+    n : int
+        Number of speakers.
+    seed : int
+        Seed of the speakers' parameters; the same ``(n, seed)`` gives the same speakers, and
+        the first ``k`` speakers do not depend on ``n``.
+
+    Returns
+    -------
+    list of Speaker
+
+    Raises
+    ------
+    ValueError
+        When ``n < 1``.
+    """
     if n < 1:
         raise ValueError("need at least one speaker")
     rng = np.random.default_rng(seed)
@@ -129,7 +178,37 @@ def _syllable(
 def synthesise_utterance(
     speaker: Speaker, seconds: float, rng: np.random.Generator, sample_rate: int = VOICE_RATE
 ) -> np.ndarray:
-    """One utterance of ``speaker``: syllable-like vowels with pitch contours and pauses, peak 0.5."""
+    """One utterance of ``speaker``: syllable-like vowels with pitch contours and pauses, peak 0.5.
+
+    Used (through :func:`make_voice_corpus`) in chapter "Playable prototypes: voices"
+    (``book/prototypes_voices.md``).
+
+    Syllables of random vowels (:data:`VOWELS`) follow each other at the speaker's rate
+    with pauses of 20 to 120 ms, each with a rising, falling, flat or arched contour, the
+    phrase's pitch declining from syllable to syllable; a faint noise floor (room noise)
+    is added.  Used by :func:`make_voice_corpus`.
+
+    Parameters
+    ----------
+    speaker : Speaker
+        The voice.
+    seconds : float
+        Length, seconds.
+    rng : numpy.random.Generator
+        Draws the syllables, contours, pauses and noise.
+    sample_rate : int
+        Hz (default :data:`VOICE_RATE`, 16 kHz).
+
+    Returns
+    -------
+    numpy.ndarray
+        float32, shape ``(int(seconds * sample_rate),)``, peak 0.5.
+
+    Raises
+    ------
+    ValueError
+        When the utterance would be shorter than 1024 samples.
+    """
     total = int(seconds * sample_rate)
     if total < 1024:
         raise ValueError(f"an utterance needs at least 1024 samples, got {total}")
@@ -151,7 +230,24 @@ def synthesise_utterance(
 
 @dataclass
 class VoiceCorpus:
-    """Utterances with integer speaker ids, speaker parameters, per-file splits and the sample rate."""
+    """Utterances with integer speaker ids, speaker parameters, per-file splits and the sample rate.
+
+    Made by :func:`make_voice_corpus`; used in chapter "Playable prototypes: voices"
+    (``book/prototypes_voices.md``).
+
+    Attributes
+    ----------
+    audio : list of numpy.ndarray
+        float32 utterances, all of the same length, speaker by speaker.
+    labels : numpy.ndarray
+        int, shape ``(utterances,)``: index into ``speakers``.
+    split : numpy.ndarray
+        str, shape ``(utterances,)``: ``"train"``, ``"val"`` or ``"test"`` (random 70/10/20).
+    speakers : list of Speaker
+        The speakers, in label order.
+    sample_rate : int
+        Hz (:data:`VOICE_RATE`).
+    """
 
     audio: list
     labels: np.ndarray
@@ -161,6 +257,7 @@ class VoiceCorpus:
 
     @property
     def speaker_names(self) -> list:
+        """The speakers' names (``"spk000"``...), in label order: the class names."""
         return [s.name for s in self.speakers]
 
 
@@ -173,7 +270,32 @@ def make_voice_corpus(
 ) -> VoiceCorpus:
     """The synthetic voice corpus of a preset (sizes in :data:`VOICE_SIZES`), deterministic from ``seed``.
 
-    The audio is cached (:func:`xaiaudio.core.cache.cached_arrays`) under the generator settings.
+    The audio is cached (:func:`xaiaudio.core.cache.cached_arrays`) under the generator settings
+    (the sizes, the speakers, the seed and this module's source).  Each speaker gets the same number
+    of utterances; the per-file split is random 70/10/20 (:func:`xaiaudio.data.splits.split_files`).
+    Used, through :func:`xaiaudio.experiments.datasets.voice_set`, in chapter "Playable prototypes:
+    voices" (``book/prototypes_voices.md``) when no LibriSpeech folder is given.
+
+    Parameters
+    ----------
+    preset : str, Preset or RunConfig
+        Whose :data:`VOICE_SIZES` entry to use.
+    seed : int
+        Seed of the speakers, the utterances and the split.
+    n_speakers, utterances : int, optional
+        Override the preset's number of speakers and utterances per speaker.
+    seconds : float, optional
+        Override the preset's utterance length, seconds.
+
+    Returns
+    -------
+    VoiceCorpus
+
+    Raises
+    ------
+    ValueError
+        For an unknown preset name, fewer than one speaker, or utterances shorter than 1024
+        samples.
     """
     sizes = dict(settings_for(VOICE_SIZES, preset))
     for name, value in (("n_speakers", n_speakers), ("utterances", utterances), ("seconds", seconds)):

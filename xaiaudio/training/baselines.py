@@ -7,7 +7,11 @@
   clusters mapped to classes by majority vote over the training clips (Table 2; the original
   paper did not publish this step).
 
-Chapters "Playable prototypes" and "Playable prototypes: voices".
+Both train for a fixed number of epochs (``baseline_epochs`` for the CNN, ``autoencoder_epochs`` for
+the autoencoder, of :func:`xaiaudio.training.prototypes.training_settings`) with AdamW on the CPU, and
+cache their scores.  Chapters "Playable prototypes" (``book/prototypes.md``) and "Playable prototypes:
+voices" (``book/prototypes_voices.md``), through
+:func:`xaiaudio.experiments.prototypes.run_prototype_experiments`.
 """
 
 from __future__ import annotations
@@ -42,11 +46,9 @@ def _batches(data: SpectrogramSet, indices, batch_size: int):
             yield chunk, torch.from_numpy(np.stack([data.features[indices[r]] for r in chunk]))
 
 
-
-def _fit(model: nn.Module, data: SpectrogramSet, loss_fn, config: RunConfig, progress: bool, desc: str):
-    """Fixed-epoch AdamW on random crops (the baselines' budget: ``baseline_epochs``)."""
-    cfg = training_settings(config)
-    seed = config.seed
+def _fit(model: nn.Module, data: SpectrogramSet, loss_fn, cfg: dict, epochs: int, seed: int, progress: bool,
+         desc: str):
+    """``epochs`` epochs of AdamW on random crops (the baselines have no early stopping)."""
     crop = cfg["speech_crop_frames"] if data.kind == "speech" else cfg["crop_frames"]
     rng = np.random.default_rng(seed)
     optimizer = torch.optim.AdamW(
@@ -54,7 +56,7 @@ def _fit(model: nn.Module, data: SpectrogramSet, loss_fn, config: RunConfig, pro
     )
     train_idx = data.indices("train")
     losses = []
-    for _ in tqdm(range(cfg["baseline_epochs"]), desc=desc, disable=not progress, leave=False):
+    for _ in tqdm(range(epochs), desc=desc, disable=not progress, leave=False):
         model.train()
         order, total = rng.permutation(train_idx), 0.0
         for start in range(0, len(order), cfg["batch_size"]):
@@ -71,33 +73,48 @@ def _fit(model: nn.Module, data: SpectrogramSet, loss_fn, config: RunConfig, pro
     return losses
 
 
+def train_direct_classifier(data: SpectrogramSet, config: RunConfig, progress: bool = True,
+                            settings: dict | None = None) -> dict:
+    """Train the direct CNN on random crops and score it on whole clips (cached).
 
-def train_direct_classifier(data: SpectrogramSet, config: RunConfig, progress: bool = True) -> dict:
-    """Train the direct CNN (cached).
+    AdamW (learning rate ``max(lr, 1e-3)``, the preset's weight decay) for ``baseline_epochs``
+    epochs of cross-entropy on one random crop per clip (``crop_frames``, or
+    ``speech_crop_frames`` for speech); a last batch of one clip is skipped.  Validation and
+    test clips are then classified whole.  The cache key holds the data's fingerprint, the
+    settings (overrides included), the seed and the source of this module.  Used (through
+    :func:`xaiaudio.experiments.prototypes.run_prototype_experiments`) in chapters "Playable
+    prototypes" (``book/prototypes.md``) and "Playable prototypes: voices"
+    (``book/prototypes_voices.md``), Table 3, and with ``baseline_epochs`` overridden for the
+    budget curves of "Playable prototypes".
 
     Parameters
     ----------
-    data : SpectrogramSet
-        Log-mels with labels and splits.
-    config : RunConfig
-        Preset (settings) and seed; trains on the CPU.
-    progress : bool
+    data : xaiaudio.features.spectrograms.SpectrogramSet
+        Normalised log-mels with labels and splits.
+    config : xaiaudio.core.presets.RunConfig
+        Preset (settings) and seed; training runs on the CPU whatever ``config.device`` says.
+    progress : bool, default True
         Show a tqdm bar over epochs.
+    settings : dict, optional
+        Values that replace those of :func:`~xaiaudio.training.prototypes.training_settings`
+        (e.g. ``{"baseline_epochs": 24}``).
 
     Returns
     -------
     dict
-        ``{"losses", "parameters", "val": {"OA", "AA"}, "test": {"OA", "AA"}}``.
+        ``{"losses": mean training cross-entropy per epoch, "parameters": trainable parameters,
+        "val": {"OA", "AA"}, "test": {"OA", "AA"}}``, accuracies in percent
+        (:func:`xaiaudio.training.metrics.overall_and_average_accuracy`).
     """
+
+    cfg = training_settings(config, settings)
 
     def compute():
         torch.manual_seed(config.seed)
-        cfg = training_settings(config)
         with torch_threads(cfg["threads"]):
             model = DirectClassifier(data.settings.n_mels, data.n_classes)
-            losses = _fit(
-                model, data, lambda m, x, y: F.cross_entropy(m(x), y), config, progress, "direct CNN"
-            )
+            losses = _fit(model, data, lambda m, x, y: F.cross_entropy(m(x), y), cfg, cfg["baseline_epochs"],
+                          config.seed, progress, "direct CNN")
             model.eval()
             out = {"losses": losses, "parameters": count_parameters(model)}
             with torch.no_grad():
@@ -110,41 +127,53 @@ def train_direct_classifier(data: SpectrogramSet, config: RunConfig, progress: b
         return out
 
     key = cache.content_key("direct-cnn", cache.source_fingerprint(sys.modules[__name__]), data.fingerprint(),
-                            training_settings(config), config.seed)
+                            cfg, config.seed)
     return cache.cached_json("baselines", key, compute)
 
 
+def autoencoder_kmeans(data: SpectrogramSet, config: RunConfig, progress: bool = True,
+                       settings: dict | None = None) -> dict:
+    """Train the autoencoder, cluster its time-averaged codes with k-means, score the clusters (cached).
 
-def autoencoder_kmeans(data: SpectrogramSet, config: RunConfig, progress: bool = True) -> dict:
-    """Train the conv autoencoder, cluster its time-averaged codes with k-means (cached).
-
-    K is the number of classes; clusters are mapped to classes by majority vote over the
-    training clips.
+    The autoencoder is trained like :func:`train_direct_classifier` but for ``autoencoder_epochs``
+    epochs of the mean squared reconstruction error.  Each whole clip (time axis padded to a
+    multiple of 8 frames by repeating the last frame) is encoded; the code averaged over time and flattened is
+    standardised with training-split statistics and clustered by k-means with ``K`` = the number
+    of classes (10 initialisations, seeded).  Clusters are mapped to classes by majority vote over
+    the training clips (:func:`xaiaudio.training.metrics.majority_mapping`).  Used (through
+    :func:`xaiaudio.experiments.prototypes.run_prototype_experiments`) in chapters "Playable
+    prototypes" (``book/prototypes.md``) and "Playable prototypes: voices"
+    (``book/prototypes_voices.md``), Table 2, and with ``autoencoder_epochs`` overridden for the
+    budget curves of "Playable prototypes".
 
     Parameters
     ----------
-    data : SpectrogramSet
-        Log-mels with labels and splits.
-    config : RunConfig
-        Preset (settings) and seed; trains on the CPU.
-    progress : bool
+    data : xaiaudio.features.spectrograms.SpectrogramSet
+        Normalised log-mels with labels and splits.
+    config : xaiaudio.core.presets.RunConfig
+        Preset (settings) and seed; training runs on the CPU whatever ``config.device`` says.
+    progress : bool, default True
         Show a tqdm bar over epochs.
+    settings : dict, optional
+        Values that replace those of :func:`~xaiaudio.training.prototypes.training_settings`
+        (e.g. ``{"autoencoder_epochs": 24}``).
 
     Returns
     -------
     dict
-        ``{"losses", "val": {"OA", "AA", "L_rec"}, "test": {...}}`` (L_rec of the autoencoder x 100).
+        ``{"losses": mean training MSE per epoch (not scaled), "val": {"OA", "AA", "L_rec"},
+        "test": {"OA", "AA", "L_rec"}}``: accuracies in percent, ``L_rec`` the mean squared
+        reconstruction error of whole clips x :data:`~xaiaudio.training.prototypes.LREC_SCALE`.
     """
     seed = config.seed
+    cfg = training_settings(config, settings)
 
     def compute():
         torch.manual_seed(seed)
-        cfg = training_settings(config)
         with torch_threads(cfg["threads"]):
             model = ConvAutoencoder()
-            losses = _fit(
-                model, data, lambda m, x, y: F.mse_loss(m(x), x), config, progress, "autoencoder"
-            )
+            losses = _fit(model, data, lambda m, x, y: F.mse_loss(m(x), x), cfg, cfg["autoencoder_epochs"],
+                          seed, progress, "autoencoder")
             model.eval()
             codes, errors = {}, {}
             with torch.no_grad():
@@ -178,5 +207,5 @@ def autoencoder_kmeans(data: SpectrogramSet, config: RunConfig, progress: bool =
         return out
 
     key = cache.content_key("ae-kmeans", cache.source_fingerprint(sys.modules[__name__]), data.fingerprint(),
-                            training_settings(config), seed)
+                            cfg, seed)
     return cache.cached_json("baselines", key, compute)

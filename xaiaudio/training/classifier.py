@@ -1,14 +1,15 @@
 """Training and scoring the playing-technique classifier, as in Wang et al. (and without its defects).
 
-The recipe of the reference notes: cross-entropy weighted by ``max(count) / count``
-per class, AdamW (lr 1e-3, weight decay 0.1), batch 32, gradient-norm clipping at 3,
-a linear warm-up for 3 epochs then cosine warm restarts every epoch, early stopping
-on validation macro (balanced) accuracy.  Three defects of the published code are
-fixed: the best checkpoint (not the last weights) is restored, evaluation scores
-every example (no dropped last batch), and a batch of one example works.
+The recipe of the published code: cross-entropy weighted by ``max(count) / count`` per class,
+AdamW (learning rate 1e-3, weight decay 0.1), batches of 32, gradient-norm clipping at 3, a
+linear warm-up for 3 epochs then cosine annealing restarted every epoch, early stopping on
+the validation macro (balanced) accuracy.  Three defects of the published code are fixed: the
+best checkpoint (not the last weights) is restored, evaluation scores every example (no
+dropped last batch), and a batch of one example works.
 
-Used by the chapters "Training the convnet", "Comparing LRP rules" and
-"Class-wise aggregation".
+Used in chapter "Training the convnet" (``book/training.md``), and through
+:func:`xaiaudio.experiments.techniques.trained_convnet` in "Comparing LRP rules"
+(``book/lrp_rules.md``) and "Class-wise aggregation" (``book/aggregation.md``).
 """
 
 from __future__ import annotations
@@ -26,7 +27,27 @@ from xaiaudio.training.metrics import confusion_matrix, macro_accuracy, per_clas
 
 @dataclass(frozen=True)
 class TrainingSettings:
-    """Optimisation settings; :data:`TRAINING_SETTINGS` holds one per preset."""
+    """Optimisation settings of :func:`train_classifier`; :data:`TRAINING_SETTINGS` holds one per preset.
+
+    Shown in chapter "Training the convnet" (``book/training.md``).
+
+    Parameters
+    ----------
+    max_epochs : int
+        Upper bound on the number of epochs.
+    patience : int
+        Early stopping: epochs without a better validation macro accuracy before training stops.
+    warmup_epochs : int, default 3
+        Epochs of linear learning-rate warm-up (:func:`warmup_cosine_schedule`).
+    batch_size : int, default 32
+        Examples per optimisation step.
+    learning_rate : float, default 1e-3
+        Peak learning rate of AdamW.
+    weight_decay : float, default 0.1
+        AdamW's decoupled weight decay.
+    clip_norm : float, default 3.0
+        Maximum norm of the gradient of all parameters together, per step.
+    """
 
     max_epochs: int
     patience: int
@@ -40,13 +61,29 @@ class TrainingSettings:
 #: Training settings per preset (``paper``: the published recipe, up to 500 epochs).
 TRAINING_SETTINGS = {
     "smoke": TrainingSettings(max_epochs=4, patience=2, warmup_epochs=1),
-    "book": TrainingSettings(max_epochs=60, patience=15),
+    "book": TrainingSettings(max_epochs=200, patience=50),
     "paper": TrainingSettings(max_epochs=500, patience=20),
 }
 
 
 def class_weights(labels: np.ndarray, n_classes: int) -> torch.Tensor:
-    """``max(count) / count`` per class (a class absent from ``labels`` gets weight 0)."""
+    """Class weights of the cross-entropy: ``max(count) / count`` per class.
+
+    Used by :func:`train_classifier` (chapter "Training the convnet", ``book/training.md``).
+
+    Parameters
+    ----------
+    labels : numpy.ndarray of int, shape (n,)
+        Class index of every training example.
+    n_classes : int
+        Number of classes.
+
+    Returns
+    -------
+    torch.Tensor, shape (n_classes,), float32
+        The weight of each class: 1 for the most frequent one, larger for rarer ones, 0 for a class
+        absent from ``labels``.
+    """
     counts = np.bincount(labels, minlength=n_classes).astype(float)
     weights = np.divide(counts.max(), counts, out=np.zeros(n_classes), where=counts > 0)
     return torch.tensor(weights, dtype=torch.float32)
@@ -54,7 +91,29 @@ def class_weights(labels: np.ndarray, n_classes: int) -> torch.Tensor:
 
 @torch.no_grad()
 def predict(model: nn.Module, features, batch_size: int = 64, device="cpu") -> np.ndarray:
-    """Logits for every example of ``features`` (array-like ``(n, paths, frames)``), none dropped."""
+    """Logits of ``model`` for every example of ``features``, in batches, none dropped.
+
+    Puts ``model`` in eval mode and moves it to ``device`` (both persist after the call); runs
+    without gradients.  Used by :func:`evaluate_classifier` (chapter "Training the convnet",
+    ``book/training.md``).
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        A classifier such as :class:`~xaiaudio.models.convnet.PlayingTechniqueConvNet`.
+    features : array-like, shape (n, paths, frames)
+        The inputs (a NumPy array or anything sliceable that :func:`numpy.asarray` accepts), of the
+        model's dtype.
+    batch_size : int, default 64
+        Examples per forward pass (the last batch may be smaller, even of one example).
+    device : str or torch.device, default "cpu"
+        Where the forward passes run.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, n_classes)
+        The logits, on the CPU; ``(0, model.n_classes)`` zeros when ``features`` is empty.
+    """
     model.eval().to(device)
     logits = [model(torch.as_tensor(np.asarray(features[start:start + batch_size]), device=device)).cpu()
               for start in range(0, len(features), batch_size)]
@@ -63,7 +122,22 @@ def predict(model: nn.Module, features, batch_size: int = 64, device="cpu") -> n
 
 @dataclass
 class Evaluation:
-    """Scores of a model on one split."""
+    """Scores of a model on one split: labels, predictions, logits and the scores derived from them.
+
+    Returned by :func:`evaluate_classifier`; chapter "Training the convnet" (``book/training.md``)
+    reads its macro accuracy, per-class recalls and confusion matrix.
+
+    Parameters
+    ----------
+    labels : numpy.ndarray of int, shape (n,)
+        True class of every example.
+    predictions : numpy.ndarray of int, shape (n,)
+        Predicted class (argmax of the logits).
+    logits : numpy.ndarray, shape (n, n_classes)
+        The model's outputs.
+    n_classes : int
+        Number of classes (sets the size of the recall vector and the confusion matrix).
+    """
 
     labels: np.ndarray
     predictions: np.ndarray
@@ -72,26 +146,99 @@ class Evaluation:
 
     @property
     def macro_accuracy(self) -> float:
+        """Macro (balanced) accuracy: the mean recall over the classes present in ``labels``.
+
+        Chapter "Training the convnet" (``book/training.md``), the accuracy the paper reports.
+
+        Returns
+        -------
+        float
+            A fraction in [0, 1] (:func:`xaiaudio.training.metrics.macro_accuracy`).
+        """
         return macro_accuracy(self.labels, self.predictions)
 
     @property
     def per_class_recall(self) -> np.ndarray:
+        """Recall of each class.
+
+        Chapter "Training the convnet" (``book/training.md``), the table of per-class results.
+
+        Returns
+        -------
+        numpy.ndarray, shape (n_classes,)
+            Fractions in [0, 1]; NaN for a class without examples
+            (:func:`xaiaudio.training.metrics.per_class_recall`).
+        """
         return per_class_recall(self.labels, self.predictions, self.n_classes)
 
     @property
     def confusion(self) -> np.ndarray:
+        """Confusion matrix: counts ``[true class, predicted class]``.
+
+        Chapter "Training the convnet" (``book/training.md``), the confusion-matrix figure.
+
+        Returns
+        -------
+        numpy.ndarray of int, shape (n_classes, n_classes)
+            Rows are true classes, columns predicted ones
+            (:func:`xaiaudio.training.metrics.confusion_matrix`).
+        """
         return confusion_matrix(self.labels, self.predictions, self.n_classes)
 
 
 def evaluate_classifier(model: nn.Module, features, labels, device="cpu", batch_size: int = 64) -> Evaluation:
-    """Score ``model`` on every example (``labels`` are class indices)."""
+    """Score ``model`` on every example of a split.
+
+    Used by :func:`train_classifier` (validation) and by
+    :func:`xaiaudio.experiments.techniques.score_on_test` in chapter "Training the convnet"
+    (``book/training.md``).
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        A classifier with an ``n_classes`` attribute; put in eval mode and moved to ``device``.
+    features : array-like, shape (n, paths, frames)
+        The inputs.
+    labels : array-like of int, shape (n,)
+        True class indices.
+    device : str or torch.device, default "cpu"
+        Where the forward passes run.
+    batch_size : int, default 64
+        Examples per forward pass.
+
+    Returns
+    -------
+    Evaluation
+        Labels, predicted classes (argmax), logits and the derived scores.
+    """
     logits = predict(model, features, batch_size, device)
     labels = np.asarray(labels)
     return Evaluation(labels, logits.argmax(axis=1), logits, model.n_classes)
 
 
 def warmup_cosine_schedule(optimizer, steps_per_epoch: int, warmup_epochs: int):
-    """Linear warm-up over ``warmup_epochs``, then cosine annealing restarted every epoch."""
+    """Learning-rate schedule: linear warm-up, then cosine annealing restarted every epoch.
+
+    The factor applied to the base learning rate at optimisation step ``t`` is ``(t + 1) / W``
+    during the first ``W = max(1, warmup_epochs * steps_per_epoch)`` steps, then
+    ``(1 + cos(pi p)) / 2`` where ``p`` in [0, 1) is the position of the step within its epoch.
+    Call ``scheduler.step()`` after every optimiser step.  Used by :func:`train_classifier`
+    (chapter "Training the convnet", ``book/training.md``).
+
+    Parameters
+    ----------
+    optimizer : torch.optim.Optimizer
+        The optimiser whose learning rates are scheduled.
+    steps_per_epoch : int
+        Optimisation steps per epoch (at least 1).
+    warmup_epochs : int
+        Epochs of linear warm-up.
+
+    Returns
+    -------
+    torch.optim.lr_scheduler.LambdaLR
+        The scheduler.
+    """
     warmup_steps = max(1, warmup_epochs * steps_per_epoch)
 
     def factor(step: int) -> float:
@@ -105,7 +252,21 @@ def warmup_cosine_schedule(optimizer, steps_per_epoch: int, warmup_epochs: int):
 
 @dataclass
 class TrainingResult:
-    """The restored best model's weights and the per-epoch history."""
+    """What :func:`train_classifier` returns: the best model's weights and the per-epoch history.
+
+    Stored in the cache by :func:`xaiaudio.experiments.techniques.trained_convnet` (chapter
+    "Training the convnet", ``book/training.md``, plots the history).
+
+    Parameters
+    ----------
+    state_dict : dict
+        Weights of the best validation epoch, as CPU tensors.
+    best_epoch : int
+        Index (from 0) of that epoch.
+    history : dict
+        ``"train_loss"`` (weighted cross-entropy), ``"val_loss"`` (unweighted cross-entropy) and
+        ``"val_macro_accuracy"`` (fraction): lists with one value per epoch run.
+    """
 
     state_dict: dict
     best_epoch: int
@@ -117,8 +278,35 @@ def train_classifier(model: nn.Module, train_features, train_labels, val_feature
                      progress: bool = True) -> TrainingResult:
     """Train ``model`` with the paper's recipe; restore and return the best validation checkpoint.
 
-    Deterministic under ``seed`` on a given device (shuffling uses its own generator).
-    History: train loss, validation loss and validation macro accuracy per epoch.
+    Each epoch shuffles the training set (a generator seeded by ``seed``), takes batches of
+    ``settings.batch_size`` (a last batch of one is joined with the example before it: batch
+    norm needs two), and steps AdamW with clipped gradients and :func:`warmup_cosine_schedule`.
+    The epoch ends with the validation macro accuracy; training stops after ``settings.patience``
+    epochs without improvement or at ``settings.max_epochs``.  Deterministic under ``seed`` on a
+    given device.  Chapter "Training the convnet" (``book/training.md``).
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        A classifier with an ``n_classes`` attribute, trained in place; on return it holds the best
+        weights, on ``device``, in eval mode.
+    train_features, val_features : numpy.ndarray, shape (n, paths, frames)
+        Training and validation inputs (indexed with integer arrays).
+    train_labels, val_labels : array-like of int, shape (n,)
+        Their class indices.
+    settings : TrainingSettings
+        Epochs, patience, warm-up, batch size, learning rate, weight decay, clipping.
+    device : str or torch.device, default "cpu"
+        Where training runs.
+    seed : int, default 0
+        Seed of torch's global generator (dropout masks) and of the shuffling.
+    progress : bool, default True
+        Show a tqdm bar over epochs.
+
+    Returns
+    -------
+    TrainingResult
+        The best weights (CPU), the best epoch and the per-epoch history.
     """
     torch.manual_seed(seed)
     shuffle = np.random.default_rng(seed)

@@ -2,10 +2,12 @@
 
 Both papers report a "macro" or "average" accuracy: the mean over classes of each class's
 recall (balanced accuracy).  Every function takes ``(labels, predictions)`` in that order,
-as scikit-learn does.  Wang et al.'s chapters use fractions (:func:`macro_accuracy`,
-:func:`per_class_recall`, :func:`confusion_matrix`); Loiseau et al.'s tables use
-percentages (:func:`overall_and_average_accuracy`).  Clusters are turned into classes
-by :func:`majority_mapping` over *training* assignments.
+as scikit-learn does.  Wang et al.'s chapter ("Training the convnet", ``book/training.md``)
+uses fractions (:func:`macro_accuracy`, :func:`per_class_recall`, :func:`confusion_matrix`);
+Loiseau et al.'s tables ("Playable prototypes", ``book/prototypes.md``, and "Playable
+prototypes: voices", ``book/prototypes_voices.md``) use percentages
+(:func:`overall_and_average_accuracy`).  Clusters are turned into classes by
+:func:`majority_mapping` over *training* assignments.
 """
 
 from __future__ import annotations
@@ -19,6 +21,11 @@ import sklearn.metrics
 def macro_accuracy(labels, predictions) -> float:
     """Balanced accuracy: the mean recall over the classes present in ``labels``.
 
+    A class that is predicted but absent from ``labels`` does not count (scikit-learn's warning
+    about it is silenced).  Chapter "Training the convnet" (``book/training.md``), through
+    :attr:`xaiaudio.training.classifier.Evaluation.macro_accuracy`; also the AA of
+    :func:`overall_and_average_accuracy`.
+
     Parameters
     ----------
     labels, predictions : array-like of int, shape (n,)
@@ -28,7 +35,11 @@ def macro_accuracy(labels, predictions) -> float:
     -------
     float
         A fraction in [0, 1] (``sklearn.metrics.balanced_accuracy_score``).
-        Chapter "Training the convnet".
+
+    Raises
+    ------
+    ValueError
+        If ``labels`` is empty or the two shapes differ.
     """
     labels, predictions = _checked(labels, predictions)
     with warnings.catch_warnings():  # a predicted class absent from labels is not an error here
@@ -37,12 +48,27 @@ def macro_accuracy(labels, predictions) -> float:
 
 
 def per_class_recall(labels, predictions, n_classes: int) -> np.ndarray:
-    """Recall of each class ``0 .. n_classes - 1``.
+    """Recall of each class ``0 .. n_classes - 1``: the fraction of its examples predicted as it.
+
+    Chapter "Training the convnet" (``book/training.md``), through
+    :attr:`xaiaudio.training.classifier.Evaluation.per_class_recall`.
+
+    Parameters
+    ----------
+    labels, predictions : array-like of int, shape (n,)
+        True and predicted class indices.
+    n_classes : int
+        Number of classes.
 
     Returns
     -------
     numpy.ndarray, shape (n_classes,)
-        Fractions; NaN for a class with no example in ``labels``.  Chapter "Training the convnet".
+        Fractions in [0, 1]; NaN for a class with no example in ``labels``.
+
+    Raises
+    ------
+    ValueError
+        If ``labels`` is empty or the two shapes differ.
     """
     labels, predictions = _checked(labels, predictions)
     return sklearn.metrics.recall_score(labels, predictions, labels=np.arange(n_classes), average=None,
@@ -50,25 +76,54 @@ def per_class_recall(labels, predictions, n_classes: int) -> np.ndarray:
 
 
 def confusion_matrix(labels, predictions, n_classes: int) -> np.ndarray:
-    """Counts ``[true class, predicted class]`` over classes ``0 .. n_classes - 1``.
+    """Confusion matrix: counts ``[true class, predicted class]`` over classes ``0 .. n_classes - 1``.
+
+    Chapter "Training the convnet" (``book/training.md``), through
+    :attr:`xaiaudio.training.classifier.Evaluation.confusion`.
+
+    Parameters
+    ----------
+    labels, predictions : array-like of int, shape (n,)
+        True and predicted class indices.
+    n_classes : int
+        Number of classes.
 
     Returns
     -------
     numpy.ndarray of int, shape (n_classes, n_classes)
-        Chapter "Training the convnet".
+        Entry ``[i, j]`` counts the examples of class ``i`` predicted as ``j``.
+
+    Raises
+    ------
+    ValueError
+        If ``labels`` is empty or the two shapes differ.
     """
     labels, predictions = _checked(labels, predictions)
     return sklearn.metrics.confusion_matrix(labels, predictions, labels=np.arange(n_classes))
 
 
 def overall_and_average_accuracy(labels, predictions) -> dict:
-    """The OA and AA columns of Loiseau et al.'s tables.
+    """The OA and AA columns of Loiseau et al.'s tables, in percent.
+
+    Chapters "Playable prototypes" (``book/prototypes.md``) and "Playable prototypes: voices"
+    (``book/prototypes_voices.md``), through :func:`xaiaudio.training.prototypes.evaluate_prototypes`
+    and :mod:`xaiaudio.training.baselines`.
+
+    Parameters
+    ----------
+    labels, predictions : array-like of int, shape (n,)
+        True and predicted class indices.
 
     Returns
     -------
     dict
-        ``{"OA": percentage of correct predictions, "AA": mean per-class recall in %}``.
-        Chapters "Playable prototypes" and "Playable prototypes: voices".
+        ``{"OA": percentage of correct predictions, "AA": mean per-class recall in percent}``
+        (AA is 100 x :func:`macro_accuracy`).
+
+    Raises
+    ------
+    ValueError
+        If ``labels`` is empty or the two shapes differ.
     """
     labels, predictions = _checked(labels, predictions)
     return {"OA": 100.0 * float(sklearn.metrics.accuracy_score(labels, predictions)),
@@ -78,19 +133,26 @@ def overall_and_average_accuracy(labels, predictions) -> dict:
 def majority_mapping(assignments, labels, n_clusters: int, n_classes: int) -> np.ndarray:
     """Class of each cluster by majority vote over (training) assignments.
 
+    Chapters "Playable prototypes" (``book/prototypes.md``) and "Playable prototypes: voices"
+    (``book/prototypes_voices.md``): the unsupervised prototypes and the k-means baseline are
+    scored through this mapping.
+
     Parameters
     ----------
     assignments : array-like of int, shape (n,)
-        Cluster of each example.
+        Cluster of each example, in ``0 .. n_clusters - 1``.
     labels : array-like of int, shape (n,)
-        True class of each example.
-    n_clusters, n_classes : int
+        True class of each example, in ``0 .. n_classes - 1``.
+    n_clusters : int
+        Number of clusters.
+    n_classes : int
+        Number of classes.
 
     Returns
     -------
     numpy.ndarray of int, shape (n_clusters,)
-        The class of each cluster; an unused cluster gets the most frequent class.
-        Chapters "Playable prototypes" and "Playable prototypes: voices".
+        The class of each cluster (ties go to the smaller class index); a cluster no example is
+        assigned to gets the most frequent class of ``labels``.
     """
     assignments, labels = np.asarray(assignments), np.asarray(labels)
     fallback = int(np.bincount(labels, minlength=n_classes).argmax())

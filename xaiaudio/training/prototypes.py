@@ -1,16 +1,19 @@
 """Curriculum training and evaluation of the playable-prototype model.
 
-Used by the chapters *Playable prototypes* (``book/prototypes.md``) and
-*Playable prototypes: voices* (``book/prototypes_voices.md``).
+Used by the chapters "Playable prototypes" (``book/prototypes.md``) and "Playable
+prototypes: voices" (``book/prototypes_voices.md``), mostly through
+:func:`xaiaudio.experiments.prototypes.run_prototype_experiments`.  The model is
+:class:`xaiaudio.models.prototypes.PrototypeModel`; the data a
+:class:`xaiaudio.features.spectrograms.SpectrogramSet`.
 
-* :class:`SpectrogramSet`: normalised log-mels of a labelled, split collection of clips.
-* :func:`train_prototypes`: supervised (with or without cross-entropy) or
-  unsupervised training through the curriculum raw -> gain -> pitch -> filters
-  (-> temperature) -> lr decay, each stage ending when the training loss has not
-  improved for ``patience`` epochs.  Trained weights are cached.
-* :func:`classification_metrics`: overall accuracy (OA), average per-class
-  accuracy (AA); clusters are mapped to classes by majority vote over the
-  *training* assignments.
+* :func:`train_prototypes`: supervised (with or without cross-entropy) or unsupervised
+  training through the curriculum raw -> gain -> pitch -> filters (-> temperature) ->
+  lr_decay (:func:`curriculum`), each stage ending when the training loss has not improved
+  for ``patience`` epochs.  Trained weights are cached; :func:`fit_prototypes` is the
+  uncached training itself.
+* :func:`evaluate_prototypes`: overall accuracy (OA), average per-class accuracy (AA) and
+  reconstruction error of whole clips; clusters are mapped to classes by majority vote over
+  the *training* assignments.
 """
 
 from __future__ import annotations
@@ -41,7 +44,13 @@ from xaiaudio.training.metrics import majority_mapping, overall_and_average_accu
 #: Per-preset training settings.  ``paper`` is the published setting (lr 1e-4, batch 128, crops of 256
 #: frames for instruments and 192 for speech, patience 10 epochs, no cap); ``book`` and ``smoke`` shrink
 #: the crops, the mel axis and the patience, cap each stage's epochs and raise the learning rate so
-#: that a run fits in minutes (book) or seconds (smoke) on one CPU thread.
+#: that a run fits in minutes (book) or seconds (smoke) on one CPU thread.  The budgets of ``book``
+#: come from the budget curves of chapter "Playable prototypes"
+#: (:mod:`xaiaudio.experiments.prototype_budgets`): the direct CNN (``baseline_epochs``, seconds per
+#: run) trains as long as its curve still pays; the autoencoder (``autoencoder_epochs``) past its knee,
+#: where more epochs only lower its clustering accuracy; the prototypes (``max_stage_epochs``,
+#: ``patience``, minutes per run) short of their knee, which five seeds of both prototype models cannot
+#: afford within the chapter's ten minutes on two cores.
 SETTINGS = {
     "smoke": dict(
         n_mels=32,
@@ -54,6 +63,7 @@ SETTINGS = {
         beta_lr=0.3,
         threads=1,
         baseline_epochs=3,
+        autoencoder_epochs=3,
     ),
     "book": dict(
         n_mels=64,
@@ -65,7 +75,8 @@ SETTINGS = {
         lr=2e-3,
         beta_lr=0.3,
         threads=1,
-        baseline_epochs=12,
+        baseline_epochs=96,
+        autoencoder_epochs=12,
     ),
     "paper": dict(
         n_mels=128,
@@ -78,6 +89,7 @@ SETTINGS = {
         beta_lr=1e-2,
         threads=None,
         baseline_epochs=200,
+        autoencoder_epochs=200,
     ),
 }
 #: Settings shared by every preset.
@@ -95,24 +107,63 @@ COMMON = dict(
 LREC_SCALE = 100.0
 
 
-def training_settings(preset) -> dict:
-    """The merged per-preset and common settings.
+def training_settings(preset, overrides: dict | None = None) -> dict:
+    """The training settings of a preset: the per-preset :data:`SETTINGS` merged into :data:`COMMON`.
+
+    Chapter "Playable prototypes" (``book/prototypes.md``) shows them and overrides the budgets
+    for its budget curves; the datasets of both playable-prototype chapters take their number of
+    mel bands from them (:func:`xaiaudio.experiments.datasets.instrument_set`,
+    :func:`~xaiaudio.experiments.datasets.voice_set`).
 
     Parameters
     ----------
     preset : str, Preset or RunConfig
         Which preset's settings (see :func:`xaiaudio.core.presets.settings_for`).
+    overrides : dict, optional
+        Settings that replace the preset's (e.g. ``{"max_stage_epochs": 24, "patience": 4}``).
 
     Returns
     -------
     dict
-        :data:`COMMON` updated with ``SETTINGS[preset]``.
+        :data:`COMMON` updated with ``SETTINGS[preset]``, then with ``overrides`` (a new dict each call).
+
+    Raises
+    ------
+    KeyError
+        If :data:`SETTINGS` has no entry for the preset, or an override names no setting (a typo
+        would otherwise train the preset's model under another cache key).
     """
-    return {**COMMON, **settings_for(SETTINGS, preset)}
+    merged = {**COMMON, **settings_for(SETTINGS, preset)}
+    unknown = sorted(set(overrides or {}) - set(merged))
+    if unknown:
+        raise KeyError(f"no such training setting: {', '.join(unknown)}")
+    return {**merged, **(overrides or {})}
 
 
 def random_crops(data: SpectrogramSet, indices, frames: int, rng: np.random.Generator) -> np.ndarray:
-    """One random crop of ``frames`` frames per clip (clips shorter than that are padded with silence, 0)."""
+    """One random crop of ``frames`` frames per clip, as a batch.
+
+    A clip shorter than ``frames`` is copied whole to the start of its row and padded with
+    zeros (the floor of the normalised log-mel: silence).  Used by :func:`fit_prototypes` and
+    :mod:`xaiaudio.training.baselines` (chapters "Playable prototypes", ``book/prototypes.md``,
+    and "Playable prototypes: voices", ``book/prototypes_voices.md``).
+
+    Parameters
+    ----------
+    data : xaiaudio.features.spectrograms.SpectrogramSet
+        The clips' log-mels, each ``(n_mels, length)``.
+    indices : sequence of int
+        Clips to crop, in batch order.
+    frames : int
+        Crop length in frames.
+    rng : numpy.random.Generator
+        Draws the start of every crop.
+
+    Returns
+    -------
+    numpy.ndarray, shape (len(indices), n_mels, frames), float32
+        The crops.
+    """
     out = np.zeros((len(indices), data.settings.n_mels, frames), dtype=np.float32)
     for row, i in enumerate(indices):
         feature = data.features[i]
@@ -130,7 +181,32 @@ def random_crops(data: SpectrogramSet, indices, frames: int, rng: np.random.Gene
 def reconstruction_errors(
     model: PrototypeModel, data: SpectrogramSet, indices, batch_size: int = 32, device="cpu"
 ) -> np.ndarray:
-    """``L_rec(x, k)`` of whole clips (not crops) against every prototype, shape (len(indices), K)."""
+    """Reconstruction error ``L_rec(x, k)`` of whole clips (not crops) by every prototype.
+
+    Clips are batched by equal length.  The model is put in eval mode; no gradients.  Used by
+    :func:`evaluate_prototypes` and directly in chapters "Playable prototypes"
+    (``book/prototypes.md``, an exercise) and "Playable prototypes: voices"
+    (``book/prototypes_voices.md``, the loudness check).
+
+    Parameters
+    ----------
+    model : xaiaudio.models.prototypes.PrototypeModel
+        The model, on ``device``.
+    data : xaiaudio.features.spectrograms.SpectrogramSet
+        The clips' log-mels.
+    indices : sequence of int
+        Clips to score (e.g. ``data.indices("test")``).
+    batch_size : int, default 32
+        Clips per forward pass.
+    device : str or torch.device, default "cpu"
+        Where the clips are sent.
+
+    Returns
+    -------
+    numpy.ndarray, shape (len(indices), n_prototypes), float64
+        Mean squared error over frames and mel bins (:func:`xaiaudio.models.prototypes.reconstruction_error`),
+        not scaled by :data:`LREC_SCALE`; ``argmin`` over axis 1 gives each clip's prototype.
+    """
     model.eval()
     indices = np.asarray(indices)
     out = np.zeros((len(indices), model.n_prototypes), dtype=np.float64)
@@ -152,12 +228,37 @@ def evaluate_prototypes(
     train_errors: np.ndarray | None = None,
     device="cpu",
 ) -> dict:
-    """OA, AA and L_rec (x 100) on ``split``.
+    """OA, AA and reconstruction error of a prototype model on one split, from whole clips.
 
-    Supervised: the prediction is ``argmin_k L_rec`` and L_rec is the error of the
-    label's prototype.  Unsupervised: clusters are mapped to classes by majority
-    vote over the training assignments (``train_errors``, computed if missing) and
-    L_rec is the error of the best prototype.
+    Supervised: the prediction is ``argmin_k L_rec`` (prototype ``k`` stands for class ``k``) and
+    L_rec is the error of the true class's prototype.  Unsupervised: clusters (best prototypes)
+    are mapped to classes by majority vote over the training assignments
+    (:func:`xaiaudio.training.metrics.majority_mapping`) and L_rec is the error of the best
+    prototype.  Used by :func:`fit_prototypes` (validation after each stage) and
+    :func:`xaiaudio.experiments.prototypes.run_prototype_experiments` (chapters "Playable
+    prototypes", ``book/prototypes.md``, and "Playable prototypes: voices",
+    ``book/prototypes_voices.md``).
+
+    Parameters
+    ----------
+    model : xaiaudio.models.prototypes.PrototypeModel
+        The model, on ``device``.
+    data : xaiaudio.features.spectrograms.SpectrogramSet
+        Log-mels with labels and splits.
+    split : str
+        ``"train"``, ``"val"`` or ``"test"``.
+    supervised : bool
+        Whether prototype ``k`` is tied to class ``k``.
+    train_errors : numpy.ndarray, shape (training clips, n_prototypes), optional
+        :func:`reconstruction_errors` of the training split (unsupervised only; computed when
+        missing).
+    device : str or torch.device, default "cpu"
+        Where the clips are sent.
+
+    Returns
+    -------
+    dict
+        ``{"OA": percent, "AA": percent, "L_rec": mean squared error x LREC_SCALE}``.
     """
     idx = data.indices(split)
     errors = reconstruction_errors(model, data, idx, device=device)
@@ -179,7 +280,25 @@ def evaluate_prototypes(
 
 # --------------------------------------------------------------------------- training
 def curriculum(mode: str, cross_entropy: bool) -> list:
-    """Stage names: raw, gain, pitch, filters, (temperature: supervised with cross-entropy), lr_decay."""
+    """The stages of the training curriculum, in order.
+
+    Always ``raw, gain, pitch, filters`` then ``lr_decay``; ``temperature`` comes before
+    ``lr_decay`` when ``mode == "supervised"`` and ``cross_entropy``.  Chapters "Playable
+    prototypes" (``book/prototypes.md``) and "Playable prototypes: voices"
+    (``book/prototypes_voices.md``) report one row per stage.
+
+    Parameters
+    ----------
+    mode : str
+        ``"supervised"`` or ``"unsupervised"`` (not checked here).
+    cross_entropy : bool
+        Whether the supervised loss gets its cross-entropy term.
+
+    Returns
+    -------
+    list of str
+        The stage names.
+    """
     stages = ["raw", "gain", "pitch", "filters"]
     if mode == "supervised" and cross_entropy:
         stages.append("temperature")
@@ -187,7 +306,23 @@ def curriculum(mode: str, cross_entropy: bool) -> list:
 
 
 def active_transforms(stage: str) -> tuple:
-    """Transformations enabled at a curriculum stage."""
+    """The transformations enabled at a curriculum stage.
+
+    ``raw``: none; ``gain``: gain; ``pitch``: gain and pitch; any later stage (``filters``,
+    ``temperature``, ``lr_decay``, or a name it does not know): all of
+    :data:`xaiaudio.models.prototypes.TRANSFORMS`.  Used by :func:`fit_prototypes` and
+    :meth:`TrainedPrototypes.model_at` (chapter "Playable prototypes", ``book/prototypes.md``).
+
+    Parameters
+    ----------
+    stage : str
+        A stage name of :func:`curriculum`.
+
+    Returns
+    -------
+    tuple of str
+        A prefix of ``TRANSFORMS``, ready for ``PrototypeModel.active``.
+    """
     if stage in ("raw", "gain", "pitch"):
         return TRANSFORMS[: ("raw", "gain", "pitch").index(stage)]
     return TRANSFORMS
@@ -195,7 +330,26 @@ def active_transforms(stage: str) -> tuple:
 
 @dataclass
 class TrainedPrototypes:
-    """A trained model with its per-stage history, metrics and weights (``stage_states``)."""
+    """A trained prototype model with its per-stage history and the weights at the end of each stage.
+
+    Returned by :func:`train_prototypes`; chapters "Playable prototypes" (``book/prototypes.md``)
+    and "Playable prototypes: voices" (``book/prototypes_voices.md``).
+
+    Parameters
+    ----------
+    model : xaiaudio.models.prototypes.PrototypeModel
+        The model after the last stage, in eval mode.
+    history : list of dict
+        One row per stage (see :func:`fit_prototypes`).
+    stage_states : dict
+        Stage name -> state dict (CPU tensors) at the end of that stage.
+    mode : str
+        ``"supervised"`` or ``"unsupervised"``.
+    cross_entropy : bool
+        Whether the supervised loss had its cross-entropy term.
+    settings : dict
+        The :func:`training_settings` used.
+    """
 
     model: PrototypeModel
     history: list
@@ -205,14 +359,44 @@ class TrainedPrototypes:
     settings: dict
 
     def model_at(self, stage: str) -> PrototypeModel:
-        """A copy of the model as it was at the end of curriculum ``stage``."""
+        """A copy of the model as it was at the end of curriculum ``stage``.
+
+        Chapter "Playable prototypes" (``book/prototypes.md``) uses ``model_at("filters")`` (the
+        supervised model before cross-entropy) and draws the reconstructions stage by stage.
+
+        Parameters
+        ----------
+        stage : str
+            A stage that was trained (a key of ``stage_states``).
+
+        Returns
+        -------
+        xaiaudio.models.prototypes.PrototypeModel
+            A deep copy of ``model`` (same device) with that stage's weights and transformations,
+            in eval mode.
+
+        Raises
+        ------
+        KeyError
+            If ``stage`` was not trained.
+        """
         model = copy.deepcopy(self.model)
         model.load_state_dict(self.stage_states[stage])
         model.active = active_transforms(stage)
         return model.eval()
 
     def stage_metrics(self) -> list:
-        """One dict per stage: stage, epochs, train_loss and validation OA / AA / L_rec."""
+        """The per-stage history without the per-epoch losses, ready for a table.
+
+        No chapter calls it: :func:`xaiaudio.experiments.prototypes.ablation_rows` reads ``history``
+        itself for Table 1 of the playable-prototype chapters.
+
+        Returns
+        -------
+        list of dict
+            One dict per stage: ``stage``, ``epochs``, ``train_loss``, ``reseeded``, ``beta``,
+            ``val_OA``, ``val_AA`` and ``val_L_rec``.
+        """
         return [{k: v for k, v in row.items() if k != "losses"} for row in self.history]
 
 
@@ -246,25 +430,50 @@ def fit_prototypes(
     progress: bool = True,
     settings: dict | None = None,
 ) -> dict:
-    """Train from scratch, without the cache (what :func:`train_prototypes` caches).
+    """Train a prototype model through the whole curriculum, without the cache.
+
+    This is what :func:`train_prototypes` caches.  The prototypes start from k-means++ among the
+    time-averaged training crops, plus noise (:func:`xaiaudio.models.prototypes.initial_prototypes`),
+    in both modes.  AdamW trains the networks, the prototypes (no weight decay) and the
+    temperature parameter ``theta`` (its own learning rate ``beta_lr``).  Each epoch draws one
+    random crop per training clip; a stage ends when the epoch loss has not fallen by a fraction
+    ``min_improvement`` for ``patience`` epochs (or after ``max_stage_epochs``); ``lr_decay``
+    multiplies every learning rate by ``lr_decay``.  Unsupervised, prototypes used by too few
+    crops are re-seeded after each epoch.  After each stage the model is scored on the validation
+    split (:func:`evaluate_prototypes`).  Called directly by the tests and
+    ``benchmarks/bench_prototypes.py``; the chapters go through :func:`train_prototypes`.
 
     Parameters
     ----------
-    data : SpectrogramSet
-        Log-mels with labels and splits.
-    config : RunConfig
+    data : xaiaudio.features.spectrograms.SpectrogramSet
+        Log-mels with labels and splits; one prototype per class.
+    config : xaiaudio.core.presets.RunConfig
         Preset (settings), device and seed.
-    mode, cross_entropy
+    mode : str, default "supervised"
         As in :func:`train_prototypes`.
-    progress : bool
-        Show a tqdm bar per curriculum stage.
+    cross_entropy : bool, default True
+        As in :func:`train_prototypes`.
+    progress : bool, default True
+        Show a tqdm bar over the curriculum stages.
     settings : dict, optional
         Replaces :func:`training_settings` of the preset (tests and benchmarks shrink it).
 
     Returns
     -------
     dict
-        ``{"states": {stage: state dict}, "history": JSON list of per-stage rows, "stages": JSON list}``.
+        ``{"states": {stage: state dict (CPU)}, "history": JSON text, "stages": JSON text}``
+        (text, so that :func:`xaiaudio.core.cache.cached_state_dict` can store it).  ``history``
+        is a list of one row per stage: ``stage``, ``epochs``, ``train_loss`` (last epoch) and
+        ``losses`` (every epoch), both x :data:`LREC_SCALE`, ``reseeded``, ``beta`` and the
+        validation ``val_OA``, ``val_AA``, ``val_L_rec``; ``stages`` the list of :func:`curriculum`.
+
+    Raises
+    ------
+    ValueError
+        If ``mode`` is neither ``"supervised"`` nor ``"unsupervised"``, if the training split is
+        empty, or (unsupervised) if it has fewer clips than there are prototypes.
+    FloatingPointError
+        If an epoch's training loss is not finite.
     """
     if mode not in ("supervised", "unsupervised"):
         raise ValueError(f"mode must be 'supervised' or 'unsupervised', got {mode!r}")
@@ -369,20 +578,49 @@ def train_prototypes(
     mode: str = "supervised",
     cross_entropy: bool = True,
     progress: bool = True,
+    settings: dict | None = None,
 ) -> TrainedPrototypes:
     """Train (or load from the cache) a prototype model through the whole curriculum.
 
-    ``mode``: "supervised" (prototype k reconstructs class k; with ``cross_entropy``
-    the temperature stage adds ``0.01 * CE(softmax(-beta L_rec))``) or
-    "unsupervised" (``min_k L_rec``, prototypes re-seeded when unused).  The key of
-    the cache entry is the data's content hash, the settings, the seed and the training code.
+    Supervised: prototype ``k`` reconstructs class ``k``; with ``cross_entropy`` the loss gains
+    ``0.01 x CE(softmax(-beta F L_rec))`` from the temperature stage on
+    (:func:`xaiaudio.models.prototypes.supervised_loss`).  Unsupervised: the loss is
+    ``min_k L_rec`` and unused prototypes are re-seeded; ``cross_entropy`` is ignored.  The key of
+    the cache entry is the data's content hash, the mode, the settings (overrides included), the
+    seed and the training code, so an override equal to the preset's value finds the preset's run.
+    Chapters "Playable prototypes" (``book/prototypes.md``) and "Playable prototypes: voices"
+    (``book/prototypes_voices.md``), through
+    :func:`xaiaudio.experiments.prototypes.run_prototype_experiments`; the budget curves of
+    "Playable prototypes" override the epoch cap and patience
+    (:func:`xaiaudio.experiments.prototype_budgets.validation_oa`).
+
+    Parameters
+    ----------
+    data : xaiaudio.features.spectrograms.SpectrogramSet
+        Log-mels with labels and splits.
+    config : xaiaudio.core.presets.RunConfig
+        Preset (settings), device and seed.
+    mode : str, default "supervised"
+        ``"supervised"`` or ``"unsupervised"``.
+    cross_entropy : bool, default True
+        Add the cross-entropy term (supervised only).
+    progress : bool, default True
+        Show a tqdm bar over the curriculum stages (when training).
+    settings : dict, optional
+        Values that replace those of :func:`training_settings` (e.g. ``{"max_stage_epochs": 24,
+        "patience": 4}`` for a budget curve).
 
     Returns
     -------
     TrainedPrototypes
-        The final model (on ``config.device``), its per-stage history and weights.
+        The final model (on ``config.device``, in eval mode), its per-stage history and weights.
+
+    Raises
+    ------
+    ValueError, FloatingPointError
+        As :func:`fit_prototypes`, when the result is not cached yet.
     """
-    cfg = training_settings(config)
+    cfg = training_settings(config, settings)
     cross_entropy = bool(cross_entropy) and mode == "supervised"
     key = cache.content_key("prototypes", cache.source_fingerprint(sys.modules[__name__]),
                             data.fingerprint(), mode, cross_entropy, cfg, config.seed)

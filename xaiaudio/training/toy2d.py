@@ -1,4 +1,8 @@
-"""Training the two-dimensional toy classifier of the chapter "Deep Taylor decomposition"."""
+"""Training the two-dimensional toy classifier of the chapter "Deep Taylor decomposition".
+
+The data and the network are in :mod:`xaiaudio.models.toy2d`, the figures in
+:mod:`xaiaudio.report.toy2d`.  Chapter "Deep Taylor decomposition" (``book/deep_taylor.md``).
+"""
 
 from __future__ import annotations
 
@@ -9,9 +13,28 @@ from xaiaudio.models.toy2d import toy_mlp, wedge_data
 
 
 def train_toy_mlp(settings: dict, seed: int = 0) -> tuple[nn.Sequential, float]:
-    """Train :func:`toy_mlp` on :func:`wedge_data` with full-batch Adam.
+    """Train the toy network on wedge data with full-batch Adam.
 
-    Returns the model (eval mode) and its accuracy on fresh points.  Used by "Deep Taylor decomposition".
+    The network is :func:`~xaiaudio.models.toy2d.toy_mlp`, the data
+    :func:`~xaiaudio.models.toy2d.wedge_data`.  Adam (learning rate 1e-2) on the cross-entropy of
+    all ``n_train`` points at once, for ``steps`` steps, on one CPU thread (the matrices are tiny;
+    the previous thread count is restored).  The accuracy is measured on 2048 fresh points
+    (seed ``seed + 1``).  Chapter "Deep Taylor decomposition" (``book/deep_taylor.md``).
+
+    Parameters
+    ----------
+    settings : dict
+        An entry of :data:`xaiaudio.models.toy2d.TOY_SETTINGS`: reads ``n_train``, ``hidden`` and
+        ``steps``.
+    seed : int, default 0
+        Seed of torch's global generator (initial weights) and of the training points.
+
+    Returns
+    -------
+    model : torch.nn.Sequential
+        The trained bias-free network, in eval mode.
+    accuracy : float
+        Fraction of the fresh points classified correctly, in [0, 1].
     """
     torch.manual_seed(seed)
     x, y = wedge_data(settings["n_train"], seed)

@@ -1,0 +1,141 @@
+"""The convnet's budget sweep (xaiaudio.experiments.convnet_budgets) and the settings override of
+trained_convnet it relies on, on tiny synthetic features."""
+
+import dataclasses
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from xaiaudio.core import cache
+from xaiaudio.core.presets import PRESET_NAMES, setup
+from xaiaudio.experiments import techniques
+from xaiaudio.experiments.convnet_budgets import (
+    BUDGET_SEEDS,
+    CONVNET_BUDGETS,
+    convnet_budget_curves,
+    headroom,
+    knee_budget,
+    still_rising,
+)
+from xaiaudio.experiments.techniques import TechniqueFeatures, trained_convnet
+from xaiaudio.training.classifier import TRAINING_SETTINGS, TrainingSettings
+
+
+def tiny_features(seed=0, n_s1=8, n_s2=8, frames=8):
+    """Five classes, 6 training, 2 validation and 2 test clips each; every class lights up its own S1 path."""
+    rng = np.random.default_rng(seed)
+    splits = ["train"] * 6 + ["val"] * 2 + ["test"] * 2
+    table = pd.DataFrame([{"label": label, "split": split} for label in range(5) for split in splits])
+    features = rng.normal(size=(len(table), n_s1 + n_s2, frames)).astype(np.float32)
+    features[np.arange(len(table)), table["label"].to_numpy()] += 2.0
+    paths = SimpleNamespace(order=np.array([1] * n_s1 + [2] * n_s2))
+    return TechniqueFeatures(SimpleNamespace(table=table), features, paths, normaliser=None)
+
+
+def cached_convnets():
+    folder = cache.cache_root() / "convnets"
+    return sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")) if folder.exists() else []
+
+
+def test_every_preset_sweeps_increasing_budgets_that_include_its_own_settings():
+    assert set(CONVNET_BUDGETS) == set(PRESET_NAMES) == set(BUDGET_SEEDS)
+    for preset, budgets in CONVNET_BUDGETS.items():
+        caps = [budget["max_epochs"] for budget in budgets]
+        assert caps == sorted(set(caps)), preset
+        assert all(1 <= budget["patience"] <= budget["max_epochs"] for budget in budgets), preset
+        own = TRAINING_SETTINGS[preset]
+        # The preset's own budget is swept (from the cache), and so is a larger one (for the headroom).
+        position = budgets.index({"max_epochs": own.max_epochs, "patience": own.patience})
+        assert position < len(budgets) - 1, preset
+        assert BUDGET_SEEDS[preset] >= 2, preset
+    assert len(CONVNET_BUDGETS["smoke"]) == 2
+
+
+def test_settings_override_trains_with_those_settings_and_keys_the_cache_on_them():
+    config = setup("smoke", "cpu")
+    features = tiny_features()
+    preset = trained_convnet(config, features, "S1", progress=False)
+    assert len(preset.history["train_loss"]) <= TRAINING_SETTINGS["smoke"].max_epochs
+    short = TrainingSettings(max_epochs=1, patience=1, warmup_epochs=1)
+    one = trained_convnet(config, features, "S1", progress=False, settings=short)
+    assert len(one.history["train_loss"]) == 1 and one.best_epoch == 0
+    assert len(cached_convnets()) == 2
+    # The default is the preset's settings: the same key as naming them explicitly.
+    again = trained_convnet(config, features, "S1", progress=False, settings=TRAINING_SETTINGS["smoke"])
+    assert len(cached_convnets()) == 2
+    assert again.history == preset.history
+
+
+def test_budget_curves_score_the_restored_epoch_of_each_cached_run(monkeypatch):
+    config = setup("smoke", "cpu", seed=5)
+    features = tiny_features()
+    budgets = [{"max_epochs": 1, "patience": 1}, {"max_epochs": 3, "patience": 1}]
+    curves = convnet_budget_curves(config, features, budgets, n_seeds=2)
+    assert list(curves) == ["S1", "S1+S2"]
+    assert len(cached_convnets()) == 2 * 2 * 2
+    for name, curve in curves.items():
+        assert curve["max_epochs"].tolist() == [1, 3] and curve["patience"].tolist() == [1, 1]
+        for (_, row), budget in zip(curve.iterrows(), budgets):
+            for seed in (0, 1):
+                # The training seed replaces the data seed; the other settings are the preset's.
+                settings = dataclasses.replace(TRAINING_SETTINGS["smoke"], **budget)
+                run = trained_convnet(dataclasses.replace(config, seed=seed), features, name, False, settings)
+                assert len(run.history["train_loss"]) <= budget["max_epochs"]
+                best = 100 * max(run.history["val_macro_accuracy"])
+                assert row[f"seed {seed}"] == pytest.approx(best)
+        assert curve["mean"].to_numpy() == pytest.approx(curve[["seed 0", "seed 1"]].mean(axis=1).to_numpy())
+    assert len(cached_convnets()) == 8
+
+    # A second sweep comes from the cache: nothing is trained again.
+    def fail(*args, **kwargs):
+        raise AssertionError("retrained a cached budget")
+
+    monkeypatch.setattr(techniques, "train_classifier", fail)
+    again = convnet_budget_curves(config, features, budgets, n_seeds=2)
+    pd.testing.assert_frame_equal(again["S1+S2"], curves["S1+S2"])
+
+
+def test_parallel_sweep_trains_every_run_in_worker_processes(monkeypatch):
+    config = setup("smoke", "cpu")
+    features = tiny_features(seed=1)
+    budgets = [{"max_epochs": 1, "patience": 1}, {"max_epochs": 2, "patience": 1}]
+
+    def fail(*args, **kwargs):
+        raise AssertionError("trained in the calling process")
+
+    monkeypatch.setattr(techniques, "train_classifier", fail)  # the spawned workers import their own
+    curves = convnet_budget_curves(config, features, budgets, n_seeds=2, workers=2)
+    assert len(cached_convnets()) == 2 * 2 * 2
+    for curve in curves.values():
+        assert curve[["seed 0", "seed 1"]].notna().all().all()
+        assert ((curve["mean"] >= 0) & (curve["mean"] <= 100)).all()
+
+
+def curve(means, caps=(5, 10, 20, 40)):
+    return pd.DataFrame({"max_epochs": list(caps), "patience": [c // 4 for c in caps], "mean": list(means)})
+
+
+def test_knee_budget_is_the_first_budget_that_larger_ones_do_not_beat():
+    row = knee_budget(curve([60.0, 80.0, 85.0, 85.5]))
+    assert (row["max_epochs"], row["patience"], row["mean"]) == (20, 5, 85.0)
+    assert knee_budget(curve([60.0, 80.0, 85.0, 85.5]), tolerance=0.1)["max_epochs"] == 40
+    # A dip and a recovery: 10 epochs is not the knee, since 40 beats it by 3 points.
+    assert knee_budget(curve([60.0, 82.0, 79.0, 85.0]))["max_epochs"] == 40
+
+
+def test_still_rising_tells_a_flat_end_from_a_climbing_one():
+    assert still_rising(curve([60.0, 70.0, 80.0, 90.0]))
+    assert not still_rising(curve([60.0, 70.0, 90.0, 90.5]))
+    assert not still_rising(curve([60.0, 70.0, 80.0, 90.0]), tolerance=20.0)
+    assert not still_rising(curve([60.0], caps=(5,)))
+
+
+def test_headroom_is_what_larger_budgets_still_add():
+    climbing = curve([60.0, 70.0, 80.0, 79.0])
+    assert headroom(climbing, TrainingSettings(max_epochs=10, patience=2)) == pytest.approx(10.0)
+    assert headroom(curve([60.0, 70.0, 69.0, 68.5]), TrainingSettings(max_epochs=10, patience=2)) == -1.0
+    assert np.isnan(headroom(climbing, TrainingSettings(max_epochs=40, patience=10)))
+    with pytest.raises(ValueError, match="not a budget"):
+        headroom(climbing, TrainingSettings(max_epochs=10, patience=3))

@@ -1,0 +1,76 @@
+"""The claims registry, the pitch-invariance measure, and the scorecard on a small SOL-layout folder."""
+
+import json
+
+import numpy as np
+import pytest
+
+from xaiaudio.experiments.claims import CLAIMS, modal_rate_agreement
+from xaiaudio.experiments.scorecard import scorecard_json, scorecard_markdown
+from xaiaudio.scorecard.__main__ import main
+from xaiaudio.synth import corpus
+
+
+def test_registry_covers_every_claim_of_both_papers():
+    ids = set(CLAIMS)
+    assert {"A1", "A2", "A2w", "A3", "A4", "A5"} <= ids
+    for dataset in ("sol", "speech"):
+        assert {f"{b}-{dataset}" for b in ("B1s", "B1u", "B2", "B3", "B4", "B5")} <= ids
+    for claim in CLAIMS.values():
+        assert claim.source and claim.metric and callable(claim.measure)
+        assert claim.data in ("techniques", "instruments", "voices")
+    assert CLAIMS["A1"].paper_value == pytest.approx(98.838 - 80.6)
+    assert CLAIMS["A2"].paper_value == pytest.approx(5.40)
+
+
+def test_modal_rate_agreement_finds_agreeing_and_disagreeing_classes():
+    # two S1 paths (lambda2 NaN) and S2 paths at 4, 8 and 32 Hz
+    modulation_hz = np.array([np.nan, np.nan, 4.0, 8.0, 32.0, 32.0])
+    midi = np.array([40, 41, 42, 43, 70, 71, 72, 73] * 2, dtype=float)
+    predicted = np.repeat([0, 1], 8)
+    relevance = np.zeros((16, 6))
+    relevance[:8, 3] = 1.0                    # class 0 always peaks at 8 Hz: agrees across pitch
+    relevance[8:12, 2] = 1.0                  # class 1: 4 Hz for low notes ...
+    relevance[12:, 4:] = 1.0                  # ... 32 Hz (two carriers) for high notes: 3 octaves apart
+    assert modal_rate_agreement(relevance, predicted, midi, modulation_hz, 2, n=1) == 0.5
+    relevance[12:, 4:] = 0.0
+    relevance[12:, 2] = 1.0
+    assert modal_rate_agreement(relevance, predicted, midi, modulation_hz, 2, n=1) == 1.0
+    assert np.isnan(modal_rate_agreement(relevance[:3], predicted[:3], midi[:3], modulation_hz, 2, n=1))
+
+
+def test_json_is_strict_and_markdown_lists_every_row():
+    card = {"preset": "smoke", "seeds": 2, "claims": [
+        {"id": "A3", "variant": "split fixed", "claim": "c", "metric": "m", "paper_value": None,
+         "estimate": float("nan"), "ci_low": float("nan"), "ci_high": float("nan"), "n_seeds": 0,
+         "per_seed": [float("nan")], "verdict": "not measurable", "reason": "r", "chapter": "x"}]}
+    text = scorecard_json(card)
+    assert json.loads(text)["claims"][0]["estimate"] is None and "NaN" not in text
+    assert "| A3 | c | split fixed | m | - | - | 0 | **not measurable** |" in scorecard_markdown(card)
+
+
+def test_cli_on_a_sol_folder_without_ground_truth_writes_valid_json(tmp_path, capsys):
+    folder = tmp_path / "SOL"
+    corpus.write_sol_tree(folder, corpus.iter_corpus("smoke", seed=3))
+    (folder / "metadata.csv").unlink()        # a real SOL folder has no ground-truth rates
+    out = tmp_path / "sc.json"
+    assert main(["--preset", "smoke", "--seeds", "2", "--data-dir", str(folder), "--claims", "A1", "A3",
+                 "--json", str(out), "--markdown", str(tmp_path / "sc.md")]) == 0
+    card = json.loads(out.read_text())
+    assert card["data"]["techniques"] == str(folder) and card["seeds"] == 2
+    rows = {(row["id"], row["variant"]): row for row in card["claims"]}
+    assert set(rows) == {("A1", "split fixed"), ("A1", "split redrawn"), ("A3", "split fixed"),
+                         ("A3", "split redrawn")}
+    a1 = rows[("A1", "split fixed")]
+    assert a1["verdict"] in ("holds", "fails", "inconclusive") and len(a1["per_seed"]) == 2
+    assert all(isinstance(v, float) for v in a1["per_seed"])
+    a3 = rows[("A3", "split fixed")]
+    assert a3["verdict"] == "not measurable" and "ground-truth" in a3["reason"]
+    assert "| A1 |" in (tmp_path / "sc.md").read_text() and "| A1 |" in capsys.readouterr().out
+
+
+def test_cli_refuses_one_seed_and_missing_folders(tmp_path):
+    with pytest.raises(SystemExit):
+        main(["--preset", "smoke", "--seeds", "1"])
+    with pytest.raises(SystemExit):
+        main(["--preset", "smoke", "--data-dir", str(tmp_path / "absent")])

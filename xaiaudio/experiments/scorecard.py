@@ -1,0 +1,273 @@
+"""The scorecard: every claim of :mod:`xaiaudio.experiments.claims` measured over training seeds.
+
+:func:`run_scorecard` trains (or loads from the cache) what each claim needs for seeds
+``0 .. n_seeds - 1`` with the data (corpus and split) fixed by ``config.seed``, measures each claim's
+effect per seed, and summarises it with :func:`xaiaudio.experiments.seeds.seed_summary`.  The claims
+of the playing-technique task are measured a second time with the split redrawn from each training
+seed (variant ``"split redrawn"``), since a verdict that holds for one split only is not a finding.
+A seed that fails (training diverges, a NaN) is counted and named in the claim's reason; a claim the
+data cannot answer (no ground-truth rates in a real SOL folder) is ``not measurable``, with why.
+
+The result is plain JSON (:func:`scorecard_json`); :func:`scorecard_markdown` is the table of the
+chapter "What reproduces"; ``python -m xaiaudio.scorecard`` runs it from the command line.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import json
+import math
+import multiprocessing
+import os
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from xaiaudio.core.presets import RunConfig, settings_for
+from xaiaudio.core.threads import torch_threads
+from xaiaudio.experiments.claims import CLAIMS, Claim, NotMeasurable, PrototypeSeed, TechniqueSeed
+from xaiaudio.experiments.seeds import not_measurable, seed_summary
+
+#: The variants of a claim: the data split fixed by ``config.seed``, or redrawn with each seed.
+FIXED_SPLIT, REDRAWN_SPLIT = "split fixed", "split redrawn"
+
+
+#: Training seeds per claim at each preset (the chapter's and the command's default).
+SEED_COUNTS = {"smoke": 2, "book": 5, "paper": 10}
+
+
+def _seed_run(config: RunConfig, voices_config: RunConfig, data: str, variant: str, seed: int):
+    if data == "techniques":
+        return TechniqueSeed(config, seed, redraw_split=variant == REDRAWN_SPLIT)
+    return PrototypeSeed(voices_config if data == "voices" else config, seed, data)
+
+
+def measure_seed(claim_ids: Sequence[str], config: RunConfig, voices_config: RunConfig, variant: str,
+                 seed: int, threads: int | None = None) -> dict:
+    """The effect of each claim for one training seed (claims sharing one ``data``).
+
+    Parameters
+    ----------
+    claim_ids : sequence of str
+        Keys of :data:`~xaiaudio.experiments.claims.CLAIMS`, all with the same ``data``.
+    config, voices_config : RunConfig
+        The data of the technique and instrument claims, and of the voice claims.
+    variant : str
+        :data:`FIXED_SPLIT` or :data:`REDRAWN_SPLIT`.
+    seed : int
+        The training seed.
+    threads : int, optional
+        Limit torch to this many threads (one per process when seeds run in parallel).
+
+    Returns
+    -------
+    dict
+        claim id -> ``(value, not_measurable_reason or None, error or None)``.
+    """
+    claims = [CLAIMS[i] for i in claim_ids]
+    run = _seed_run(config, voices_config, claims[0].data, variant, seed)
+    out = {}
+    with torch_threads(threads):
+        for claim in claims:
+            try:
+                out[claim.id] = (float(claim.measure(run)), None, None)
+            except NotMeasurable as why:
+                out[claim.id] = (float("nan"), str(why), None)
+            except (FloatingPointError, RuntimeError, ValueError) as error:  # a failed seed is reported
+                out[claim.id] = (float("nan"), None, f"seed {seed}: {type(error).__name__}: {error}")
+    return out
+
+
+def default_workers(config: RunConfig, n_seeds: int) -> int:
+    """Processes for the seeds: one per CPU core (one torch thread each) on the CPU; one on a GPU and
+    at the smoke preset, whose runs take less time than starting a process."""
+    if config.device.type != "cpu" or config.preset.name == "smoke":
+        return 1
+    return max(1, min(n_seeds, os.cpu_count() or 1))
+
+
+def measure_over_seeds(claims: Sequence[Claim], config: RunConfig, n_seeds: int, variant: str = FIXED_SPLIT,
+                       voices_config: RunConfig | None = None, progress: bool = True,
+                       workers: int = 1) -> dict:
+    """Per-seed effects of ``claims`` (all on the same data) and the reasons of failed measurements.
+
+    Parameters
+    ----------
+    claims : sequence of Claim
+        Claims that share one ``data`` value.
+    config : RunConfig
+        Preset, device, data folder and data seed.
+    n_seeds : int
+        Training seeds ``0 .. n_seeds - 1``.
+    variant : str
+        :data:`FIXED_SPLIT` or :data:`REDRAWN_SPLIT` (technique claims only).
+    voices_config : RunConfig, optional
+        The configuration of the voices data (its ``data_dir`` a LibriSpeech folder); default ``config``
+        without a data folder (the embedded voices).
+    progress : bool
+        Show a tqdm bar over seeds.
+    workers : int
+        Seeds measured at once, each in its own process with one torch thread (1: in this process).
+        Every artefact goes through the on-disk cache, so the processes share what they build.
+
+    Returns
+    -------
+    dict
+        claim id -> ``{"per_seed": [float], "not_measurable": str or None, "errors": [str]}``.
+    """
+    voices_config = voices_config or RunConfig(config.preset, config.device, None, config.seed)
+    data = {claim.data for claim in claims}
+    if len(data) != 1:
+        raise ValueError(f"claims measured together must share their data, got {sorted(data)}")
+    data = data.pop()
+    ids = [claim.id for claim in claims]
+    label = f"{data} ({variant})" if data == "techniques" else data
+    bar = tqdm(total=n_seeds, desc=label, disable=not progress, leave=False)
+    results = {}
+    if workers > 1:
+        context = multiprocessing.get_context("spawn")  # a fresh interpreter: safe under Jupyter and torch
+        try:
+            with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
+                futures = {pool.submit(measure_seed, ids, config, voices_config, variant, seed, 1): seed
+                           for seed in range(n_seeds)}
+                for future in concurrent.futures.as_completed(futures):
+                    results[futures[future]] = future.result()
+                    bar.update(1)
+        except concurrent.futures.process.BrokenProcessPool:
+            # A worker died (e.g. out of memory): what it had cached is kept; finish here, one at a time.
+            warnings.warn(f"a seed process died; measuring the remaining {label} seeds in this process",
+                          stacklevel=2)
+    for seed in range(n_seeds):
+        if seed not in results:
+            results[seed] = measure_seed(ids, config, voices_config, variant, seed)
+            bar.update(1)
+    bar.close()
+    out = {}
+    for claim_id in ids:
+        values = [results[seed][claim_id] for seed in range(n_seeds)]
+        reasons = [why for _, why, _ in values if why]
+        errors = [error for _, _, error in values if error]
+        errors += [f"seed {seed}: the measure was not finite"
+                   for seed, (value, why, error) in enumerate(values)
+                   if not math.isfinite(value) and not why and not error]
+        out[claim_id] = {"per_seed": [value for value, _, _ in values],
+                         "not_measurable": reasons[0] if reasons else None, "errors": errors}
+    return out
+
+
+def run_scorecard(config: RunConfig, n_seeds: int | None = None, voices_dir: str | None = None,
+                  claim_ids: Sequence[str] | None = None, progress: bool = True,
+                  workers: int | None = None, variants: Sequence[str] = (FIXED_SPLIT, REDRAWN_SPLIT)) -> dict:
+    """Measure every claim over ``n_seeds`` training seeds and read each verdict off its interval.
+
+    Parameters
+    ----------
+    config : RunConfig
+        Preset, device and data seed; ``config.data_dir`` is a SOL folder (playing techniques and
+        instruments) or ``None`` for the embedded corpus.
+    n_seeds : int, optional
+        Training seeds per claim; default :data:`SEED_COUNTS` of the preset (5 at ``book``).
+    voices_dir : str, optional
+        A LibriSpeech folder for the voice claims; ``None`` uses the embedded synthetic voices.
+    claim_ids : sequence of str, optional
+        Only these claims (default: all of :data:`~xaiaudio.experiments.claims.CLAIMS`).
+    progress : bool
+        Show a progress bar per stage.
+    workers : int, optional
+        Seeds measured in parallel processes; default :func:`default_workers`.
+    variants : sequence of str
+        Split variants of the technique claims (a chapter that discusses one claim may ask for the
+        fixed split only).
+
+    Returns
+    -------
+    dict
+        ``{"preset", "seeds", "data", "claims": [...]}`` (see :func:`scorecard_json`).
+    """
+    n_seeds = settings_for(SEED_COUNTS, config) if n_seeds is None else int(n_seeds)
+    workers = default_workers(config, n_seeds) if workers is None else int(workers)
+    claims = [CLAIMS[i] for i in (claim_ids or CLAIMS)]
+    voices_config = RunConfig(config.preset, config.device, voices_dir, config.seed)
+    rows = []
+    groups = [*(("techniques", variant) for variant in variants), ("instruments", FIXED_SPLIT),
+              ("voices", FIXED_SPLIT)]
+    for data, variant in groups:
+        members = [claim for claim in claims if claim.data == data]
+        if not members:
+            continue
+        measured = measure_over_seeds(members, config, n_seeds, variant, voices_config, progress, workers)
+        for claim in members:
+            rows.append(_claim_row(claim, variant if data == "techniques" else FIXED_SPLIT,
+                                   measured[claim.id]))
+    sources = {"techniques": config.data_dir or "embedded corpus",
+               "instruments": config.data_dir or "embedded corpus",
+               "voices": voices_dir or "embedded voices"}
+    return {"preset": config.preset.name, "seeds": int(n_seeds), "data_seed": config.seed, "data": sources,
+            "claims": rows}
+
+
+def _claim_row(claim: Claim, variant: str, measured: dict) -> dict:
+    if measured["not_measurable"]:
+        summary = not_measurable(measured["not_measurable"], len(measured["per_seed"]))
+    else:
+        summary = seed_summary(measured["per_seed"])
+    reason = summary.reason
+    if measured["errors"]:
+        reason += " (" + "; ".join(measured["errors"]) + ")"
+    return {"id": claim.id, "variant": variant, "paper": claim.paper, "claim": claim.claim,
+            "source": claim.source, "metric": claim.metric, "paper_value": claim.paper_value,
+            "estimate": summary.estimate, "ci_low": summary.ci_low, "ci_high": summary.ci_high,
+            "n_seeds": summary.n_seeds, "per_seed": summary.per_seed, "verdict": summary.verdict,
+            "reason": reason, "chapter": claim.chapter}
+
+
+def _finite_or_none(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite_or_none(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite_or_none(v) for v in value]
+    return value
+
+
+def scorecard_json(scorecard: dict) -> str:
+    """The scorecard as strict JSON: NaN (a failed seed, an unmeasurable claim) becomes ``null``.
+
+    Schema: ``{"preset", "seeds", "data_seed", "data": {"techniques", "instruments", "voices"},
+    "claims": [{"id", "variant", "paper", "claim", "source", "metric", "paper_value", "estimate",
+    "ci_low", "ci_high", "n_seeds", "per_seed", "verdict", "reason", "chapter"}]}``, ``verdict`` one of
+    ``holds``, ``fails``, ``inconclusive``, ``not measurable``.
+    """
+    return json.dumps(_finite_or_none(scorecard), indent=1, allow_nan=False)
+
+
+def _number(value, digits: int = 1) -> str:
+    return "-" if value is None or not np.isfinite(value) else f"{value:.{digits}f}"
+
+
+def scorecard_markdown(scorecard: dict, link: bool = False) -> str:
+    """The scorecard as a Markdown table: claim, paper's effect, ours with its 95 % interval, verdict.
+
+    Parameters
+    ----------
+    scorecard : dict
+        As returned by :func:`run_scorecard`.
+    link : bool
+        Link each claim to the chapter that discusses it (in the book).
+
+    Returns
+    -------
+    str
+    """
+    lines = ["| id | claim | variant | metric | paper | ours (95 % interval) | seeds | verdict |",
+             "| --- | --- | --- | --- | ---: | --- | ---: | --- |"]
+    for row in scorecard["claims"]:
+        claim = f"[{row['claim']}]({row['chapter']}.md)" if link else row["claim"]
+        ours = (f"{_number(row['estimate'])} [{_number(row['ci_low'])}, {_number(row['ci_high'])}]"
+                if row["verdict"] != "not measurable" else "-")
+        lines.append(f"| {row['id']} | {claim} | {row['variant']} | {row['metric']} | "
+                     f"{_number(row['paper_value'])} | {ours} | {row['n_seeds']} | **{row['verdict']}** |")
+    return "\n".join(lines)

@@ -1,0 +1,88 @@
+"""How the book states a claim: a generated sentence and a figure of its per-seed values.
+
+Every chapter that discusses a claim of the papers shows the same two things, made here from the
+scorecard's rows (:func:`xaiaudio.experiments.scorecard.run_scorecard`, for all claims or a
+chapter's own): :func:`claim_sentence` states the verdict with
+its interval and number of seeds, and :func:`plot_claims` draws each claim's per-seed effects, mean
+and 95 % interval against zero (a forest plot).  Chapters "Training the convnet", "Comparing LRP
+rules", "Class-wise aggregation", the two prototype chapters and "What reproduces".
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+#: Colour of each verdict in figures.
+VERDICT_COLOURS = {"holds": "tab:green", "fails": "tab:red", "inconclusive": "tab:orange",
+                   "not measurable": "tab:grey"}
+
+
+def _value(value, digits: int = 1) -> str:
+    return "-" if value is None or not np.isfinite(value) else f"{value:.{digits}f}"
+
+
+def claim_sentence(row: dict, digits: int = 1) -> str:
+    """One sentence stating a claim's verdict from its interval (never typed by hand).
+
+    Parameters
+    ----------
+    row : dict
+        A scorecard row: ``claim``, ``metric``, ``estimate``, ``ci_low``, ``ci_high``, ``n_seeds``,
+        ``verdict``, ``reason``, ``variant`` and ``paper_value``.
+    digits : int
+        Decimals of the numbers.
+
+    Returns
+    -------
+    str
+        E.g. "The claim "S1+S2 beats S1 in macro accuracy" holds: macro accuracy S1+S2 - S1 (points)
+        is 12.3, 95 % interval [8.1, 16.5] over 5 seeds (split fixed); the paper: 18.2."
+    """
+    if row["verdict"] == "not measurable":
+        return f"The claim \"{row['claim']}\" is not measurable here: {row['reason']}."
+    paper = "" if row.get("paper_value") is None else f"; the paper: {_value(row['paper_value'], digits)}"
+    verdict = {"holds": "holds", "fails": "fails (the opposite holds)",
+               "inconclusive": "is inconclusive"}[row["verdict"]]
+    return (f"The claim \"{row['claim']}\" {verdict}: {row['metric']} is {_value(row['estimate'], digits)}, "
+            f"95 % interval [{_value(row['ci_low'], digits)}, {_value(row['ci_high'], digits)}] over "
+            f"{row['n_seeds']} seeds ({row['variant']}){paper}.")
+
+
+def plot_claims(rows, ax=None, title: str | None = None):
+    """Forest plot: per claim, its per-seed effects (dots), mean and 95 % interval, and zero.
+
+    Parameters
+    ----------
+    rows : sequence of dict
+        Scorecard rows sharing one unit (``metric``); each row is drawn on its own line.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (default: a new figure sized to the rows).
+    title : str, optional
+        Axes title (default: the rows' metric).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    rows = list(rows)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 0.5 + 0.45 * len(rows)))
+    for y, row in enumerate(rows[::-1]):
+        colour = VERDICT_COLOURS[row["verdict"]]
+        seeds = np.asarray([np.nan if v is None else v for v in row["per_seed"]], dtype=float)
+        ax.plot(seeds, np.full(len(seeds), y), "o", ms=4, alpha=0.5, color=colour)
+        if row["verdict"] != "not measurable" and np.isfinite(row["ci_low"]):
+            ax.plot([row["ci_low"], row["ci_high"]], [y, y], "-", lw=2.5, color=colour)
+        if row["estimate"] is not None and np.isfinite(row["estimate"]):
+            ax.plot(row["estimate"], y, "D", ms=7, color=colour)
+        if row.get("paper_value") is not None:
+            ax.plot(row["paper_value"], y, "x", ms=8, color="black")
+    ax.axvline(0.0, color="black", lw=0.8)
+    labels = [f"{row['id']} ({row['variant']})" if row["variant"] != "split fixed" else row["id"]
+              for row in rows[::-1]]
+    ax.set_yticks(range(len(rows)), labels)
+    ax.set_ylim(-0.7, len(rows) - 0.3)
+    ax.set_xlabel(title or rows[0]["metric"])
+    ax.grid(axis="x", alpha=0.3)
+    return ax
