@@ -4,6 +4,9 @@ All chapters share one cache folder, as they do for a reader; the first chapter 
 artefact builds it. Each chapter is also checked to have exactly one ``parameters`` cell.
 """
 
+import re
+from pathlib import Path
+
 import jupytext
 import pytest
 
@@ -20,6 +23,14 @@ def shared_cache(tmp_path_factory):
 def test_toc_lists_the_foundation_chapters():
     names = [chapter.stem for chapter in CHAPTERS]
     assert names[:2] == ["intro", "listening"]
+
+
+def test_course_guide_plans_every_exercise():
+    labels = {label for chapter in CHAPTERS
+              for label in re.findall(r"^:label: (\S+)", chapter.read_text(), re.MULTILINE)}
+    guide = Path("book/course.md").read_text()
+    assert labels, "no exercise labels found"
+    assert sorted(label for label in labels if f"{{ref}}`{label} <{label}>`" not in guide) == []
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda chapter: chapter.stem)

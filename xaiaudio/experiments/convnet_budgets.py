@@ -12,17 +12,13 @@ with :func:`xaiaudio.experiments.budgets.knee`.  Chapter "Training the convnet" 
 
 from __future__ import annotations
 
-import concurrent.futures
 import dataclasses
-import multiprocessing
-import warnings
 
 import pandas as pd
 
+from xaiaudio.core.parallel import default_workers, run_in_processes
 from xaiaudio.core.presets import RunConfig, settings_for
-from xaiaudio.core.threads import torch_threads
 from xaiaudio.experiments.budgets import budget_curve, knee
-from xaiaudio.experiments.scorecard import default_workers
 from xaiaudio.experiments.techniques import FEATURE_SETS, TechniqueFeatures, trained_convnet
 from xaiaudio.training.classifier import TRAINING_SETTINGS, TrainingSettings
 
@@ -49,7 +45,7 @@ BUDGET_SEEDS = {"smoke": 2, "book": 3, "paper": 3}
 KNEE_TOLERANCE = 1.0
 
 
-#: The features of a worker process of :func:`_train_in_parallel`, sent once when it starts.
+#: The features of a worker process of :func:`convnet_budget_curves`, sent once when it starts.
 _WORKER_FEATURES: TechniqueFeatures | None = None
 
 
@@ -58,26 +54,8 @@ def _receive_features(features: TechniqueFeatures) -> None:
     _WORKER_FEATURES = features
 
 
-def _train_one(config: RunConfig, feature_set: str, settings: TrainingSettings) -> None:
-    with torch_threads(1):  # one process per core: more threads would only contend
-        trained_convnet(config, _WORKER_FEATURES, feature_set, progress=False, settings=settings)
-
-
-def _train_in_parallel(runs: list, features: TechniqueFeatures, workers: int) -> None:
-    """Put every run into the cache from ``workers`` processes (what is cached already just loads).
-
-    A process that dies (e.g. out of memory) only costs its runs, which the caller then trains
-    in its own process.
-    """
-    context = multiprocessing.get_context("spawn")  # a fresh interpreter: safe under Jupyter and torch
-    pool = concurrent.futures.ProcessPoolExecutor(workers, mp_context=context, initializer=_receive_features,
-                                                  initargs=(features,))
-    try:
-        with pool:
-            for future in concurrent.futures.as_completed([pool.submit(_train_one, *run) for run in runs]):
-                future.result()
-    except concurrent.futures.process.BrokenProcessPool:
-        warnings.warn("a budget process died; the remaining runs are trained in this process", stacklevel=3)
+def _train_in_worker(config: RunConfig, feature_set: str, settings: TrainingSettings) -> None:
+    trained_convnet(config, _WORKER_FEATURES, feature_set, progress=False, settings=settings)
 
 
 def convnet_budget_curves(config: RunConfig, features: TechniqueFeatures, budgets=None,
@@ -103,7 +81,7 @@ def convnet_budget_curves(config: RunConfig, features: TechniqueFeatures, budget
         Training seeds per budget (default :data:`BUDGET_SEEDS` of the preset).
     workers : int, optional
         Processes that train the runs before the curves are read from the cache (1: every run in
-        this process); default :func:`xaiaudio.experiments.scorecard.default_workers`, one per
+        this process); default :func:`xaiaudio.core.parallel.default_workers`, one per
         CPU core on the CPU beyond the smoke preset.
 
     Returns
@@ -125,7 +103,8 @@ def convnet_budget_curves(config: RunConfig, features: TechniqueFeatures, budget
             for budget in reversed(budgets) for feature_set in FEATURE_SETS for seed in range(n_seeds)]
     workers = default_workers(config, len(runs)) if workers is None else int(workers)
     if workers > 1:
-        _train_in_parallel(runs, features, workers)  # the largest budgets first: the longest runs
+        # Fill the cache, the largest budgets (the longest runs) first; the curves then load the runs.
+        run_in_processes(_train_in_worker, runs, workers, _receive_features, (features,))
 
     def curve(feature_set: str) -> pd.DataFrame:
         def train_and_score(budget: dict, seed: int) -> float:

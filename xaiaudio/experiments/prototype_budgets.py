@@ -11,15 +11,11 @@ with a patience; a baseline budget is its number of epochs.  Chapter "Playable p
 
 from __future__ import annotations
 
-import concurrent.futures
 import dataclasses
-import multiprocessing
 
-from tqdm.auto import tqdm
-
+from xaiaudio.core.parallel import default_workers, run_in_processes
 from xaiaudio.core.presets import RunConfig, settings_for
 from xaiaudio.experiments.budgets import budget_curve, knee
-from xaiaudio.experiments.scorecard import default_workers
 from xaiaudio.features.spectrograms import SpectrogramSet
 from xaiaudio.training.baselines import autoencoder_kmeans, train_direct_classifier
 from xaiaudio.training.prototypes import train_prototypes, training_settings
@@ -135,18 +131,6 @@ def _train_in_worker(config: RunConfig, model: str, budget: dict, seed: int) -> 
     return validation_oa(_WORKER_DATA["data"], config, model, budget, seed)
 
 
-def _fill_cache(data: SpectrogramSet, config: RunConfig, jobs: list, workers: int, progress: bool) -> None:
-    """Train every ``(model, budget, seed)`` job in ``workers`` processes (one torch thread each, as the
-    preset's settings say), longest first; the results land in the on-disk cache."""
-    context = multiprocessing.get_context("spawn")  # a fresh interpreter: safe under Jupyter and torch
-    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context, initializer=_keep_data,
-                                                initargs=(data,)) as pool:
-        futures = [pool.submit(_train_in_worker, config, model, budget, seed) for model, budget, seed in jobs]
-        for future in tqdm(concurrent.futures.as_completed(futures), total=len(futures), desc="budgets",
-                           disable=not progress, leave=False):
-            future.result()
-
-
 def prototype_budget_curves(data: SpectrogramSet, config: RunConfig, workers: int | None = None,
                             progress: bool = False, tolerance: float = 1.0) -> dict:
     """Validation OA of every model of :data:`MODELS` at every budget of the preset, and the knees.
@@ -162,7 +146,7 @@ def prototype_budget_curves(data: SpectrogramSet, config: RunConfig, workers: in
         Preset (its :data:`BUDGETS`), device and data.
     workers : int, optional
         Processes that train at once; default
-        :func:`xaiaudio.experiments.scorecard.default_workers`.
+        :func:`xaiaudio.core.parallel.default_workers`.
     progress : bool
         Show a progress bar over the runs.
     tolerance : float
@@ -180,7 +164,10 @@ def prototype_budget_curves(data: SpectrogramSet, config: RunConfig, workers: in
             for seed in BUDGET_SEEDS]
     workers = default_workers(config, len(jobs)) if workers is None else int(workers)
     if workers > 1:
-        _fill_cache(data, config, sorted(jobs, key=lambda job: -_epochs_at_most(*job[:2])), workers, progress)
+        # Fill the cache, the longest runs first; the curves then load the runs.
+        longest_first = sorted(jobs, key=lambda job: -_epochs_at_most(*job[:2]))
+        run_in_processes(_train_in_worker, [(config, *job) for job in longest_first], workers, _keep_data,
+                         (data,), progress, "budgets")
     out = {}
     for model, family in MODELS.items():
         def score(budget, seed, model=model):

@@ -14,19 +14,15 @@ chapter "What reproduces"; ``python -m xaiaudio.scorecard`` runs it from the com
 
 from __future__ import annotations
 
-import concurrent.futures
 import json
 import math
-import multiprocessing
-import os
-import warnings
 from collections.abc import Sequence
 
 import numpy as np
 from tqdm.auto import tqdm
 
+from xaiaudio.core.parallel import default_workers, run_in_processes
 from xaiaudio.core.presets import RunConfig, settings_for
-from xaiaudio.core.threads import torch_threads
 from xaiaudio.experiments.claims import CLAIMS, Claim, NotMeasurable, PrototypeSeed, TechniqueSeed
 from xaiaudio.experiments.seeds import not_measurable, seed_summary
 
@@ -45,7 +41,7 @@ def _seed_run(config: RunConfig, voices_config: RunConfig, data: str, variant: s
 
 
 def measure_seed(claim_ids: Sequence[str], config: RunConfig, voices_config: RunConfig, variant: str,
-                 seed: int, threads: int | None = None) -> dict:
+                 seed: int) -> dict:
     """The effect of each claim for one training seed (claims sharing one ``data``).
 
     Parameters
@@ -58,8 +54,6 @@ def measure_seed(claim_ids: Sequence[str], config: RunConfig, voices_config: Run
         :data:`FIXED_SPLIT` or :data:`REDRAWN_SPLIT`.
     seed : int
         The training seed.
-    threads : int, optional
-        Limit torch to this many threads (one per process when seeds run in parallel).
 
     Returns
     -------
@@ -69,23 +63,14 @@ def measure_seed(claim_ids: Sequence[str], config: RunConfig, voices_config: Run
     claims = [CLAIMS[i] for i in claim_ids]
     run = _seed_run(config, voices_config, claims[0].data, variant, seed)
     out = {}
-    with torch_threads(threads):
-        for claim in claims:
-            try:
-                out[claim.id] = (float(claim.measure(run)), None, None)
-            except NotMeasurable as why:
-                out[claim.id] = (float("nan"), str(why), None)
-            except (FloatingPointError, RuntimeError, ValueError) as error:  # a failed seed is reported
-                out[claim.id] = (float("nan"), None, f"seed {seed}: {type(error).__name__}: {error}")
+    for claim in claims:
+        try:
+            out[claim.id] = (float(claim.measure(run)), None, None)
+        except NotMeasurable as why:
+            out[claim.id] = (float("nan"), str(why), None)
+        except (FloatingPointError, RuntimeError, ValueError) as error:  # a failed seed is reported
+            out[claim.id] = (float("nan"), None, f"seed {seed}: {type(error).__name__}: {error}")
     return out
-
-
-def default_workers(config: RunConfig, n_seeds: int) -> int:
-    """Processes for the seeds: one per CPU core (one torch thread each) on the CPU; one on a GPU and
-    at the smoke preset, whose runs take less time than starting a process."""
-    if config.device.type != "cpu" or config.preset.name == "smoke":
-        return 1
-    return max(1, min(n_seeds, os.cpu_count() or 1))
 
 
 def measure_over_seeds(claims: Sequence[Claim], config: RunConfig, n_seeds: int, variant: str = FIXED_SPLIT,
@@ -124,26 +109,13 @@ def measure_over_seeds(claims: Sequence[Claim], config: RunConfig, n_seeds: int,
     data = data.pop()
     ids = [claim.id for claim in claims]
     label = f"{data} ({variant})" if data == "techniques" else data
-    bar = tqdm(total=n_seeds, desc=label, disable=not progress, leave=False)
     results = {}
     if workers > 1:
-        context = multiprocessing.get_context("spawn")  # a fresh interpreter: safe under Jupyter and torch
-        try:
-            with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
-                futures = {pool.submit(measure_seed, ids, config, voices_config, variant, seed, 1): seed
-                           for seed in range(n_seeds)}
-                for future in concurrent.futures.as_completed(futures):
-                    results[futures[future]] = future.result()
-                    bar.update(1)
-        except concurrent.futures.process.BrokenProcessPool:
-            # A worker died (e.g. out of memory): what it had cached is kept; finish here, one at a time.
-            warnings.warn(f"a seed process died; measuring the remaining {label} seeds in this process",
-                          stacklevel=2)
-    for seed in range(n_seeds):
-        if seed not in results:
-            results[seed] = measure_seed(ids, config, voices_config, variant, seed)
-            bar.update(1)
-    bar.close()
+        jobs = [(ids, config, voices_config, variant, seed) for seed in range(n_seeds)]
+        results = run_in_processes(measure_seed, jobs, workers, progress=progress, desc=label)
+    missing = [seed for seed in range(n_seeds) if seed not in results]  # all at one worker, or a dead one's
+    for seed in tqdm(missing, desc=label, disable=not (progress and missing), leave=False):
+        results[seed] = measure_seed(ids, config, voices_config, variant, seed)
     out = {}
     for claim_id in ids:
         values = [results[seed][claim_id] for seed in range(n_seeds)]

@@ -1,0 +1,93 @@
+"""Independent training runs in parallel processes, one torch thread each.
+
+On a CPU, the small models of the book train fastest one per core with one intra-op thread each:
+the seeds of the scorecard (chapter "What reproduces", ``book/scorecard.md``) and the runs of the
+budget curves (chapters "Training the convnet" and "Playable prototypes") go through
+:func:`run_in_processes`.  Every run writes its artefacts to the on-disk cache, so a run that a dead
+process did not finish is simply done again by the caller, in its own process.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import multiprocessing
+import os
+import warnings
+from collections.abc import Callable, Sequence
+
+import torch
+from tqdm.auto import tqdm
+
+from xaiaudio.core.presets import RunConfig
+
+
+def default_workers(config: RunConfig, n_jobs: int) -> int:
+    """Processes for ``n_jobs`` independent runs: one per CPU core on the CPU; one on a GPU and at
+    the smoke preset, whose runs take less time than starting a process.
+
+    Parameters
+    ----------
+    config : RunConfig
+        The preset and device of the runs.
+    n_jobs : int
+        How many runs there are (no more processes than runs).
+
+    Returns
+    -------
+    int
+        The number of processes (1: run in the calling process).
+    """
+    if config.device.type != "cpu" or config.preset.name == "smoke":
+        return 1
+    return max(1, min(n_jobs, os.cpu_count() or 1))
+
+
+def _start_worker(initializer: Callable | None, initargs: tuple) -> None:
+    torch.set_num_threads(1)  # one process per core: more threads would only contend
+    if initializer is not None:
+        initializer(*initargs)
+
+
+def run_in_processes(function: Callable, jobs: Sequence[tuple], workers: int,
+                     initializer: Callable | None = None, initargs: tuple = (),
+                     progress: bool = False, desc: str | None = None) -> dict:
+    """``function(*job)`` for every job, in ``workers`` spawned processes with one torch thread each.
+
+    Parameters
+    ----------
+    function : callable
+        A module-level function (it is pickled to the processes).
+    jobs : sequence of tuple
+        The arguments of each call, in the order they should start (longest first pays off).
+    workers : int
+        Number of processes (at least 2; callers run in their own process when it is 1).
+    initializer, initargs : callable and tuple, optional
+        Called once in each process, e.g. to receive a large dataset once instead of with every job.
+    progress : bool
+        Show a progress bar over the jobs.
+    desc : str, optional
+        The bar's label.
+
+    Returns
+    -------
+    dict
+        Index of a job in ``jobs`` -> what ``function`` returned, for every job that finished.  When a
+        process dies (e.g. out of memory) a warning says so and the jobs that did not finish are
+        missing: the caller runs them itself.  An exception raised by ``function`` propagates.
+    """
+    context = multiprocessing.get_context("spawn")  # a fresh interpreter: safe under Jupyter and torch
+    results = {}
+    bar = tqdm(total=len(jobs), desc=desc, disable=not progress, leave=False)
+    try:
+        with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
+                                                    initargs=(initializer, initargs)) as pool:
+            futures = {pool.submit(function, *job): index for index, job in enumerate(jobs)}
+            for future in concurrent.futures.as_completed(futures):
+                results[futures[future]] = future.result()
+                bar.update(1)
+    except concurrent.futures.process.BrokenProcessPool:
+        warnings.warn(f"a worker process died; {len(jobs) - len(results)} of {len(jobs)} "
+                      f"{desc or 'jobs'} are left to the calling process", stacklevel=2)
+    finally:
+        bar.close()
+    return results
