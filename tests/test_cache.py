@@ -11,6 +11,8 @@ from xaiaudio.core import cache
 def test_content_key_distinguishes_types_and_file_contents(tmp_path):
     assert cache.content_key(1) != cache.content_key("1")
     assert cache.content_key([1, 2]) != cache.content_key([12])
+    assert cache.content_key(np.int64(3), np.float64(0.5)) == cache.content_key(3, 0.5)
+    assert cache.content_key(np.int64(3)) != cache.content_key(np.float64(3.0))
     a, b = tmp_path / "a.bin", tmp_path / "b.bin"
     a.write_bytes(b"same")
     b.write_bytes(b"same")

@@ -10,7 +10,7 @@ import soundfile as sf
 from xaiaudio.core.presets import get_preset, setup
 from xaiaudio.data.audio import load_clip
 from xaiaudio.features import extraction
-from xaiaudio.features.scattering import scatter, scattering_paths
+from xaiaudio.features.scattering import scatter, scattering_paths, scattering_spec
 
 
 def _write_wavs(folder: Path, count: int) -> list[Path]:
@@ -86,3 +86,8 @@ def test_missing_file_raises_and_leaves_no_entry(tmp_path, isolated_cache):
     with pytest.raises((OSError, ValueError)):
         extraction.extract_features([tmp_path / "missing.wav"], "smoke", progress=False)
     assert not list((isolated_cache / extraction.NAMESPACE).glob("[0-9a-f]*"))
+
+
+def test_a_spec_without_a_loader_is_a_clear_error(tmp_path):
+    with pytest.raises(ValueError, match="pass load="):
+        extraction.extract_features(_write_wavs(tmp_path, 1), scattering_spec("smoke"), progress=False)

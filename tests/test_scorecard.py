@@ -5,8 +5,15 @@ import json
 import numpy as np
 import pytest
 
+from xaiaudio.core.presets import setup
 from xaiaudio.experiments.claims import CLAIMS, modal_rate_agreement
-from xaiaudio.experiments.scorecard import scorecard_json, scorecard_markdown
+from xaiaudio.experiments.scorecard import (
+    FIXED_SPLIT,
+    REDRAWN_SPLIT,
+    run_scorecard,
+    scorecard_json,
+    scorecard_markdown,
+)
 from xaiaudio.scorecard.__main__ import main
 from xaiaudio.synth import corpus
 
@@ -74,3 +81,18 @@ def test_cli_refuses_one_seed_and_missing_folders(tmp_path):
         main(["--preset", "smoke", "--seeds", "1"])
     with pytest.raises(SystemExit):
         main(["--preset", "smoke", "--data-dir", str(tmp_path / "absent")])
+
+
+def test_seeds_in_parallel_processes_land_on_their_own_seed_and_claim(isolated_cache):
+    config = setup("smoke", "cpu")
+    claim_ids = ["A1", "B4-speech", "B5-speech"]
+    parallel = run_scorecard(config, 2, claim_ids=claim_ids, progress=False, workers=2,
+                             variants=(FIXED_SPLIT, REDRAWN_SPLIT))
+    # In this process every run now loads from the cache the workers filled: same values, same places.
+    in_process = run_scorecard(config, 2, claim_ids=claim_ids, progress=False, workers=1,
+                               variants=(FIXED_SPLIT, REDRAWN_SPLIT))
+    assert [(row["id"], row["variant"]) for row in parallel["claims"]] == [
+        ("A1", FIXED_SPLIT), ("A1", REDRAWN_SPLIT), ("B4-speech", FIXED_SPLIT), ("B5-speech", FIXED_SPLIT)]
+    assert [row["per_seed"] for row in parallel["claims"]] == [row["per_seed"]
+                                                               for row in in_process["claims"]]
+    assert parallel["claims"][0]["per_seed"] != parallel["claims"][1]["per_seed"]

@@ -83,6 +83,8 @@ def test_split_cycle_spreads_the_splits():
     assert sorted(splits.split_cycle((0.7, 0.1, 0.2))) == [0] * 7 + [1] + [2] * 2
     with pytest.raises(ValueError):
         splits.split_cycle((0.5, 0.2, 0.2))
+    with pytest.raises(ValueError, match="multiples of 1/n"):
+        splits.split_cycle((1 / 3, 1 / 3 - 0.001, 1 / 3 + 0.001))
 
 
 def test_classes_made_of_single_file_instruments_still_reach_test():

@@ -75,6 +75,8 @@ def _feed(digest, part) -> None:
         digest.update(b"b%d:" % len(part) + part)
     elif isinstance(part, str):
         _feed(digest, b"s" + part.encode())
+    elif isinstance(part, (np.bool_, np.integer, np.floating)):  # before float: np.float64 is a float
+        _feed(digest, part.item())  # a numpy scalar keys as its Python value
     elif isinstance(part, (bool, int, float, type(None))):
         _feed(digest, b"n" + repr(part).encode())
     elif isinstance(part, Path):
@@ -100,7 +102,8 @@ def _feed(digest, part) -> None:
 def content_key(*parts) -> str:
     """Hex SHA-256 of ``parts``: the cache key of a result computed from them.
 
-    Each part is hashed with a type tag, so ``1`` and ``"1"`` give different keys; dicts are
+    Each part is hashed with a type tag, so ``1`` and ``"1"`` give different keys (a numpy scalar
+    such as ``np.int64(1)`` gives the key of ``1``); dicts are
     hashed in sorted key order (their keys as strings), dataclasses as the dict of their
     fields, lists and tuples item by item.
 
@@ -109,7 +112,7 @@ def content_key(*parts) -> str:
 
     Parameters
     ----------
-    parts : str, bytes, int, float, bool, None, numpy.ndarray, dict, list, tuple, dataclass or Path
+    parts : str, bytes, int, float, bool, None, numpy scalar or array, dict, list, tuple, dataclass or Path
         Any number of positional arguments: what the result depends on.  Arrays are hashed
         with their dtype and shape; :class:`~pathlib.Path` objects are hashed by file
         *content*, not by name.

@@ -16,7 +16,6 @@ import warnings
 from collections.abc import Callable, Sequence
 
 import torch
-from tqdm.auto import tqdm
 
 from xaiaudio.core.presets import RunConfig
 
@@ -50,7 +49,7 @@ def _start_worker(initializer: Callable | None, initargs: tuple) -> None:
 
 def run_in_processes(function: Callable, jobs: Sequence[tuple], workers: int,
                      initializer: Callable | None = None, initargs: tuple = (),
-                     progress: bool = False, desc: str | None = None) -> dict:
+                     on_result: Callable[[int, object], None] | None = None) -> dict:
     """``function(*job)`` for every job, in ``workers`` spawned processes with one torch thread each.
 
     Parameters
@@ -63,10 +62,9 @@ def run_in_processes(function: Callable, jobs: Sequence[tuple], workers: int,
         Number of processes (at least 2; callers run in their own process when it is 1).
     initializer, initargs : callable and tuple, optional
         Called once in each process, e.g. to receive a large dataset once instead of with every job.
-    progress : bool
-        Show a progress bar over the jobs.
-    desc : str, optional
-        The bar's label.
+    on_result : callable, optional
+        Called as ``on_result(index, result)`` in this process when a job finishes (e.g. to move a
+        progress bar).
 
     Returns
     -------
@@ -77,17 +75,15 @@ def run_in_processes(function: Callable, jobs: Sequence[tuple], workers: int,
     """
     context = multiprocessing.get_context("spawn")  # a fresh interpreter: safe under Jupyter and torch
     results = {}
-    bar = tqdm(total=len(jobs), desc=desc, disable=not progress, leave=False)
     try:
         with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
                                                     initargs=(initializer, initargs)) as pool:
             futures = {pool.submit(function, *job): index for index, job in enumerate(jobs)}
             for future in concurrent.futures.as_completed(futures):
                 results[futures[future]] = future.result()
-                bar.update(1)
+                if on_result is not None:
+                    on_result(futures[future], results[futures[future]])
     except concurrent.futures.process.BrokenProcessPool:
-        warnings.warn(f"a worker process died; {len(jobs) - len(results)} of {len(jobs)} "
-                      f"{desc or 'jobs'} are left to the calling process", stacklevel=2)
-    finally:
-        bar.close()
+        warnings.warn(f"a worker process died; {len(jobs) - len(results)} of {len(jobs)} jobs are left "
+                      "to the calling process", stacklevel=2)
     return results

@@ -47,12 +47,17 @@ def split_cycle(fractions) -> list[int]:
     Raises
     ------
     ValueError
-        When a fraction is negative or the fractions do not sum to 1.
+        When a fraction is negative, the fractions do not sum to 1, or no cycle of at most 100
+        positions has them (e.g. ``(1/3, 1/3 - 0.001, 1/3 + 0.001)``).
     """
     fractions = np.asarray(fractions, dtype=float)
     if np.any(fractions < 0) or not np.isclose(fractions.sum(), 1.0):
         raise ValueError(f"split fractions must be non-negative and sum to 1, got {tuple(fractions)}")
-    length = next(n for n in range(1, 101) if np.allclose(fractions * n, np.round(fractions * n)))
+    lengths = [n for n in range(1, 101) if np.allclose(fractions * n, np.round(fractions * n))]
+    if not lengths:
+        raise ValueError(f"split fractions must be multiples of 1/n for some n <= 100, "
+                         f"got {tuple(fractions)}")
+    length = lengths[0]
     assigned = np.zeros(len(fractions))
     cycle = []
     for position in range(1, length + 1):

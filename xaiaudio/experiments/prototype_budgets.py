@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import dataclasses
 
+from tqdm.auto import tqdm
+
 from xaiaudio.core.parallel import default_workers, run_in_processes
 from xaiaudio.core.presets import RunConfig, settings_for
 from xaiaudio.experiments.budgets import budget_curve, knee
@@ -166,8 +168,9 @@ def prototype_budget_curves(data: SpectrogramSet, config: RunConfig, workers: in
     if workers > 1:
         # Fill the cache, the longest runs first; the curves then load the runs.
         longest_first = sorted(jobs, key=lambda job: -_epochs_at_most(*job[:2]))
-        run_in_processes(_train_in_worker, [(config, *job) for job in longest_first], workers, _keep_data,
-                         (data,), progress, "budgets")
+        with tqdm(total=len(jobs), desc="budgets", disable=not progress, leave=False) as bar:
+            run_in_processes(_train_in_worker, [(config, *job) for job in longest_first], workers, _keep_data,
+                             (data,), on_result=lambda *_: bar.update(1))
     out = {}
     for model, family in MODELS.items():
         def score(budget, seed, model=model):

@@ -73,60 +73,85 @@ def measure_seed(claim_ids: Sequence[str], config: RunConfig, voices_config: Run
     return out
 
 
-def measure_over_seeds(claims: Sequence[Claim], config: RunConfig, n_seeds: int, variant: str = FIXED_SPLIT,
+def _stage_label(claims: Sequence[Claim], variant: str) -> str:
+    data = claims[0].data
+    return f"{data} ({variant})" if data == "techniques" else data
+
+
+def measure_over_seeds(groups: Sequence[tuple[Sequence[Claim], str]], config: RunConfig, n_seeds: int,
                        voices_config: RunConfig | None = None, progress: bool = True,
-                       workers: int = 1) -> dict:
-    """Per-seed effects of ``claims`` (all on the same data) and the reasons of failed measurements.
+                       workers: int = 1) -> list[dict]:
+    """Per-seed effects of each group of claims, and the reasons of failed measurements.
+
+    Every ``(group, seed)`` pair is one job; the jobs of all groups share one pool of ``workers``
+    processes (one torch thread each), so a core never idles while another group still has seeds.
 
     Parameters
     ----------
-    claims : sequence of Claim
-        Claims that share one ``data`` value.
+    groups : sequence of (sequence of Claim, str)
+        Claims that share one ``data`` value, and their split variant (:data:`FIXED_SPLIT` or
+        :data:`REDRAWN_SPLIT`; the latter for technique claims only).
     config : RunConfig
         Preset, device, data folder and data seed.
     n_seeds : int
         Training seeds ``0 .. n_seeds - 1``.
-    variant : str
-        :data:`FIXED_SPLIT` or :data:`REDRAWN_SPLIT` (technique claims only).
     voices_config : RunConfig, optional
         The configuration of the voices data (its ``data_dir`` a LibriSpeech folder); default ``config``
         without a data folder (the embedded voices).
     progress : bool
-        Show a tqdm bar over seeds.
+        Show a tqdm bar per group (stage).
     workers : int
-        Seeds measured at once, each in its own process with one torch thread (1: in this process).
+        Jobs measured at once, each in its own process with one torch thread (1: in this process).
         Every artefact goes through the on-disk cache, so the processes share what they build.
 
     Returns
     -------
-    dict
-        claim id -> ``{"per_seed": [float], "not_measurable": str or None, "errors": [str]}``.
+    list of dict
+        Per group, claim id -> ``{"per_seed": [float], "not_measurable": str or None, "errors": [str]}``.
     """
     voices_config = voices_config or RunConfig(config.preset, config.device, None, config.seed)
-    data = {claim.data for claim in claims}
-    if len(data) != 1:
-        raise ValueError(f"claims measured together must share their data, got {sorted(data)}")
-    data = data.pop()
-    ids = [claim.id for claim in claims]
-    label = f"{data} ({variant})" if data == "techniques" else data
+    jobs, prototype_jobs = [], []
+    for claims, variant in groups:
+        data = {claim.data for claim in claims}
+        if len(data) != 1:
+            raise ValueError(f"claims measured together must share their data, got {sorted(data)}")
+        ids = [claim.id for claim in claims]
+        prototype_jobs += [data != {"techniques"}] * n_seeds
+        jobs += [(ids, config, voices_config, variant, seed) for seed in range(n_seeds)]
+    bars = [tqdm(total=n_seeds, desc=_stage_label(claims, variant), disable=not progress, leave=False)
+            for claims, variant in groups]
     results = {}
     if workers > 1:
-        jobs = [(ids, config, voices_config, variant, seed) for seed in range(n_seeds)]
-        results = run_in_processes(measure_seed, jobs, workers, progress=progress, desc=label)
-    missing = [seed for seed in range(n_seeds) if seed not in results]  # all at one worker, or a dead one's
-    for seed in tqdm(missing, desc=label, disable=not (progress and missing), leave=False):
-        results[seed] = measure_seed(ids, config, voices_config, variant, seed)
-    out = {}
-    for claim_id in ids:
-        values = [results[seed][claim_id] for seed in range(n_seeds)]
-        reasons = [why for _, why, _ in values if why]
-        errors = [error for _, _, error in values if error]
-        errors += [f"seed {seed}: the measure was not finite"
-                   for seed, (value, why, error) in enumerate(values)
-                   if not math.isfinite(value) and not why and not error]
-        out[claim_id] = {"per_seed": [value for value, _, _ in values],
-                         "not_measurable": reasons[0] if reasons else None, "errors": errors}
-    return out
+        # The prototype curricula take longest: start them first, so no core idles at the end.
+        start_order = sorted(range(len(jobs)), key=lambda index: not prototype_jobs[index])
+
+        def advance_bar(position: int, _) -> None:
+            bars[start_order[position] // n_seeds].update(1)
+
+        finished = run_in_processes(measure_seed, [jobs[index] for index in start_order], workers,
+                                    on_result=advance_bar)
+        results = {start_order[position]: result for position, result in finished.items()}
+    for index in range(len(jobs)):  # every job at one worker, or those a dead worker left
+        if index not in results:
+            results[index] = measure_seed(*jobs[index])
+            bars[index // n_seeds].update(1)
+    for bar in bars:
+        bar.close()
+    measured = []
+    for group, (claims, _) in enumerate(groups):
+        values_of_seeds = [results[group * n_seeds + seed] for seed in range(n_seeds)]
+        out = {}
+        for claim in claims:
+            values = [per_seed[claim.id] for per_seed in values_of_seeds]
+            reasons = [why for _, why, _ in values if why]
+            errors = [error for _, _, error in values if error]
+            errors += [f"seed {seed}: the measure was not finite"
+                       for seed, (value, why, error) in enumerate(values)
+                       if not math.isfinite(value) and not why and not error]
+            out[claim.id] = {"per_seed": [value for value, _, _ in values],
+                             "not_measurable": reasons[0] if reasons else None, "errors": errors}
+        measured.append(out)
+    return measured
 
 
 def run_scorecard(config: RunConfig, n_seeds: int | None = None, voices_dir: str | None = None,
@@ -159,20 +184,16 @@ def run_scorecard(config: RunConfig, n_seeds: int | None = None, voices_dir: str
         ``{"preset", "seeds", "data", "claims": [...]}`` (see :func:`scorecard_json`).
     """
     n_seeds = settings_for(SEED_COUNTS, config) if n_seeds is None else int(n_seeds)
-    workers = default_workers(config, n_seeds) if workers is None else int(workers)
     claims = [CLAIMS[i] for i in (claim_ids or CLAIMS)]
     voices_config = RunConfig(config.preset, config.device, voices_dir, config.seed)
-    rows = []
-    groups = [*(("techniques", variant) for variant in variants), ("instruments", FIXED_SPLIT),
-              ("voices", FIXED_SPLIT)]
-    for data, variant in groups:
-        members = [claim for claim in claims if claim.data == data]
-        if not members:
-            continue
-        measured = measure_over_seeds(members, config, n_seeds, variant, voices_config, progress, workers)
-        for claim in members:
-            rows.append(_claim_row(claim, variant if data == "techniques" else FIXED_SPLIT,
-                                   measured[claim.id]))
+    groups = [([claim for claim in claims if claim.data == data], variant)
+              for data, variant in [*(("techniques", v) for v in variants), ("instruments", FIXED_SPLIT),
+                                    ("voices", FIXED_SPLIT)]]
+    groups = [(members, variant) for members, variant in groups if members]
+    workers = default_workers(config, n_seeds * len(groups)) if workers is None else int(workers)
+    measured = measure_over_seeds(groups, config, n_seeds, voices_config, progress, workers)
+    rows = [_claim_row(claim, variant, by_claim[claim.id])
+            for (members, variant), by_claim in zip(groups, measured) for claim in members]
     sources = {"techniques": config.data_dir or "embedded corpus",
                "instruments": config.data_dir or "embedded corpus",
                "voices": voices_dir or "embedded voices"}

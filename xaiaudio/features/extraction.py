@@ -79,7 +79,9 @@ def features_key(paths: Sequence, preset) -> str:
 
 
 def _default_loader(preset) -> Callable:
-
+    if isinstance(preset, ScatteringSpec):
+        raise ValueError("a ScatteringSpec does not say how long a clip is: pass load=... "
+                         "(or a preset name, whose clip length the default loader uses)")
     preset = get_preset(preset)
     return lambda path: load_clip(path, preset)
 
