@@ -66,3 +66,25 @@ def test_early_stopping_stops_after_patience():
     result = train_classifier(PlayingTechniqueConvNet(32), train, train_labels, train, train_labels,
                               settings, progress=False)
     assert len(result.history["train_loss"]) == result.best_epoch + 3
+
+
+def _weights_trained_with_torch_threads(threads: int, cpu_threads) -> dict:
+    train, train_labels = _separable(80, seed=1)
+    settings = TrainingSettings(max_epochs=6, patience=6, warmup_epochs=1, batch_size=16,
+                                cpu_threads=cpu_threads)
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        torch.manual_seed(0)
+        model = PlayingTechniqueConvNet(32)
+        result = train_classifier(model, train, train_labels, train, train_labels, settings, seed=3,
+                                  progress=False)
+        assert torch.get_num_threads() == threads  # restored after training
+    finally:
+        torch.set_num_threads(before)
+    return result.state_dict
+
+
+def test_a_model_does_not_depend_on_the_callers_thread_count():
+    one, two = _weights_trained_with_torch_threads(1, 1), _weights_trained_with_torch_threads(2, 1)
+    assert all(torch.equal(one[name], two[name]) for name in one)

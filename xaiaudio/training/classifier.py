@@ -22,6 +22,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from xaiaudio.core.threads import torch_threads
 from xaiaudio.training.metrics import confusion_matrix, macro_accuracy, per_class_recall
 
 
@@ -47,6 +48,11 @@ class TrainingSettings:
         AdamW's decoupled weight decay.
     clip_norm : float, default 3.0
         Maximum norm of the gradient of all parameters together, per step.
+    cpu_threads : int or None, default 1
+        torch's intra-op threads while training on the CPU.  The sums inside a layer are split
+        among the threads, so 1 and 2 threads give slightly different weights that grow apart over
+        the epochs: one fixed count makes a cached model the same whichever process (a chapter's
+        kernel, a scorecard worker) trained it first.  ``None`` leaves torch's setting alone.
     """
 
     max_epochs: int
@@ -56,6 +62,7 @@ class TrainingSettings:
     learning_rate: float = 1e-3
     weight_decay: float = 0.1
     clip_norm: float = 3.0
+    cpu_threads: int | None = 1
 
 
 #: Training settings per preset (``paper``: the published recipe, up to 500 epochs).
@@ -283,7 +290,8 @@ def train_classifier(model: nn.Module, train_features, train_labels, val_feature
     norm needs two), and steps AdamW with clipped gradients and :func:`warmup_cosine_schedule`.
     The epoch ends with the validation macro accuracy; training stops after ``settings.patience``
     epochs without improvement or at ``settings.max_epochs``.  Deterministic under ``seed`` on a
-    given device.  Chapter "Training the convnet" (``book/training.md``).
+    given device (on the CPU, with ``settings.cpu_threads`` threads).  Chapter "Training the convnet"
+    (``book/training.md``).
 
     Parameters
     ----------
@@ -308,47 +316,49 @@ def train_classifier(model: nn.Module, train_features, train_labels, val_feature
     TrainingResult
         The best weights (CPU), the best epoch and the per-epoch history.
     """
-    torch.manual_seed(seed)
-    shuffle = np.random.default_rng(seed)
-    model.to(device)
-    train_labels = np.asarray(train_labels)
-    n_train = len(train_labels)
-    loss_fn = nn.CrossEntropyLoss(weight=class_weights(train_labels, model.n_classes).to(device))
-    optimizer = torch.optim.AdamW(model.parameters(), lr=settings.learning_rate,
-                                  weight_decay=settings.weight_decay)
-    steps_per_epoch = int(np.ceil(n_train / settings.batch_size))
-    scheduler = warmup_cosine_schedule(optimizer, steps_per_epoch, settings.warmup_epochs)
-    history = {"train_loss": [], "val_loss": [], "val_macro_accuracy": []}
-    best_score, best_epoch, best_state = -np.inf, 0, copy.deepcopy(model.state_dict())
-    epochs = tqdm(range(settings.max_epochs), desc="epochs", disable=not progress)
-    for epoch in epochs:
-        model.train()
-        order = shuffle.permutation(n_train)
-        running = 0.0
-        for start in range(0, n_train, settings.batch_size):
-            rows = np.sort(order[start:start + settings.batch_size])
-            if len(rows) == 1 and n_train > 1:
-                rows = np.sort(order[start - 1:start + 1])  # batch norm needs two examples to train
-            inputs = torch.as_tensor(np.asarray(train_features[rows]), device=device)
-            targets = torch.as_tensor(train_labels[rows], device=device)
-            optimizer.zero_grad()
-            loss = loss_fn(model(inputs), targets)
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), settings.clip_norm)
-            optimizer.step()
-            scheduler.step()
-            running += loss.item() * len(rows)
-        validation = evaluate_classifier(model, val_features, val_labels, device)
-        val_loss = nn.functional.cross_entropy(torch.as_tensor(validation.logits),
-                                               torch.as_tensor(validation.labels)).item()
-        score = validation.macro_accuracy
-        history["train_loss"].append(running / n_train)
-        history["val_loss"].append(val_loss)
-        history["val_macro_accuracy"].append(score)
-        epochs.set_postfix(val_macro_accuracy=f"{score:.3f}")
-        if score > best_score:
-            best_score, best_epoch, best_state = score, epoch, copy.deepcopy(model.state_dict())
-        elif epoch - best_epoch >= settings.patience:
-            break
-    model.load_state_dict(best_state)
-    return TrainingResult({k: v.detach().cpu() for k, v in best_state.items()}, best_epoch, history)
+    threads = settings.cpu_threads if torch.device(device).type == "cpu" else None
+    with torch_threads(threads):
+        torch.manual_seed(seed)
+        shuffle = np.random.default_rng(seed)
+        model.to(device)
+        train_labels = np.asarray(train_labels)
+        n_train = len(train_labels)
+        loss_fn = nn.CrossEntropyLoss(weight=class_weights(train_labels, model.n_classes).to(device))
+        optimizer = torch.optim.AdamW(model.parameters(), lr=settings.learning_rate,
+                                      weight_decay=settings.weight_decay)
+        steps_per_epoch = int(np.ceil(n_train / settings.batch_size))
+        scheduler = warmup_cosine_schedule(optimizer, steps_per_epoch, settings.warmup_epochs)
+        history = {"train_loss": [], "val_loss": [], "val_macro_accuracy": []}
+        best_score, best_epoch, best_state = -np.inf, 0, copy.deepcopy(model.state_dict())
+        epochs = tqdm(range(settings.max_epochs), desc="epochs", disable=not progress)
+        for epoch in epochs:
+            model.train()
+            order = shuffle.permutation(n_train)
+            running = 0.0
+            for start in range(0, n_train, settings.batch_size):
+                rows = np.sort(order[start:start + settings.batch_size])
+                if len(rows) == 1 and n_train > 1:
+                    rows = np.sort(order[start - 1:start + 1])  # batch norm needs two examples to train
+                inputs = torch.as_tensor(np.asarray(train_features[rows]), device=device)
+                targets = torch.as_tensor(train_labels[rows], device=device)
+                optimizer.zero_grad()
+                loss = loss_fn(model(inputs), targets)
+                loss.backward()
+                nn.utils.clip_grad_norm_(model.parameters(), settings.clip_norm)
+                optimizer.step()
+                scheduler.step()
+                running += loss.item() * len(rows)
+            validation = evaluate_classifier(model, val_features, val_labels, device)
+            val_loss = nn.functional.cross_entropy(torch.as_tensor(validation.logits),
+                                                   torch.as_tensor(validation.labels)).item()
+            score = validation.macro_accuracy
+            history["train_loss"].append(running / n_train)
+            history["val_loss"].append(val_loss)
+            history["val_macro_accuracy"].append(score)
+            epochs.set_postfix(val_macro_accuracy=f"{score:.3f}")
+            if score > best_score:
+                best_score, best_epoch, best_state = score, epoch, copy.deepcopy(model.state_dict())
+            elif epoch - best_epoch >= settings.patience:
+                break
+        model.load_state_dict(best_state)
+        return TrainingResult({k: v.detach().cpu() for k, v in best_state.items()}, best_epoch, history)
