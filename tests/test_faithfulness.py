@@ -78,6 +78,20 @@ def test_every_explainer_runs_on_the_convnet_and_is_finite():
     assert path_relevance(relevance).shape == (3, 16)
 
 
+def test_explain_batches_slices_a_target_per_example_whatever_its_type():
+    from xaiaudio.models.convnet import PlayingTechniqueConvNet
+
+    torch.manual_seed(0)
+    model = PlayingTechniqueConvNet(16).eval()
+    features = np.random.default_rng(0).normal(size=(3, 16, 8)).astype(np.float32)
+    classes = [4, 0, 2]
+    expected = explain_batches("gradient", model, features, torch.tensor(classes), batch_size=2)
+    for target in (classes, np.array(classes)):
+        assert torch.equal(explain_batches("gradient", model, features, target, batch_size=2), expected)
+    with pytest.raises(ValueError, match="one class per example"):
+        explain_batches("gradient", model, features, [0, 1], batch_size=2)
+
+
 def test_gradient_methods_match_zennits_attributors():
     """The few-line versions shown in the chapter against zennit.attribution on a nonlinear convnet."""
     from zennit.attribution import Gradient, IntegratedGradients, SmoothGrad

@@ -19,6 +19,7 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -259,9 +260,9 @@ def explain_batches(name: str, model: nn.Module, features, target=None, batch_si
         The classifier to explain (put in eval mode and moved to ``device``).
     features : array-like, shape (n, paths, frames)
         The inputs.
-    target : None, int or torch.Tensor of shape (n,), optional
-        Class explained: ``None`` for each example's predicted class.  Only a torch tensor is
-        sliced per batch.
+    target : None, int or array-like of int, shape (n,), optional
+        Class explained: ``None`` for each example's predicted class, an int for one class for all,
+        or one class per example (a tensor, array or list, sliced per batch).
     batch_size : int, default 32
         Examples per batch.
     device : str or torch.device, default "cpu"
@@ -280,7 +281,14 @@ def explain_batches(name: str, model: nn.Module, features, target=None, batch_si
     ------
     KeyError
         If ``name`` is not a registered method.
+    ValueError
+        If ``target`` gives a class per example but not one for each of them.
     """
+    if target is not None and not isinstance(target, (int, np.integer)):
+        target = torch.as_tensor(np.asarray(target), dtype=torch.long)
+        if target.shape != (len(features),):
+            raise ValueError(f"target has shape {tuple(target.shape)}: give one class per example "
+                             f"({len(features)}), one int, or None")
     explain = functools.partial(METHODS[name].explain, **options)
     generator = torch.Generator().manual_seed(seed)
     model.eval().to(device)
