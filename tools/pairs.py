@@ -1,0 +1,118 @@
+"""Pair every chapter with an ``.ipynb`` that launch buttons (Colab, Binder, JupyterHub) can open.
+
+A chapter is written as MyST markdown (``book/<chapter>.md``); its pair ``book/<chapter>.ipynb`` is
+the same notebook without outputs, written by jupytext (``formats: ipynb,md:myst``).  The book
+excludes the ``.ipynb`` files from its build, and sphinx-book-theme's launch buttons point at the
+``.ipynb`` when one sits beside the page's source.
+
+Each chapter's first cell (tagged ``remove-cell``, so the book does not show it) installs the
+package on a hosted kernel that lacks it (Colab, a hub without the book's environment) from the
+repository named in ``_config.yml``, and does nothing where ``xaiaudio`` imports.
+
+Command line: ``python -m tools.pairs`` writes the install cell and the pairs; ``python -m tools.pairs
+--check`` lists the chapters whose pair or install cell is out of date and exits 1 if there are any
+(``tests/test_pairs.py`` does the same).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import jupytext
+import nbformat
+import yaml
+
+from tools.notebooks import REPOSITORY, chapters_in_toc, is_notebook
+
+#: jupytext's pairing of a chapter: the notebook and the MyST markdown it is written in.
+PAIRED_FORMATS = "ipynb,md:myst"
+
+INSTALL_TAG = "remove-cell"
+
+_INSTALL_TEMPLATE = '''\
+# On a hosted kernel without the book's environment (Colab, a hub), install xaiaudio first.
+import importlib.util
+import subprocess
+import sys
+
+if importlib.util.find_spec("xaiaudio") is None:
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
+                    "xaiaudio[book] @ git+{url}"], check=True)
+    importlib.invalidate_caches()'''
+
+
+def repository_url(config_path: Path = REPOSITORY / "_config.yml") -> str:
+    """The repository URL of ``_config.yml`` (``repository.url``): the one place that names it."""
+    return yaml.safe_load(config_path.read_text())["repository"]["url"].rstrip("/")
+
+
+def install_source(url: str | None = None) -> str:
+    """The source of the install cell for the repository at ``url`` (default :func:`repository_url`)."""
+    return _INSTALL_TEMPLATE.format(url=url or repository_url())
+
+
+def chapters() -> list[Path]:
+    """The notebook chapters of ``_toc.yml`` (MyST markdown with a kernelspec)."""
+    return [chapter for chapter in chapters_in_toc() if is_notebook(chapter) and chapter.suffix == ".md"]
+
+
+def _with_install_cell(notebook: nbformat.NotebookNode, source: str) -> nbformat.NotebookNode:
+    cells = notebook.cells
+    if cells and cells[0].cell_type == "code" and INSTALL_TAG in cells[0].metadata.get("tags", []):
+        cells[0].source = source
+    else:
+        cells.insert(0, nbformat.v4.new_code_cell(source, metadata={"tags": [INSTALL_TAG]}))
+    notebook.metadata.setdefault("jupytext", {})["formats"] = PAIRED_FORMATS
+    return notebook
+
+
+def _comparable(notebook: nbformat.NotebookNode) -> list[tuple]:
+    return [(cell.cell_type, cell.source, sorted(cell.metadata.get("tags", []))) for cell in notebook.cells]
+
+
+def problems(chapter: Path) -> list[str]:
+    """What is out of date for ``chapter``: its install cell, its pairing, its ``.ipynb``."""
+    notebook = jupytext.read(chapter)
+    found = []
+    first = notebook.cells[0] if notebook.cells else None
+    if first is None or INSTALL_TAG not in first.metadata.get("tags", []) or first.source != install_source():
+        found.append("the first cell is not the install cell of tools/pairs.py")
+    if notebook.metadata.get("jupytext", {}).get("formats") != PAIRED_FORMATS:
+        found.append(f"jupytext formats is not {PAIRED_FORMATS!r}")
+    pair = chapter.with_suffix(".ipynb")
+    if not pair.is_file():
+        return [*found, f"{pair.name} is missing"]
+    paired = nbformat.read(pair, as_version=4)
+    if _comparable(paired) != _comparable(notebook):
+        found.append(f"{pair.name} differs from {chapter.name}")
+    if any(cell.get("outputs") or cell.get("execution_count") for cell in paired.cells):
+        found.append(f"{pair.name} holds outputs")
+    return found
+
+
+def sync(chapter: Path) -> None:
+    """Write the install cell and the pairing into ``chapter`` and its ``.ipynb`` (without outputs)."""
+    notebook = _with_install_cell(jupytext.read(chapter), install_source())
+    jupytext.write(notebook, chapter, fmt="md:myst")
+    jupytext.write(notebook, chapter.with_suffix(".ipynb"), fmt="ipynb")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="only report chapters out of date")
+    args = parser.parse_args(argv)
+    stale = 0
+    for chapter in chapters():
+        if args.check:
+            for problem in problems(chapter):
+                print(f"{chapter.relative_to(REPOSITORY)}: {problem}")
+                stale += 1
+        else:
+            sync(chapter)
+    return 1 if stale else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
