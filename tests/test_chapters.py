@@ -25,6 +25,18 @@ def test_toc_lists_the_foundation_chapters():
     assert names[:2] == ["intro", "listening"]
 
 
+#: Characters of code the page's code column shows at 1280 px (672 px of monospace): chapter cells
+#: are formatted to it (ruff format --line-length 85), so no code cell scrolls sideways.
+CODE_COLUMN = 85
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda chapter: chapter.stem)
+def test_chapter_code_fits_the_page_column(chapter):
+    lines = [line for cell in jupytext.read(chapter).cells if cell.cell_type == "code"
+             for line in cell.source.splitlines()]
+    assert [line for line in lines if len(line) > CODE_COLUMN] == []
+
+
 def test_course_guide_plans_every_exercise():
     labels = {label for chapter in CHAPTERS
               for label in re.findall(r"^:label: (\S+)", chapter.read_text(), re.MULTILINE)}

@@ -32,14 +32,15 @@ PAIRED_FORMATS = "ipynb,md:myst"
 INSTALL_TAG = "remove-cell"
 
 _INSTALL_TEMPLATE = '''\
-# On a hosted kernel without the book's environment (Colab, a hub), install xaiaudio first.
+# On a hosted kernel without the book's environment (Colab, a hub): install xaiaudio.
 import importlib.util
 import subprocess
 import sys
 
 if importlib.util.find_spec("xaiaudio") is None:
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
-                    "xaiaudio[book] @ git+{url}"], check=True)
+    package = "xaiaudio[book] @ git+{url}"
+    pip = [sys.executable, "-m", "pip", "install", "-q"]
+    subprocess.run([*pip, package], check=True)
     importlib.invalidate_caches()'''
 
 
