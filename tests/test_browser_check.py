@@ -225,5 +225,26 @@ def test_table_has_one_row_per_page():
                                    errors=["error output: x"])
     lines = browser_check.table([good, bad]).splitlines()
     assert len(lines) == 4
-    assert lines[2].split() == ["book/intro", "2/2", "1", "1", "0", "0", "0.0", "ok"]
-    assert lines[3].split() == ["book/deep_taylor", "0/1", "0", "0", "1", "0", "0.0", "FAIL"]
+    assert lines[2].split() == ["book/intro", "2/2", "1", "1", "0", "0", "0", "-/-", "0.0", "ok"]
+    assert lines[3].split() == ["book/deep_taylor", "0/1", "0", "0", "0", "1", "0", "-/-", "0.0", "FAIL"]
+
+
+def test_launch_buttons_must_open_a_notebook_the_repository_holds(tmp_path):
+    colab = "https://colab.research.google.com/github/xaiaudio/xaiaudio/blob/main/book/{}"
+    binder = "https://mybinder.org/v2/gh/xaiaudio/xaiaudio/main?urlpath=lab/tree/book/{}"
+    hub = ("https://hub.example.edu/hub/user-redirect/git-pull?repo=https%3A%2F%2Fgithub.com%2Fx%2Fy"
+           "&urlpath=lab%2Ftree%2Fxaiaudio%2Fbook%2F{}&branch=main")
+    links = "".join(f'<a href="{url.format("training.ipynb")}">launch</a>' for url in (colab, binder, hub))
+    result = check(tmp_path, links + '<a href="https://example.org/a.md">not a launch button</a>')
+    assert result.ok and result.launch_links == 3
+    assert check(tmp_path, f'<a href="{colab.format("training.md")}">x</a>').failures == [
+        "launch link opens book/training.md, not a notebook (.ipynb)"]
+    assert check(tmp_path, f'<a href="{binder.format("gone.ipynb")}">x</a>').failures == [
+        "launch link opens book/gone.ipynb, which the repository does not hold"]
+
+
+def test_a_page_wider_than_the_viewport_fails_and_scrolling_code_is_counted():
+    layout = {1280: {"overflow": 0, "scrolling_code": 0}, 390: {"overflow": 140, "scrolling_code": 7}}
+    result = browser_check.analyse_report("book/x", {"layout": layout}, expects_audio=False)
+    assert result.failures == ["at 390 px the document is 140 px wider than the viewport"]
+    assert result.scrolling_code == {1280: 0, 390: 7}

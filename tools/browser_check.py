@@ -7,8 +7,11 @@ For each page built from a file of ``_toc.yml`` it checks: no cell error / trace
 error-like stderr output, no docutils system message, every ``<img>`` loaded in the browser,
 at least one figure when the chapter's source draws with matplotlib, at least one ``<audio>``
 player with a source when the chapter's source calls ``Audio(``, no unresolved ``{glue:``
-placeholder, and no ``reports/<chapter>.err.log`` left by a failed execution.  It saves a
-full-page PNG per chapter, prints one row per page and exits with status 1 when any check fails.
+placeholder, no ``reports/<chapter>.err.log`` left by a failed execution, launch buttons (Colab,
+Binder, JupyterHub) that open an ``.ipynb`` the repository holds, and, at each width of
+:data:`WIDTHS` (a laptop and a phone), a document no wider than the viewport; code blocks that
+scroll sideways are counted and reported.  It saves a full-page PNG per chapter and width, prints
+one row per page and exits with status 1 when any check fails.
 ``--no-browser`` runs the same checks on the HTML files as text (images: files exist).
 
 Chromium and chromedriver are Debian's (``/usr/bin/chromium``, ``/usr/bin/chromedriver``),
@@ -49,6 +52,13 @@ GLUE_PLACEHOLDER = "{glue:"
 RAW_TABLE = re.compile(r"\|\s*:?[-\u2013\u2014]+:?\s*\|\s*:?[-\u2013\u2014]+:?\s*\|")
 # Chrome cannot render a screenshot taller than this many CSS pixels in one piece.
 MAX_SCREENSHOT_HEIGHT = 16_000
+# Viewport widths a reader uses (CSS pixels): a laptop, then a phone.
+WIDTHS = (1280, 390)
+# Hosts of the launch buttons, and where their links name the notebook they open.
+LAUNCH_HOSTS = ("colab.research.google.com", "mybinder.org", "git-pull")
+# Colab: .../blob/<branch>/<path>; Binder and JupyterHub: urlpath=lab/tree/<path> (nbgitpuller's path
+# starts with the folder the repository is cloned into).
+LAUNCHED_PATH = re.compile(r"(?:/blob/[^/]+/|urlpath=[^&]*?tree/)((?:[\w.-]+/)*[\w.-]+\.\w+)")
 
 
 # --------------------------------------------------------------------------- pages to check
@@ -119,6 +129,8 @@ class PageResult:
     failures: list[str] = field(default_factory=list)  # one line per failed check
     screenshot: Path | None = None
     seconds: float = 0.0
+    launch_links: int = 0  # launch buttons checked (each opens an .ipynb of the repository)
+    scrolling_code: dict[int, int] = field(default_factory=dict)  # width -> code blocks wider than shown
 
     @property
     def ok(self) -> bool:
@@ -140,7 +152,9 @@ def analyse_report(name: str, report: dict, expects_audio: bool, expects_figures
          "images": [{"src": "...", "ok": bool, "figure": bool}, ...],  # figure: a cell output / figure
          "audio": [{"sources": ["data:audio/wav;...", ...], "duration": s, "error": code}, ...],
          "paragraphs": ["<text of a <p> inside a cell output>", ...],
-         "text": "<the visible text of the article>"}
+         "links": ["<href of every link>", ...],
+         "text": "<the visible text of the article>",
+         "layout": {width: {"overflow": px, "scrolling_code": n}, ...}}  # only from a browser
     """
     result = PageResult(name)
     for output in report.get("outputs", []):
@@ -193,7 +207,34 @@ def analyse_report(name: str, report: dict, expects_audio: bool, expects_figures
     if GLUE_PLACEHOLDER in text:
         where = text.index(GLUE_PLACEHOLDER)
         result.failures.append(f"unresolved glue: {_short(text[where:where + 60])}")
+
+    for link in report.get("links", []):
+        if any(host in link for host in LAUNCH_HOSTS):
+            result.launch_links += 1
+            result.failures += launch_problems(unquote(link))
+    for width, layout in report.get("layout", {}).items():
+        if layout["overflow"] > 1:
+            result.failures.append(f"at {width} px the document is {layout['overflow']} px wider "
+                                   "than the viewport")
+        result.scrolling_code[int(width)] = layout["scrolling_code"]
     return result
+
+
+def launch_problems(link: str) -> list[str]:
+    """Why a launch button's link does not open a notebook of the repository (empty when it does)."""
+    from tools.notebooks import REPOSITORY
+
+    found = LAUNCHED_PATH.search(link)
+    if found is None:
+        return [f"launch link names no file: {_short(link, 100)}"]
+    path = found.group(1)
+    if "git-pull" in link:
+        path = path.split("/", 1)[-1]
+    if not path.endswith(".ipynb"):
+        return [f"launch link opens {path}, not a notebook (.ipynb)"]
+    if not (REPOSITORY / path).is_file():
+        return [f"launch link opens {path}, which the repository does not hold"]
+    return []
 
 
 def execution_logs(html_dir: Path, name: str) -> list[Path]:
@@ -246,6 +287,7 @@ def static_report(html_text: str, page: Path | None = None) -> dict:
             "images": images,
             "audio": audio,
             "paragraphs": [p.get_text() for p in soup.select(".cell_output p")],
+            "links": [a["href"] for a in soup.find_all("a", href=True)],
             "text": soup.get_text()}
 
 # --------------------------------------------------------------------------- the browser
@@ -267,8 +309,17 @@ const audio = Array.from(document.querySelectorAll('audio')).map(a => ({
         .filter(s => s.length > 0),
     duration: Number.isFinite(a.duration) ? a.duration : null, error: a.error ? a.error.code : null}));
 const paragraphs = Array.from(document.querySelectorAll('.cell_output p')).map(p => p.textContent || '');
+const links = Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href'));
 return {outputs: outputs, messages: messages, images: images, audio: audio, paragraphs: paragraphs,
-        text: article.innerText || article.textContent || ''};
+        links: links, text: article.innerText || article.textContent || ''};
+"""
+
+# How much wider than the viewport the document is, and how many code blocks scroll sideways.
+LAYOUT_JS = r"""
+const root = document.documentElement;
+const code = Array.from(document.querySelectorAll('div.highlight pre'))
+    .filter(pre => pre.offsetParent !== null && pre.scrollWidth > pre.clientWidth + 1);
+return {overflow: Math.max(0, root.scrollWidth - root.clientWidth), scrolling_code: code.length};
 """
 
 # Make lazy images eager and scroll through the page so that every one is requested.
@@ -368,14 +419,21 @@ def check_page(driver, base_url: str, html_dir: Path, page: Page, screenshots: P
     settled = wait_for(driver, IMAGES_SETTLED_JS, 30)
     wait_for(driver, AUDIO_SETTLED_JS, 20)  # players still without metadata then report duration None
     driver.execute_script("window.scrollTo(0, 0);")
-    result = analyse_report(page.name, driver.execute_script(COLLECT_JS), page.promises_audio,
-                            page.promises_figures)
+    report = driver.execute_script(COLLECT_JS)
+    report["layout"], shots = {}, {}
+    for width in WIDTHS:
+        driver.set_window_size(width, 2000)
+        wait_for(driver, f"return window.innerWidth <= {width};", 10)
+        report["layout"][width] = driver.execute_script(LAYOUT_JS)
+        shots[width] = screenshots / f"{page.name.replace('/', '__')}@{width}.png"
+        screenshot(driver, shots[width])
+    driver.set_window_size(WIDTHS[0], 2000)
+    result = analyse_report(page.name, report, page.promises_audio, page.promises_figures)
     if not settled:
         result.failures.append("images still loading after 30 s")
     for log in execution_logs(html_dir, page.name):
         result.failures.append(f"execution failed: {log.relative_to(html_dir)}")
-    result.screenshot = screenshots / f"{page.name.replace('/', '__')}.png"
-    screenshot(driver, result.screenshot)
+    result.screenshot = shots[WIDTHS[0]]
     result.seconds = time.perf_counter() - start
     return result
 
@@ -397,11 +455,13 @@ def check_file(html_dir: Path, page: Page) -> PageResult:
 
 def table(results: list[PageResult]) -> str:
     """One row per page: page, images ok/total, figures, audio players, errors, stderr outputs, result."""
-    rows = [("page", "images", "figures", "audio", "errors", "stderr", "seconds", "result")]
+    rows = [("page", "images", "figures", "audio", "launch", "errors", "stderr",
+             "code scrolling " + "/".join(f"@{w}" for w in WIDTHS), "seconds", "result")]
     for r in results:
+        scrolling = "/".join(str(r.scrolling_code.get(w, "-")) for w in WIDTHS)
         rows.append((r.name, f"{r.images_ok}/{r.images_total}", str(r.figures), str(r.audio_players),
-                     str(len(r.errors)),
-                     str(len(r.stderr)), f"{r.seconds:.1f}", "ok" if r.ok else "FAIL"))
+                     str(r.launch_links), str(len(r.errors)), str(len(r.stderr)), scrolling,
+                     f"{r.seconds:.1f}", "ok" if r.ok else "FAIL"))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * width for width in widths))
