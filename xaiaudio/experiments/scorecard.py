@@ -173,7 +173,7 @@ def run_scorecard(config: RunConfig, n_seeds: int | None = None, voices_dir: str
     progress : bool
         Show a progress bar per stage.
     workers : int, optional
-        Seeds measured in parallel processes; default :func:`default_workers`.
+        Seeds measured in parallel processes; default :func:`~xaiaudio.core.parallel.default_workers`.
     variants : sequence of str
         Split variants of the technique claims (a chapter that discusses one claim may ask for the
         fixed split only).
