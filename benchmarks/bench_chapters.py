@@ -7,10 +7,12 @@ uses ``$XAIAUDIO_CACHE`` (or ``~/.cache/xaiaudio``) instead, i.e. warm-cache tim
 run in reading order, so a later chapter may reuse what an earlier one cached.
 
 ``--record`` adds the times to ``benchmarks/results/chapter_runtimes.json``, which the course guide
-shows (:mod:`xaiaudio.report.runtimes`); time only on a quiet machine.
+shows (:mod:`xaiaudio.report.runtimes`); time only on a quiet machine.  ``--from-build-log LOG``
+records instead the per-chapter times of a Jupyter Book build (myst-nb's "Executed notebook in
+... seconds" lines of its output), e.g. of the published book built from an empty cache.
 
 Usage: ``python -m benchmarks.bench_chapters [book/training.md ...] [--preset book] [--cache fresh|user]
-[--record]``
+[--record] [--from-build-log LOG]``
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import os
+import re
 import tempfile
 import time
 from pathlib import Path
@@ -43,6 +46,21 @@ def run_chapters(chapters: list[Path], preset: str, output_dir: Path) -> list[tu
     return results
 
 
+#: myst-nb's line for each executed chapter in a Jupyter Book build's output.
+EXECUTED_LINE = re.compile(r"([\w./-]+)\.(?:md|ipynb): Executed notebook in ([0-9.]+) seconds")
+
+
+def build_log_seconds(log_text: str) -> dict[str, float]:
+    """Chapter stem -> seconds, from the output of ``jupyter-book build`` (the last time of each)."""
+    return {Path(path).stem: float(seconds) for path, seconds in EXECUTED_LINE.findall(log_text)}
+
+
+def _record(seconds: dict, preset: str, how: str) -> None:
+    machine = f"{os.cpu_count()} CPU cores, {'GPU' if torch.cuda.is_available() else 'no GPU'} ({how})"
+    record_runtimes(RUNTIMES_FILE, machine, datetime.date.today().isoformat(), preset, seconds)
+    print(f"recorded {len(seconds)} chapter(s) in {RUNTIMES_FILE}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("chapters", nargs="*", type=Path,
@@ -54,7 +72,16 @@ def main() -> None:
                         help="add the times of chapters that ran to benchmarks/results/chapter_runtimes.json")
     parser.add_argument("--output-dir", type=Path, default=None,
                         help="where executed notebooks go (default: a temporary folder)")
+    parser.add_argument("--from-build-log", type=Path, default=None,
+                        help="record the chapter times of this jupyter-book build output instead of running")
     args = parser.parse_args()
+    if args.from_build_log:
+        seconds = build_log_seconds(args.from_build_log.read_text(errors="replace"))
+        if not seconds:
+            raise SystemExit(f"no 'Executed notebook in ... seconds' line in {args.from_build_log}")
+        _record(seconds, args.preset, "one jupyter-book build from an empty cache, chapters in Sphinx's "
+                                      "order, alphabetical: aggregation fills the shared cache")
+        return
     chapters = args.chapters or [c for c in chapters_in_toc() if is_notebook(c)]
     with tempfile.TemporaryDirectory(prefix="xaiaudio-bench-") as scratch:
         if args.cache == "fresh":
@@ -68,11 +95,9 @@ def main() -> None:
         print(f"{str(chapter):{width}}  {seconds:8.1f}  {status}")
     print(f"{'total':{width}}  {sum(s for _, s, _ in results):8.1f}")
     if args.record:
-        machine = (f"{os.cpu_count()} CPU cores, {'GPU' if torch.cuda.is_available() else 'no GPU'} "
-                   f"(benchmarks/bench_chapters.py, {args.cache} cache, chapters in reading order)")
         seconds = {chapter.stem: s for chapter, s, status in results if status == "ok"}
-        record_runtimes(RUNTIMES_FILE, machine, datetime.date.today().isoformat(), args.preset, seconds)
-        print(f"recorded {len(seconds)} chapter(s) in {RUNTIMES_FILE}")
+        _record(seconds, args.preset, f"benchmarks/bench_chapters.py, {args.cache} cache, "
+                                      "chapters in reading order")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ import jupytext
 import pytest
 
 from tools.notebooks import chapters_in_toc, execute_chapter, is_notebook
+from tools.pairs import CODE_COLUMN
 
 CHAPTERS = [chapter for chapter in chapters_in_toc() if is_notebook(chapter)]
 
@@ -25,16 +26,11 @@ def test_toc_lists_the_foundation_chapters():
     assert names[:2] == ["intro", "listening"]
 
 
-#: Characters of code the page's code column shows at 1280 px (672 px of monospace): chapter cells
-#: are formatted to it (ruff format --line-length 85), so no code cell scrolls sideways.
-CODE_COLUMN = 85
-
-
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda chapter: chapter.stem)
 def test_chapter_code_fits_the_page_column(chapter):
     lines = [line for cell in jupytext.read(chapter).cells if cell.cell_type == "code"
              for line in cell.source.splitlines()]
-    assert [line for line in lines if len(line) > CODE_COLUMN] == []
+    assert [line for line in lines if len(line) > CODE_COLUMN] == [], "run: python -m tools.pairs"
 
 
 def test_course_guide_plans_every_exercise():

@@ -45,3 +45,14 @@ def test_record_then_table_keeps_order_and_other_presets(tmp_path):
 def test_the_committed_runtime_file_reads():
     record, problem = read_runtimes(RUNTIMES_FILE)
     assert problem == "" and set(record) == {"machine", "measured_on", "seconds"}
+
+
+def test_chapter_times_are_read_from_a_jupyter_book_build_log():
+    from benchmarks.bench_chapters import build_log_seconds
+
+    log = ("\x1b[01mreading sources... \x1b[39;49;00m[  7%] book/aggregation\n"
+           "/tmp/bb/book/aggregation.md: Executing notebook using local CWD [mystnb]\n"
+           "/tmp/bb/book/aggregation.md: Executed notebook in 383.19 seconds [mystnb]\n"
+           "/tmp/bb/book/course.md: Executed notebook in 2.49 seconds [mystnb]\n")
+    assert build_log_seconds(log) == {"aggregation": 383.19, "course": 2.49}
+    assert build_log_seconds("nothing executed") == {}

@@ -13,7 +13,9 @@ from xaiaudio.experiments.scorecard import (
     run_scorecard,
     scorecard_json,
     scorecard_markdown,
+    verdicts_across_splits,
 )
+from xaiaudio.report.claims import across_splits_sentence
 from xaiaudio.scorecard.__main__ import main
 from xaiaudio.synth import corpus
 
@@ -96,3 +98,24 @@ def test_seeds_in_parallel_processes_land_on_their_own_seed_and_claim(isolated_c
     assert [row["per_seed"] for row in parallel["claims"]] == [row["per_seed"]
                                                                for row in in_process["claims"]]
     assert parallel["claims"][0]["per_seed"] != parallel["claims"][1]["per_seed"]
+
+
+def test_a_verdict_that_depends_on_the_split_is_inconclusive():
+    def row(claim_id, variant, verdict):
+        return {"id": claim_id, "variant": variant, "verdict": verdict}
+
+    card = {"claims": [row("A1", FIXED_SPLIT, "holds"), row("A2", FIXED_SPLIT, "holds"),
+                       row("A1", REDRAWN_SPLIT, "holds"), row("A2", REDRAWN_SPLIT, "inconclusive"),
+                       row("B3-sol", FIXED_SPLIT, "fails")]}
+    verdicts = verdicts_across_splits(card)
+    assert list(verdicts) == ["A1", "A2", "B3-sol"]
+    assert [verdicts[i]["verdict"] for i in verdicts] == ["holds", "inconclusive", "fails"]
+    assert [verdicts[i]["split_dependent"] for i in verdicts] == [False, True, False]
+    sentence = across_splits_sentence("A2", verdicts["A2"])
+    assert "holds with the split fixed but is inconclusive with the split redrawn" in sentence
+    assert across_splits_sentence("A1", verdicts["A1"]).startswith("Claim A1 holds with the split fixed and")
+
+
+def test_voice_claims_link_the_voices_chapter():
+    assert {CLAIMS[i].chapter for i in CLAIMS if i.endswith("-speech")} == {"prototypes_voices"}
+    assert {CLAIMS[i].chapter for i in CLAIMS if i.endswith("-sol")} == {"prototypes"}

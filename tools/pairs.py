@@ -9,15 +9,20 @@ Each chapter's first cell (tagged ``remove-cell``, so the book does not show it)
 package on a hosted kernel that lacks it (Colab, a hub without the book's environment) from the
 repository named in ``_config.yml``, and does nothing where ``xaiaudio`` imports.
 
-Command line: ``python -m tools.pairs`` writes the install cell and the pairs; ``python -m tools.pairs
---check`` lists the chapters whose pair or install cell is out of date and exits 1 if there are any
-(``tests/test_pairs.py`` does the same).
+Command line: ``python -m tools.pairs`` formats every chapter's code cells to the page's code
+column (``ruff format``, :data:`CODE_COLUMN` characters) and writes the install cell and the pairs;
+``python -m tools.pairs --check`` lists the chapters whose pair or install cell is out of date and
+exits 1 if there are any (``tests/test_pairs.py`` does the same).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import shutil
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import jupytext
@@ -30,6 +35,10 @@ from tools.notebooks import REPOSITORY, chapters_in_toc, is_notebook
 PAIRED_FORMATS = "ipynb,md:myst"
 
 INSTALL_TAG = "remove-cell"
+
+#: Characters of code the page's code column shows at 1280 px (672 px of monospace): chapter cells
+#: are formatted to it, so no code cell scrolls sideways (``tests/test_chapters.py`` checks it).
+CODE_COLUMN = 85
 
 _INSTALL_TEMPLATE = '''\
 # On a hosted kernel without the book's environment (Colab, a hub): install xaiaudio.
@@ -93,10 +102,31 @@ def problems(chapter: Path) -> list[str]:
     return found
 
 
+def _formatted(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The notebook with its code cells formatted by ``ruff format --line-length CODE_COLUMN``."""
+    ruff = shutil.which("ruff") or str(Path(sys.executable).with_name("ruff"))
+    with tempfile.TemporaryDirectory() as scratch:
+        copy = Path(scratch) / "chapter.ipynb"
+        jupytext.write(notebook, copy, fmt="ipynb")
+        subprocess.run([ruff, "format", "--quiet", "--line-length", str(CODE_COLUMN), str(copy)], check=True)
+        formatted = nbformat.read(copy, as_version=4)
+    for cell, new in zip(notebook.cells, formatted.cells):
+        if cell.cell_type == "code":
+            cell.source = new.source
+    return notebook
+
+
 def sync(chapter: Path) -> None:
-    """Write the install cell and the pairing into ``chapter`` and its ``.ipynb`` (without outputs)."""
-    notebook = _with_install_cell(jupytext.read(chapter), install_source())
+    """Format the code cells of ``chapter``, write its install cell and pairing, and its ``.ipynb``
+    (without outputs)."""
+    notebook = _with_install_cell(_formatted(jupytext.read(chapter)), install_source())
     jupytext.write(notebook, chapter, fmt="md:myst")
+    seen = set()
+    for cell in notebook.cells:  # ids from the content, so that an unchanged cell keeps its id
+        cell.id = hashlib.sha1(cell.source.encode()).hexdigest()[:8]
+        while cell.id in seen:
+            cell.id = hashlib.sha1(cell.id.encode()).hexdigest()[:8]
+        seen.add(cell.id)
     jupytext.write(notebook, chapter.with_suffix(".ipynb"), fmt="ipynb")
 
 

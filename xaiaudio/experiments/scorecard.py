@@ -197,8 +197,10 @@ def run_scorecard(config: RunConfig, n_seeds: int | None = None, voices_dir: str
     sources = {"techniques": config.data_dir or "embedded corpus",
                "instruments": config.data_dir or "embedded corpus",
                "voices": voices_dir or "embedded voices"}
-    return {"preset": config.preset.name, "seeds": int(n_seeds), "data_seed": config.seed, "data": sources,
+    card = {"preset": config.preset.name, "seeds": int(n_seeds), "data_seed": config.seed, "data": sources,
             "claims": rows}
+    card["verdicts"] = [{"id": claim_id, **entry} for claim_id, entry in verdicts_across_splits(card).items()]
+    return card
 
 
 def _claim_row(claim: Claim, variant: str, measured: dict) -> dict:
@@ -231,14 +233,48 @@ def scorecard_json(scorecard: dict) -> str:
 
     Schema: ``{"preset", "seeds", "data_seed", "data": {"techniques", "instruments", "voices"},
     "claims": [{"id", "variant", "paper", "claim", "source", "metric", "paper_value", "estimate",
-    "ci_low", "ci_high", "n_seeds", "per_seed", "verdict", "reason", "chapter"}]}``, ``verdict`` one of
-    ``holds``, ``fails``, ``inconclusive``, ``not measurable``.
+    "ci_low", "ci_high", "n_seeds", "per_seed", "verdict", "reason", "chapter"}], "verdicts": [{"id",
+    "verdict", "by_variant", "split_dependent"}]}``, ``verdict`` one of ``holds``, ``fails``,
+    ``inconclusive``, ``not measurable``; ``verdicts`` holds one entry per claim
+    (:func:`verdicts_across_splits`).
     """
     return json.dumps(_finite_or_none(scorecard), indent=1, allow_nan=False)
 
 
 def _number(value, digits: int = 1) -> str:
     return "-" if value is None or not np.isfinite(value) else f"{value:.{digits}f}"
+
+
+def verdicts_across_splits(scorecard: dict) -> dict[str, dict]:
+    """The verdict the book states for each claim: one that a new draw of the split does not flip.
+
+    A claim measured with the split fixed and with it redrawn keeps its verdict only when both
+    variants agree; when they disagree (say, it holds on the fixed split and is inconclusive when
+    the split is redrawn) the verdict is ``inconclusive``: it depends on which clips were drawn for
+    testing.  A claim measured on one variant keeps that variant's verdict.  Chapters "What
+    reproduces" (``book/scorecard.md``), "Training the convnet", "Comparing LRP rules" and
+    "Class-wise aggregation".
+
+    Parameters
+    ----------
+    scorecard : dict
+        As returned by :func:`run_scorecard`.
+
+    Returns
+    -------
+    dict
+        Claim id -> ``{"verdict": str, "by_variant": {variant: verdict}, "split_dependent": bool}``,
+        in the scorecard's order.
+    """
+    by_claim: dict[str, dict] = {}
+    for row in scorecard["claims"]:
+        by_claim.setdefault(row["id"], {})[row["variant"]] = row["verdict"]
+    out = {}
+    for claim_id, by_variant in by_claim.items():
+        verdicts = set(by_variant.values())
+        out[claim_id] = {"verdict": verdicts.pop() if len(verdicts) == 1 else "inconclusive",
+                         "by_variant": by_variant, "split_dependent": len(set(by_variant.values())) > 1}
+    return out
 
 
 def scorecard_markdown(scorecard: dict, link: bool = False) -> str:

@@ -22,6 +22,10 @@ def _value(value, digits: int = 1) -> str:
     return "-" if value is None or not np.isfinite(value) else f"{value:.{digits}f}"
 
 
+_VERDICT_WORDS = {"holds": "holds", "fails": "fails", "inconclusive": "is inconclusive",
+                  "not measurable": "is not measurable"}
+
+
 def claim_sentence(row: dict, digits: int = 1) -> str:
     """One sentence stating a claim's verdict from its interval (never typed by hand).
 
@@ -42,11 +46,35 @@ def claim_sentence(row: dict, digits: int = 1) -> str:
     if row["verdict"] == "not measurable":
         return f"The claim \"{row['claim']}\" is not measurable here: {row['reason']}."
     paper = "" if row.get("paper_value") is None else f"; the paper: {_value(row['paper_value'], digits)}"
-    verdict = {"holds": "holds", "fails": "fails (the opposite holds)",
-               "inconclusive": "is inconclusive"}[row["verdict"]]
+    verdict = {**_VERDICT_WORDS, "fails": "fails (the opposite holds)"}[row["verdict"]]
     return (f"The claim \"{row['claim']}\" {verdict}: {row['metric']} is {_value(row['estimate'], digits)}, "
             f"95 % interval [{_value(row['ci_low'], digits)}, {_value(row['ci_high'], digits)}] over "
             f"{row['n_seeds']} seeds ({row['variant']}){paper}.")
+
+
+def across_splits_sentence(claim_id: str, entry: dict) -> str:
+    """One sentence on whether a claim's verdict survives a new draw of the split.
+
+    Parameters
+    ----------
+    claim_id : str
+        The claim's id.
+    entry : dict
+        Its entry of :func:`xaiaudio.experiments.scorecard.verdicts_across_splits`.
+
+    Returns
+    -------
+    str
+        E.g. "Claim A2 holds with the split fixed but is inconclusive with the split redrawn, so
+        the book counts it as inconclusive: its verdict depends on which clips were drawn."
+    """
+    by_variant = entry["by_variant"]
+    if not entry["split_dependent"]:
+        where = "with the split fixed and redrawn alike" if len(by_variant) > 1 else "on its one split"
+        return f"Claim {claim_id} {_VERDICT_WORDS[entry['verdict']]} {where}."
+    parts = [f"{_VERDICT_WORDS[verdict]} with the {variant}" for variant, verdict in by_variant.items()]
+    return (f"Claim {claim_id} {' but '.join(parts)}, so the book counts it as inconclusive: its "
+            "verdict depends on which clips were drawn.")
 
 
 def plot_claims(rows, ax=None, title: str | None = None):
