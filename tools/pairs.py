@@ -36,12 +36,13 @@ PAIRED_FORMATS = "ipynb,md:myst"
 
 INSTALL_TAG = "remove-cell"
 
-#: Characters of code the page's code column shows at 1280 px (672 px of monospace): chapter cells
-#: are formatted to it, so no code cell scrolls sideways (``tests/test_chapters.py`` checks it).
-CODE_COLUMN = 85
+#: Characters of code the page's code column shows at 1280 px, measured in Chromium: a code cell is
+#: 672 px wide at 8.7 px a character, a hide-input cell 654 px.  Chapter cells are formatted to it,
+#: so that no code cell scrolls sideways (``tests/test_chapters.py`` checks it).
+CODE_COLUMN = 75
 
 _INSTALL_TEMPLATE = '''\
-# On a hosted kernel without the book's environment (Colab, a hub): install xaiaudio.
+# On a hosted kernel (Colab, a hub) without the package: install it.
 import importlib.util
 import subprocess
 import sys
