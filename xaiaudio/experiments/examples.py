@@ -85,7 +85,7 @@ def common_pitch(table: pd.DataFrame, techniques, reference_midi: float = 69.0) 
 def clips_nearest_pitch(table: pd.DataFrame, techniques, midi: float) -> dict[str, int]:
     """For each technique, its clip nearest to ``midi`` (the first one on a tie).
 
-    Chapter "Comparing LRP rules" shows these clips, one per row of its Fig. 1.
+    Chapter "Comparing LRP rules" shows these clips, one figure and one player each (its Fig. 1).
 
     Parameters
     ----------
