@@ -225,8 +225,16 @@ def test_table_has_one_row_per_page():
                                    errors=["error output: x"])
     lines = browser_check.table([good, bad]).splitlines()
     assert len(lines) == 4
-    assert lines[2].split() == ["book/intro", "2/2", "1", "1", "0", "0", "0", "-/-", "0.0", "ok"]
-    assert lines[3].split() == ["book/deep_taylor", "0/1", "0", "0", "0", "1", "0", "-/-", "0.0", "FAIL"]
+    assert lines[2].split() == ["book/intro", "2/2", "1", "1", "0", "0", "0", "0", "-/-", "0.0", "ok"]
+    assert lines[3].split() == ["book/deep_taylor", "0/1", "0", "0", "0", "0", "1", "0", "-/-", "0.0", "FAIL"]
+
+
+def test_a_slider_that_does_not_change_its_image_fails():
+    sliders = [{"frames": 6, "changed": True}, {"frames": 6, "changed": False},
+               {"frames": 1, "changed": False}]
+    result = browser_check.analyse_report("book/x", {"sliders": sliders}, expects_audio=False)
+    assert result.sliders == 3
+    assert result.failures == ["slider 2 (6 frames) does not change its image"]
 
 
 def test_launch_buttons_must_open_a_notebook_the_repository_holds(tmp_path):

@@ -177,3 +177,15 @@ def test_technique_dropdown_resets_the_sliders_and_rerenders(explorer_ui):
     samples, _ = shown["audio"][0]
     measured = measure_modulation_rate(samples, SMOKE.sample_rate, "tremolo")
     assert measured == pytest.approx(rate, rel=0.10)
+
+
+def test_a_rate_sweep_plays_back_without_a_kernel():
+    from xaiaudio.report.widgets import ScatteringExplorer
+
+    explorer = ScatteringExplorer(preset="smoke", seed=0)
+    animation, audio = explorer.sweep("vibrato", 69, [4.0, 8.0], 40.0)
+    html = animation.to_jshtml()
+    assert 'type="range"' in html and html.count("data:image/png;base64") >= 2
+    assert len(audio) == 2 and not np.array_equal(audio[0], audio[1])
+    with pytest.raises(ValueError, match="at least one rate"):
+        explorer.sweep("vibrato", 69, [], 40.0)

@@ -8,7 +8,8 @@ error-like stderr output, no docutils system message, every ``<img>`` loaded in 
 at least one figure when the chapter's source draws with matplotlib, at least one ``<audio>``
 player with a source when the chapter's source calls ``Audio(``, no unresolved ``{glue:``
 placeholder, no ``reports/<chapter>.err.log`` left by a failed execution, launch buttons (Colab,
-Binder, JupyterHub) that open an ``.ipynb`` the repository holds, and, at each width of
+Binder, JupyterHub) that open an ``.ipynb`` the repository holds, kernel-free sliders (a
+matplotlib animation player) that change their image when moved, and, at each width of
 :data:`WIDTHS` (a laptop and a phone), a document no wider than the viewport; code blocks that
 scroll sideways are counted and reported.  It saves a full-page PNG per chapter and width, prints
 one row per page and exits with status 1 when any check fails.
@@ -130,6 +131,7 @@ class PageResult:
     screenshot: Path | None = None
     seconds: float = 0.0
     launch_links: int = 0  # launch buttons checked (each opens an .ipynb of the repository)
+    sliders: int = 0  # kernel-free sliders moved (each must change the image it drives)
     scrolling_code: dict[int, int] = field(default_factory=dict)  # width -> code blocks wider than shown
 
     @property
@@ -154,7 +156,8 @@ def analyse_report(name: str, report: dict, expects_audio: bool, expects_figures
          "paragraphs": ["<text of a <p> inside a cell output>", ...],
          "links": ["<href of every link>", ...],
          "text": "<the visible text of the article>",
-         "layout": {width: {"overflow": px, "scrolling_code": n}, ...}}  # only from a browser
+         "layout": {width: {"overflow": px, "scrolling_code": n}, ...},  # only from a browser
+         "sliders": [{"frames": n, "changed": bool}, ...]}  # only from a browser
     """
     result = PageResult(name)
     for output in report.get("outputs", []):
@@ -212,6 +215,10 @@ def analyse_report(name: str, report: dict, expects_audio: bool, expects_figures
         if any(host in link for host in LAUNCH_HOSTS):
             result.launch_links += 1
             result.failures += launch_problems(unquote(link))
+    for number, slider in enumerate(report.get("sliders", []), 1):
+        result.sliders += 1
+        if slider["frames"] > 1 and not slider["changed"]:
+            result.failures.append(f"slider {number} ({slider['frames']} frames) does not change its image")
     for width, layout in report.get("layout", {}).items():
         if layout["overflow"] > 1:
             result.failures.append(f"at {width} px the document is {layout['overflow']} px wider "
@@ -312,6 +319,19 @@ const paragraphs = Array.from(document.querySelectorAll('.cell_output p')).map(p
 const links = Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href'));
 return {outputs: outputs, messages: messages, images: images, audio: audio, paragraphs: paragraphs,
         links: links, text: article.innerText || article.textContent || ''};
+"""
+
+# Move every kernel-free slider (matplotlib's JavaScript animation player) to its last frame and
+# say whether the frame shown changed.
+SLIDERS_JS = r"""
+return Array.from(document.querySelectorAll('.animation input[type=range]')).map(slider => {
+    const image = slider.closest('.animation').querySelector('img');
+    const before = image ? image.src : null;
+    slider.value = slider.max;
+    slider.dispatchEvent(new Event('input', {bubbles: true}));
+    slider.dispatchEvent(new Event('change', {bubbles: true}));
+    return {frames: Number(slider.max) + 1, changed: image !== null && image.src !== before};
+});
 """
 
 # How much wider than the viewport the document is, and how many code blocks scroll sideways.
@@ -420,6 +440,7 @@ def check_page(driver, base_url: str, html_dir: Path, page: Page, screenshots: P
     wait_for(driver, AUDIO_SETTLED_JS, 20)  # players still without metadata then report duration None
     driver.execute_script("window.scrollTo(0, 0);")
     report = driver.execute_script(COLLECT_JS)
+    report["sliders"] = driver.execute_script(SLIDERS_JS)
     report["layout"], shots = {}, {}
     for width in WIDTHS:
         driver.set_window_size(width, 2000)
@@ -455,12 +476,12 @@ def check_file(html_dir: Path, page: Page) -> PageResult:
 
 def table(results: list[PageResult]) -> str:
     """One row per page: page, images ok/total, figures, audio players, errors, stderr outputs, result."""
-    rows = [("page", "images", "figures", "audio", "launch", "errors", "stderr",
+    rows = [("page", "images", "figures", "audio", "launch", "sliders", "errors", "stderr",
              "code scrolling " + "/".join(f"@{w}" for w in WIDTHS), "seconds", "result")]
     for r in results:
         scrolling = "/".join(str(r.scrolling_code.get(w, "-")) for w in WIDTHS)
         rows.append((r.name, f"{r.images_ok}/{r.images_total}", str(r.figures), str(r.audio_players),
-                     str(r.launch_links), str(len(r.errors)), str(len(r.stderr)), scrolling,
+                     str(r.launch_links), str(r.sliders), str(len(r.errors)), str(len(r.stderr)), scrolling,
                      f"{r.seconds:.1f}", "ok" if r.ok else "FAIL"))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows]

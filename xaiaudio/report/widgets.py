@@ -2,8 +2,10 @@
 
 Used by the chapter "The scattering transform" (``book/scattering.md``).
 :class:`ScatteringExplorer` separates the computation (:meth:`ScatteringExplorer.render`,
-testable without a browser) from the widget layout (:meth:`ScatteringExplorer.widget`); the
-rendered book shows a static figure made by the same :meth:`ScatteringExplorer.render`.
+testable without a browser) from the widget layout (:meth:`ScatteringExplorer.widget`), which
+needs a live kernel.  For the rendered book, where no kernel runs, :meth:`ScatteringExplorer.sweep`
+precomputes the maps of a rate sweep made by the same :meth:`ScatteringExplorer.render` and plays
+them back with a slider in the page (``matplotlib.animation``'s JavaScript player).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import ipywidgets as w
 import matplotlib.pyplot as plt
 import numpy as np
 from IPython.display import Audio, display
+from matplotlib.animation import FuncAnimation
 
 from xaiaudio.core.presets import get_preset
 from xaiaudio.features.scattering import scatter, scattering_paths
@@ -133,11 +136,50 @@ class ScatteringExplorer:
         features = scatter(audio, self.preset, self.device)
         if ax is None:
             _, ax = plt.subplots(figsize=(5.5, 4))
-        title = f"{technique}, MIDI {int(midi)}, {rate_hz:.1f} Hz, depth {depth:g}"
+        self._draw(features, f"{technique}, MIDI {int(midi)}, {rate_hz:.1f} Hz, depth {depth:g}", rate_hz, ax)
+        return Rendering(audio=audio, features=features, figure=ax.figure)
+
+    def _draw(self, features: np.ndarray, title: str, rate_hz: float, ax) -> None:
         plot_plane(features.mean(-1), scattering_paths(self.preset), ax=ax, log_color=True, title=title,
                    colorbar_label="time-averaged S")
         ax.axvline(np.log2(rate_hz), color="cyan", lw=0.8, ls="--")
-        return Rendering(audio=audio, features=features, figure=ax.figure)
+
+    def sweep(self, technique: str, midi: int, rates_hz, depth: float) -> tuple[FuncAnimation, list]:
+        """The map of one note at each rate of a sweep, as frames a slider plays back without a kernel.
+
+        Every frame is drawn as :meth:`render` draws; ``animation.to_jshtml()`` gives the
+        HTML of a player with a slider (chapter "The scattering transform", ``book/scattering.md``).
+
+        Parameters
+        ----------
+        technique, midi, depth
+            As in :meth:`audio`.
+        rates_hz : sequence of float
+            The modulation rates, one frame each.
+
+        Returns
+        -------
+        animation : matplotlib.animation.FuncAnimation
+            One frame per rate; its figure is closed (it lives in the animation only).
+        audio : list of numpy.ndarray
+            The clip of each frame, in the same order.
+        """
+        rates_hz = [float(rate) for rate in rates_hz]
+        if not rates_hz:
+            raise ValueError("a sweep needs at least one rate")
+        audio = [self.audio(technique, midi, rate, depth) for rate in rates_hz]
+        features = [scatter(clip, self.preset, self.device) for clip in audio]
+        fig = plt.figure(figsize=(6, 4), layout="constrained")
+
+        def draw(frame: int):
+            fig.clear()  # a frame adds a colour bar: start each one from an empty figure
+            title = f"{technique}, MIDI {int(midi)}, {rates_hz[frame]:.1f} Hz, depth {depth:g}"
+            self._draw(features[frame], title, rates_hz[frame], fig.add_subplot())
+            return fig.axes
+
+        animation = FuncAnimation(fig, draw, frames=len(rates_hz), repeat=False)
+        plt.close(fig)
+        return animation, audio
 
     def widget(self, rate_ranges: dict | None = None, depth_ranges: dict | None = None):
         """The interactive explorer: a technique menu and sliders, then an audio player and the map.
