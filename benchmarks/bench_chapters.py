@@ -56,8 +56,8 @@ def build_log_seconds(log_text: str) -> dict[str, float]:
 
 
 def _record(seconds: dict, preset: str, how: str) -> None:
-    machine = f"{os.cpu_count()} CPU cores, {'GPU' if torch.cuda.is_available() else 'no GPU'} ({how})"
-    record_runtimes(RUNTIMES_FILE, machine, datetime.date.today().isoformat(), preset, seconds)
+    machine = f"{os.cpu_count()} CPU cores, {'GPU' if torch.cuda.is_available() else 'no GPU'}"
+    record_runtimes(RUNTIMES_FILE, machine, datetime.date.today().isoformat(), preset, seconds, how)
     print(f"recorded {len(seconds)} chapter(s) in {RUNTIMES_FILE}")
 
 
@@ -79,8 +79,8 @@ def main() -> None:
         seconds = build_log_seconds(args.from_build_log.read_text(errors="replace"))
         if not seconds:
             raise SystemExit(f"no 'Executed notebook in ... seconds' line in {args.from_build_log}")
-        _record(seconds, args.preset, "one jupyter-book build from an empty cache, chapters in Sphinx's "
-                                      "order, alphabetical: aggregation fills the shared cache")
+        _record(seconds, args.preset, "one jupyter-book build from an empty cache; Sphinx runs the "
+                                      "chapters in alphabetical order, so aggregation fills the shared cache")
         return
     chapters = args.chapters or [c for c in chapters_in_toc() if is_notebook(c)]
     with tempfile.TemporaryDirectory(prefix="xaiaudio-bench-") as scratch:
@@ -96,7 +96,7 @@ def main() -> None:
     print(f"{'total':{width}}  {sum(s for _, s, _ in results):8.1f}")
     if args.record:
         seconds = {chapter.stem: s for chapter, s, status in results if status == "ok"}
-        _record(seconds, args.preset, f"benchmarks/bench_chapters.py, {args.cache} cache, "
+        _record(seconds, args.preset, f"each chapter in a fresh kernel, {args.cache} cache, "
                                       "chapters in reading order")
 
 

@@ -6,6 +6,7 @@ from xaiaudio.report.runtimes import (
     NOT_MEASURED,
     RUNTIMES_FILE,
     format_seconds,
+    measurement_notes,
     read_runtimes,
     record_runtimes,
     runtime_table,
@@ -31,9 +32,12 @@ def test_missing_and_broken_files_are_reported_not_raised(tmp_path):
 
 def test_record_then_table_keeps_order_and_other_presets(tmp_path):
     path = tmp_path / "runtimes.json"
-    record_runtimes(path, "a machine", "2026-11-22", "smoke", {"intro": 2.04, "listening": 8.66})
-    record = record_runtimes(path, "a machine", "2026-11-22", "book", {"listening": 25.0})
+    smoke = {"intro": 2.04, "listening": 8.66}
+    record_runtimes(path, "a machine", "2026-11-22", "smoke", smoke, "one by one")
+    record = record_runtimes(path, "a machine", "2026-11-22", "book", {"listening": 25.0}, "one build")
     assert json.loads(path.read_text()) == record
+    assert measurement_notes(record) == "smoke: one by one; book: one build"
+    assert measurement_notes({}) == ""
     assert record["seconds"] == {"intro": {"smoke": 2.0}, "listening": {"smoke": 8.7, "book": 25.0}}
     table = runtime_table(record, ["listening"])
     assert list(table.index) == ["listening", "intro"]
@@ -44,7 +48,7 @@ def test_record_then_table_keeps_order_and_other_presets(tmp_path):
 
 def test_the_committed_runtime_file_reads():
     record, problem = read_runtimes(RUNTIMES_FILE)
-    assert problem == "" and set(record) == {"machine", "measured_on", "seconds"}
+    assert problem == "" and set(record) == {"machine", "measured_on", "how", "seconds"}
 
 
 def test_chapter_times_are_read_from_a_jupyter_book_build_log():

@@ -1,8 +1,9 @@
 """The chapter runtime table of the course guide, read from the file the chapter benchmark writes.
 
 ``benchmarks/bench_chapters.py --record`` writes ``benchmarks/results/chapter_runtimes.json``
-(:func:`record_runtimes`): ``{"machine": str, "measured_on": "YYYY-MM-DD", "seconds":
-{chapter: {preset: seconds}}}``, chapters in reading order.  :func:`read_runtimes` reads it (a
+(:func:`record_runtimes`): ``{"machine": str, "measured_on": "YYYY-MM-DD", "how": {preset: str},
+"seconds": {chapter: {preset: seconds}}}``, chapters in reading order, ``how`` saying how each
+preset's times were taken (:func:`measurement_notes`).  :func:`read_runtimes` reads it (a
 missing or broken file is reported, not raised), :func:`runtime_table` lays it out for the
 page.  Chapter "Teaching with this book" (``book/course.md``).
 """
@@ -103,7 +104,27 @@ def runtime_table(record: dict, chapters=()) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["chapter", *PRESET_NAMES]).set_index("chapter")
 
 
-def record_runtimes(path, machine: str, measured_on: str, preset: str, seconds: dict) -> dict:
+def measurement_notes(record: dict) -> str:
+    """How each preset's times were taken, one clause per preset (``""`` when the record does not say).
+
+    Chapter "Teaching with this book" (``book/course.md``).
+
+    Parameters
+    ----------
+    record : dict
+        As returned by :func:`read_runtimes`.
+
+    Returns
+    -------
+    str
+        E.g. ``"smoke: chapters one after the other; book: one jupyter-book build"``.
+    """
+    how = record.get("how") if isinstance(record.get("how"), dict) else {}
+    noted = [preset for preset in PRESET_NAMES if isinstance(how.get(preset), str)]
+    return "; ".join(f"{preset}: {how[preset]}" for preset in noted)
+
+
+def record_runtimes(path, machine: str, measured_on: str, preset: str, seconds: dict, how: str = "") -> dict:
     """Add one preset's chapter times to the runtime file (other presets' times are kept).
 
     Times are rounded to 0.1 s; the file's ``machine`` and ``measured_on`` are replaced.  Called
@@ -122,6 +143,8 @@ def record_runtimes(path, machine: str, measured_on: str, preset: str, seconds: 
         The preset the times belong to.
     seconds : dict
         Chapter stem -> seconds, in reading order.
+    how : str, optional
+        How these times were taken (kept per preset, see :func:`measurement_notes`).
 
     Returns
     -------
@@ -132,6 +155,8 @@ def record_runtimes(path, machine: str, measured_on: str, preset: str, seconds: 
     times = record.get("seconds") if isinstance(record.get("seconds"), dict) else {}
     for stem, value in seconds.items():
         times.setdefault(stem, {})[preset] = round(float(value), 1)
-    record = {"machine": machine, "measured_on": measured_on, "seconds": times}
+    notes = record.get("how") if isinstance(record.get("how"), dict) else {}
+    notes[preset] = how
+    record = {"machine": machine, "measured_on": measured_on, "how": notes, "seconds": times}
     Path(path).write_text(json.dumps(record, indent=1) + "\n")
     return record
