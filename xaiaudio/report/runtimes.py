@@ -21,18 +21,22 @@ from xaiaudio.core.presets import PRESET_NAMES
 NOT_MEASURED = "not measured"
 
 #: Where the chapter benchmark writes the runtimes (in a checkout of the repository).
+#: (``benchmarks/results/chapter_runtimes.json``; its value, an absolute path, is this machine's.)
+#:
+#: :meta hide-value:
 RUNTIMES_FILE = Path(__file__).resolve().parents[2] / "benchmarks" / "results" / "chapter_runtimes.json"
 
 
-def read_runtimes(path=RUNTIMES_FILE) -> tuple[dict, str]:
+def read_runtimes(path=None) -> tuple[dict, str]:
     """The runtime record, or an empty one and why.
 
     Chapter "Teaching with this book" (``book/course.md``).
 
     Parameters
     ----------
-    path : str or pathlib.Path, default :data:`RUNTIMES_FILE`
-        The JSON file written by ``benchmarks/bench_chapters.py --record``.
+    path : str or pathlib.Path, optional
+        The JSON file written by ``benchmarks/bench_chapters.py --record``; default
+        :data:`RUNTIMES_FILE` (a default in the signature would print this machine's path in the book).
 
     Returns
     -------
@@ -42,7 +46,7 @@ def read_runtimes(path=RUNTIMES_FILE) -> tuple[dict, str]:
         ``""``, or a sentence saying what is wrong with the file (missing, unreadable, not a JSON
         object).
     """
-    path = Path(path)
+    path = Path(RUNTIMES_FILE if path is None else path)
     try:
         record = json.loads(path.read_text())
     except FileNotFoundError:
