@@ -18,6 +18,13 @@ def test_each_process_has_one_torch_thread():
     assert run_in_processes(torch.get_num_threads, [(), ()], workers=2) == {0: 1, 1: 1}
 
 
+def test_a_shared_object_reaches_every_job():
+    from xaiaudio.core.parallel import worker_shared
+
+    assert run_in_processes(worker_shared, [(), ()], workers=2, shared={"data": 7}) == {0: {"data": 7},
+                                                                                       1: {"data": 7}}
+
+
 def test_a_dead_process_is_reported_and_its_jobs_left_to_the_caller():
     with pytest.warns(UserWarning, match="worker process died"):
         assert run_in_processes(os._exit, [(3,)], workers=2) == {}

@@ -111,9 +111,9 @@ def test_a_verdict_that_depends_on_the_split_is_inconclusive():
     assert list(verdicts) == ["A1", "A2", "B3-sol"]
     assert [verdicts[i]["verdict"] for i in verdicts] == ["holds", "inconclusive", "fails"]
     assert [verdicts[i]["split_dependent"] for i in verdicts] == [False, True, False]
-    sentence = across_splits_sentence("A2", verdicts["A2"])
+    sentence = across_splits_sentence(verdicts["A2"])
     assert "holds with the split fixed but is inconclusive with the split redrawn" in sentence
-    assert across_splits_sentence("A1", verdicts["A1"]).startswith("Claim A1 holds with the split fixed and")
+    assert across_splits_sentence(verdicts["A1"]).startswith("Claim A1 holds with the split fixed and")
 
 
 def test_voice_claims_link_the_voices_chapter():

@@ -41,14 +41,21 @@ def default_workers(config: RunConfig, n_jobs: int) -> int:
     return max(1, min(n_jobs, os.cpu_count() or 1))
 
 
-def _start_worker(initializer: Callable | None, initargs: tuple) -> None:
+#: What :func:`run_in_processes` sent to this worker process once (``shared``), for :func:`worker_shared`.
+_SHARED: list = [None]
+
+
+def _start_worker(shared) -> None:
     torch.set_num_threads(1)  # one process per core: more threads would only contend
-    if initializer is not None:
-        initializer(*initargs)
+    _SHARED[0] = shared
 
 
-def run_in_processes(function: Callable, jobs: Sequence[tuple], workers: int,
-                     initializer: Callable | None = None, initargs: tuple = (),
+def worker_shared():
+    """In a job of :func:`run_in_processes`: the ``shared`` object sent to this process once."""
+    return _SHARED[0]
+
+
+def run_in_processes(function: Callable, jobs: Sequence[tuple], workers: int, shared=None,
                      on_result: Callable[[int, object], None] | None = None) -> dict:
     """``function(*job)`` for every job, in ``workers`` spawned processes with one torch thread each.
 
@@ -60,8 +67,9 @@ def run_in_processes(function: Callable, jobs: Sequence[tuple], workers: int,
         The arguments of each call, in the order they should start (longest first pays off).
     workers : int
         Number of processes (at least 2; callers run in their own process when it is 1).
-    initializer, initargs : callable and tuple, optional
-        Called once in each process, e.g. to receive a large dataset once instead of with every job.
+    shared : object, optional
+        Sent once to each process (e.g. a large dataset, instead of with every job); a job reads it
+        with :func:`worker_shared`.
     on_result : callable, optional
         Called as ``on_result(index, result)`` in this process when a job finishes (e.g. to move a
         progress bar).
@@ -77,7 +85,7 @@ def run_in_processes(function: Callable, jobs: Sequence[tuple], workers: int,
     results = {}
     try:
         with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
-                                                    initargs=(initializer, initargs)) as pool:
+                                                    initargs=(shared,)) as pool:
             futures = {pool.submit(function, *job): index for index, job in enumerate(jobs)}
             for future in concurrent.futures.as_completed(futures):
                 results[futures[future]] = future.result()

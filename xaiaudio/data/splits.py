@@ -53,11 +53,10 @@ def split_cycle(fractions) -> list[int]:
     fractions = np.asarray(fractions, dtype=float)
     if np.any(fractions < 0) or not np.isclose(fractions.sum(), 1.0):
         raise ValueError(f"split fractions must be non-negative and sum to 1, got {tuple(fractions)}")
-    lengths = [n for n in range(1, 101) if np.allclose(fractions * n, np.round(fractions * n))]
-    if not lengths:
+    length = next((n for n in range(1, 101) if np.allclose(fractions * n, np.round(fractions * n))), None)
+    if length is None:
         raise ValueError(f"split fractions must be multiples of 1/n for some n <= 100, "
                          f"got {tuple(fractions)}")
-    length = lengths[0]
     assigned = np.zeros(len(fractions))
     cycle = []
     for position in range(1, length + 1):

@@ -16,7 +16,7 @@ import dataclasses
 
 import pandas as pd
 
-from xaiaudio.core.parallel import default_workers, run_in_processes
+from xaiaudio.core.parallel import default_workers, run_in_processes, worker_shared
 from xaiaudio.core.presets import RunConfig, settings_for
 from xaiaudio.experiments.budgets import budget_curve, knee
 from xaiaudio.experiments.techniques import FEATURE_SETS, TechniqueFeatures, trained_convnet
@@ -45,17 +45,8 @@ BUDGET_SEEDS = {"smoke": 2, "book": 3, "paper": 3}
 KNEE_TOLERANCE = 1.0
 
 
-#: The features of a worker process of :func:`convnet_budget_curves`, sent once when it starts.
-_WORKER_FEATURES: TechniqueFeatures | None = None
-
-
-def _receive_features(features: TechniqueFeatures) -> None:
-    global _WORKER_FEATURES
-    _WORKER_FEATURES = features
-
-
 def _train_in_worker(config: RunConfig, feature_set: str, settings: TrainingSettings) -> None:
-    trained_convnet(config, _WORKER_FEATURES, feature_set, progress=False, settings=settings)
+    trained_convnet(config, worker_shared(), feature_set, progress=False, settings=settings)
 
 
 def convnet_budget_curves(config: RunConfig, features: TechniqueFeatures, budgets=None,
@@ -104,7 +95,7 @@ def convnet_budget_curves(config: RunConfig, features: TechniqueFeatures, budget
     workers = default_workers(config, len(runs)) if workers is None else int(workers)
     if workers > 1:
         # Fill the cache, the largest budgets (the longest runs) first; the curves then load the runs.
-        run_in_processes(_train_in_worker, runs, workers, _receive_features, (features,))
+        run_in_processes(_train_in_worker, runs, workers, shared=features)
 
     def curve(feature_set: str) -> pd.DataFrame:
         def train_and_score(budget: dict, seed: int) -> float:

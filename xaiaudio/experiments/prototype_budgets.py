@@ -15,7 +15,7 @@ import dataclasses
 
 from tqdm.auto import tqdm
 
-from xaiaudio.core.parallel import default_workers, run_in_processes
+from xaiaudio.core.parallel import default_workers, run_in_processes, worker_shared
 from xaiaudio.core.presets import RunConfig, settings_for
 from xaiaudio.experiments.budgets import budget_curve, knee
 from xaiaudio.features.spectrograms import SpectrogramSet
@@ -122,15 +122,8 @@ def _epochs_at_most(model: str, budget: dict) -> float:
     return 6 * (budget["max_stage_epochs"] or float("inf"))
 
 
-_WORKER_DATA = {}
-
-
-def _keep_data(data: SpectrogramSet) -> None:
-    _WORKER_DATA["data"] = data
-
-
 def _train_in_worker(config: RunConfig, model: str, budget: dict, seed: int) -> float:
-    return validation_oa(_WORKER_DATA["data"], config, model, budget, seed)
+    return validation_oa(worker_shared(), config, model, budget, seed)
 
 
 def prototype_budget_curves(data: SpectrogramSet, config: RunConfig, workers: int | None = None,
@@ -169,8 +162,8 @@ def prototype_budget_curves(data: SpectrogramSet, config: RunConfig, workers: in
         # Fill the cache, the longest runs first; the curves then load the runs.
         longest_first = sorted(jobs, key=lambda job: -_epochs_at_most(*job[:2]))
         with tqdm(total=len(jobs), desc="budgets", disable=not progress, leave=False) as bar:
-            run_in_processes(_train_in_worker, [(config, *job) for job in longest_first], workers, _keep_data,
-                             (data,), on_result=lambda *_: bar.update(1))
+            run_in_processes(_train_in_worker, [(config, *job) for job in longest_first], workers,
+                             shared=data, on_result=lambda *_: bar.update(1))
     out = {}
     for model, family in MODELS.items():
         def score(budget, seed, model=model):

@@ -199,7 +199,7 @@ def run_scorecard(config: RunConfig, n_seeds: int | None = None, voices_dir: str
                "voices": voices_dir or "embedded voices"}
     card = {"preset": config.preset.name, "seeds": int(n_seeds), "data_seed": config.seed, "data": sources,
             "claims": rows}
-    card["verdicts"] = [{"id": claim_id, **entry} for claim_id, entry in verdicts_across_splits(card).items()]
+    card["verdicts"] = list(verdicts_across_splits(card).values())
     return card
 
 
@@ -263,7 +263,7 @@ def verdicts_across_splits(scorecard: dict) -> dict[str, dict]:
     Returns
     -------
     dict
-        Claim id -> ``{"verdict": str, "by_variant": {variant: verdict}, "split_dependent": bool}``,
+        Claim id -> ``{"id", "verdict": str, "by_variant": {variant: verdict}, "split_dependent": bool}``,
         in the scorecard's order.
     """
     by_claim: dict[str, dict] = {}
@@ -271,9 +271,10 @@ def verdicts_across_splits(scorecard: dict) -> dict[str, dict]:
         by_claim.setdefault(row["id"], {})[row["variant"]] = row["verdict"]
     out = {}
     for claim_id, by_variant in by_claim.items():
-        verdicts = set(by_variant.values())
-        out[claim_id] = {"verdict": verdicts.pop() if len(verdicts) == 1 else "inconclusive",
-                         "by_variant": by_variant, "split_dependent": len(set(by_variant.values())) > 1}
+        verdicts = sorted(set(by_variant.values()))
+        dependent = len(verdicts) > 1
+        out[claim_id] = {"id": claim_id, "verdict": "inconclusive" if dependent else verdicts[0],
+                         "by_variant": by_variant, "split_dependent": dependent}
     return out
 
 

@@ -52,15 +52,14 @@ def claim_sentence(row: dict, digits: int = 1) -> str:
             f"{row['n_seeds']} seeds ({row['variant']}){paper}.")
 
 
-def across_splits_sentence(claim_id: str, entry: dict) -> str:
+def across_splits_sentence(entry: dict) -> str:
     """One sentence on whether a claim's verdict survives a new draw of the split.
 
     Parameters
     ----------
-    claim_id : str
-        The claim's id.
     entry : dict
-        Its entry of :func:`xaiaudio.experiments.scorecard.verdicts_across_splits`.
+        A claim's entry of :func:`xaiaudio.experiments.scorecard.verdicts_across_splits` (its ``id``,
+        ``verdict``, ``by_variant`` and ``split_dependent``).
 
     Returns
     -------
@@ -68,7 +67,7 @@ def across_splits_sentence(claim_id: str, entry: dict) -> str:
         E.g. "Claim A2 holds with the split fixed but is inconclusive with the split redrawn, so
         the book counts it as inconclusive: its verdict depends on which clips were drawn."
     """
-    by_variant = entry["by_variant"]
+    claim_id, by_variant = entry["id"], entry["by_variant"]
     if not entry["split_dependent"]:
         where = "with the split fixed and redrawn alike" if len(by_variant) > 1 else "on its one split"
         return f"Claim {claim_id} {_VERDICT_WORDS[entry['verdict']]} {where}."
