@@ -4,6 +4,7 @@ All chapters share one cache folder, as they do for a reader; the first chapter 
 artefact builds it. Each chapter is also checked to have exactly one ``parameters`` cell.
 """
 
+import ast
 import re
 from pathlib import Path
 
@@ -31,6 +32,27 @@ def test_chapter_code_fits_the_page_column(chapter):
     lines = [line for cell in jupytext.read(chapter).cells if cell.cell_type == "code"
              for line in cell.source.splitlines()]
     assert [line for line in lines if len(line) > CODE_COLUMN] == [], "run: python -m tools.pairs"
+
+
+LITERALINCLUDE = re.compile(r"```\{literalinclude\} (\S+)\n:pyobject: (\S+)")
+
+
+def _pyobject_source(path: Path, dotted: str) -> str:
+    """The source of ``Class.method`` or ``function`` in ``path``, as literalinclude shows it."""
+    nodes = ast.parse(path.read_text()).body
+    for name in dotted.split("."):
+        node = next(n for n in nodes if getattr(n, "name", None) == name)
+        nodes = getattr(node, "body", [])
+    return ast.get_source_segment(path.read_text(), node, padded=True)
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda chapter: chapter.stem)
+def test_package_source_shown_fits_the_page_column(chapter):
+    shown = LITERALINCLUDE.findall(chapter.read_text())
+    for relative, dotted in shown:
+        source = _pyobject_source((chapter.parent / relative).resolve(), dotted)
+        wide = [line for line in source.splitlines() if len(line) > CODE_COLUMN]
+        assert wide == [], f"{relative}:{dotted} (xaiaudio/ruff.toml sets the package's line length)"
 
 
 def test_course_guide_plans_every_exercise():

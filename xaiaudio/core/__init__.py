@@ -1,1 +1,2 @@
-"""Stage 1: presets and run configuration, the content-addressed cache, library shims, threads."""
+"""Stage 1: presets and run configuration, the content-addressed cache,
+library shims, threads."""

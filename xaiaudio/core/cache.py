@@ -1,21 +1,24 @@
-"""Content-addressed on-disk cache for generated audio, features and trained models.
+"""Content-addressed on-disk cache for generated audio, features and
+trained models.
 
-Every entry is a directory ``<root>/<namespace>/<key>/`` holding payload files and
-a ``MANIFEST.json`` with each file's size and SHA-256.  An entry is built in a
-temporary directory and renamed into place, so a reader never sees a half-written
-entry; a lock file serialises builders of the same key across processes (two
-chapters executing at once); an entry whose files no longer match the manifest
-(truncated, edited, half-deleted) is rebuilt.
+Every entry is a directory ``<root>/<namespace>/<key>/`` holding payload
+files and a ``MANIFEST.json`` with each file's size and SHA-256. An entry
+is built in a temporary directory and renamed into place, so a reader never
+sees a half-written entry; a lock file serialises builders of the same key
+across processes (two chapters executing at once); an entry whose files no
+longer match the manifest (truncated, edited, half-deleted) is rebuilt.
 
-A key is the hex SHA-256 of everything a result depends on (:func:`content_key`), its code
-included (:func:`source_fingerprint`): a changed input or a changed module gives a new key,
-so no entry ever has to be invalidated by hand.  Entries are never deleted; removing the
-root folder is always safe (everything is rebuilt on demand).
+A key is the hex SHA-256 of everything a result depends on
+(:func:`content_key`), its code included (:func:`source_fingerprint`): a
+changed input or a changed module gives a new key, so no entry ever has to
+be invalidated by hand. Entries are never deleted; removing the root folder
+is always safe (everything is rebuilt on demand).
 
-The root is ``$XAIAUDIO_CACHE`` or ``~/.cache/xaiaudio``.  Every chapter that generates
-audio, computes features or trains a model caches its results here, through
-:mod:`xaiaudio.data.tables`, :mod:`xaiaudio.synth.voices`, :mod:`xaiaudio.features.extraction`
-and the pipelines of ``xaiaudio.training`` and ``xaiaudio.experiments``.
+The root is ``$XAIAUDIO_CACHE`` or ``~/.cache/xaiaudio``. Every chapter
+that generates audio, computes features or trains a model caches its
+results here, through :mod:`xaiaudio.data.tables`,
+:mod:`xaiaudio.synth.voices`, :mod:`xaiaudio.features.extraction` and the
+pipelines of ``xaiaudio.training`` and ``xaiaudio.experiments``.
 """
 
 from __future__ import annotations
@@ -41,49 +44,61 @@ from filelock import FileLock
 
 #: Environment variable that names the cache root.
 CACHE_ENV = "XAIAUDIO_CACHE"
-#: Name of the file, in every entry, that lists each payload file's size and SHA-256.
+#: Name of the file, in every entry, that lists each payload file's size
+#: and SHA-256.
 MANIFEST = "MANIFEST.json"
 
 
 def cache_root() -> Path:
     """The cache's root directory, created if missing.
 
-    Used by every cache entry, hence in chapters "Listening to playing techniques"
-    (``book/listening.md``), "The scattering transform" (``book/scattering.md``), "Training the
-    convnet" (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``), "Class-wise
-    aggregation" (``book/aggregation.md``), "Playable prototypes" (``book/prototypes.md``) and
-    "Playable prototypes: voices" (``book/prototypes_voices.md``).
+    Used by every cache entry, hence in chapters "Listening to playing
+    techniques" (``book/listening.md``), "The scattering transform"
+    (``book/scattering.md``), "Training the convnet"
+    (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``),
+    "Class-wise aggregation" (``book/aggregation.md``), "Playable
+    prototypes" (``book/prototypes.md``) and "Playable prototypes: voices"
+    (``book/prototypes_voices.md``).
 
     Returns
     -------
     pathlib.Path
-        ``$XAIAUDIO_CACHE`` when that variable is set and not empty, else ``~/.cache/xaiaudio``.
+        ``$XAIAUDIO_CACHE`` when that variable is set and not empty, else
+        ``~/.cache/xaiaudio``.
 
     Raises
     ------
     OSError
         When the directory cannot be created.
     """
-    root = Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "xaiaudio")
+    root = Path(
+        os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "xaiaudio"
+    )
     root.mkdir(parents=True, exist_ok=True)
     return root
 
 
 def _feed(digest, part) -> None:
-    """Add one key part to ``digest`` with a type tag so ``1`` and ``"1"`` differ."""
+    """Add one key part to ``digest`` with a type tag so ``1`` and
+    ``"1"`` differ."""
     if isinstance(part, bytes):
         digest.update(b"b%d:" % len(part) + part)
     elif isinstance(part, str):
         _feed(digest, b"s" + part.encode())
-    elif isinstance(part, (np.bool_, np.integer, np.floating)):  # before float: np.float64 is a float
-        _feed(digest, part.item())  # a numpy scalar keys as its Python value
+    # before float: np.float64 is a float
+    elif isinstance(part, (np.bool_, np.integer, np.floating)):
+        # a numpy scalar keys as its Python value
+        _feed(digest, part.item())
     elif isinstance(part, (bool, int, float, type(None))):
         _feed(digest, b"n" + repr(part).encode())
     elif isinstance(part, Path):
         _feed(digest, b"p" + file_sha256(part).encode())
     elif isinstance(part, np.ndarray):
         array = np.ascontiguousarray(part)
-        _feed(digest, f"a{array.dtype.str}{array.shape}".encode() + array.tobytes())
+        _feed(
+            digest,
+            f"a{array.dtype.str}{array.shape}".encode() + array.tobytes(),
+        )
     elif isinstance(part, dict):
         digest.update(b"d")
         for name in sorted(part):
@@ -94,28 +109,40 @@ def _feed(digest, part) -> None:
         for item in part:
             _feed(digest, item)
     elif hasattr(part, "__dataclass_fields__"):
-        _feed(digest, {name: getattr(part, name) for name in part.__dataclass_fields__})
+        _feed(
+            digest,
+            {
+                name: getattr(part, name)
+                for name in part.__dataclass_fields__
+            },
+        )
     else:
-        raise TypeError(f"cannot hash a cache-key part of type {type(part).__name__}")
+        raise TypeError(
+            f"cannot hash a cache-key part of type {type(part).__name__}"
+        )
 
 
 def content_key(*parts) -> str:
-    """Hex SHA-256 of ``parts``: the cache key of a result computed from them.
+    """Hex SHA-256 of ``parts``: the cache key of a result computed from
+    them.
 
-    Each part is hashed with a type tag, so ``1`` and ``"1"`` give different keys (a numpy scalar
-    such as ``np.int64(1)`` gives the key of ``1``); dicts are
-    hashed in sorted key order (their keys as strings), dataclasses as the dict of their
-    fields, lists and tuples item by item.
+    Each part is hashed with a type tag, so ``1`` and ``"1"`` give
+    different keys (a numpy scalar such as ``np.int64(1)`` gives the key of
+    ``1``); dicts are hashed in sorted key order (their keys as strings),
+    dataclasses as the dict of their fields, lists and tuples item by item.
 
-    Used by every cached result of the package: the corpus and splits (all chapters that load
-    a dataset), scattering features, trained models and relevance maps.
+    Used by every cached result of the package: the corpus and splits (all
+    chapters that load a dataset), scattering features, trained models and
+    relevance maps.
 
     Parameters
     ----------
-    parts : str, bytes, int, float, bool, None, numpy scalar or array, dict, list, tuple, dataclass or Path
-        Any number of positional arguments: what the result depends on.  Arrays are hashed
-        with their dtype and shape; :class:`~pathlib.Path` objects are hashed by file
-        *content*, not by name.
+    parts : str, bytes, int, float, bool, None, numpy array, dict, ...
+        Any number of positional arguments: what the result depends on
+        (also numpy scalars, lists, tuples, dataclasses and paths).
+        Arrays are hashed with their dtype and shape;
+        :class:`~pathlib.Path` objects are hashed by file *content*, not by
+        name.
 
     Returns
     -------
@@ -137,11 +164,13 @@ def content_key(*parts) -> str:
 def file_sha256(path: Path) -> str:
     """Hex SHA-256 of a file's bytes, read in 1 MiB blocks.
 
-    Used by :func:`content_key` and :func:`entry_is_valid`, hence in chapters "Listening to
-    playing techniques" (``book/listening.md``), "The scattering transform"
-    (``book/scattering.md``), "Training the convnet" (``book/training.md``), "Comparing LRP
-    rules" (``book/lrp_rules.md``), "Class-wise aggregation" (``book/aggregation.md``),
-    "Playable prototypes" (``book/prototypes.md``) and "Playable prototypes: voices"
+    Used by :func:`content_key` and :func:`entry_is_valid`, hence in
+    chapters "Listening to playing techniques" (``book/listening.md``),
+    "The scattering transform" (``book/scattering.md``), "Training the
+    convnet" (``book/training.md``), "Comparing LRP rules"
+    (``book/lrp_rules.md``), "Class-wise aggregation"
+    (``book/aggregation.md``), "Playable prototypes"
+    (``book/prototypes.md``) and "Playable prototypes: voices"
     (``book/prototypes_voices.md``).
 
     Parameters
@@ -167,19 +196,28 @@ def file_sha256(path: Path) -> str:
 
 
 def _write_manifest(directory: Path) -> None:
-    files = sorted(p for p in directory.rglob("*") if p.is_file() and p.name != MANIFEST)
-    manifest = {str(p.relative_to(directory)): [p.stat().st_size, file_sha256(p)] for p in files}
+    files = sorted(
+        p
+        for p in directory.rglob("*")
+        if p.is_file() and p.name != MANIFEST
+    )
+    manifest = {
+        str(p.relative_to(directory)): [p.stat().st_size, file_sha256(p)]
+        for p in files
+    }
     (directory / MANIFEST).write_text(json.dumps(manifest, indent=0))
 
 
 def entry_is_valid(directory: Path) -> bool:
     """Whether a cache entry is complete and intact.
 
-    Used by :func:`cached_entry`, hence in chapters "Listening to playing techniques"
-    (``book/listening.md``), "The scattering transform" (``book/scattering.md``), "Training the
-    convnet" (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``), "Class-wise
-    aggregation" (``book/aggregation.md``), "Playable prototypes" (``book/prototypes.md``) and
-    "Playable prototypes: voices" (``book/prototypes_voices.md``).
+    Used by :func:`cached_entry`, hence in chapters "Listening to playing
+    techniques" (``book/listening.md``), "The scattering transform"
+    (``book/scattering.md``), "Training the convnet"
+    (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``),
+    "Class-wise aggregation" (``book/aggregation.md``), "Playable
+    prototypes" (``book/prototypes.md``) and "Playable prototypes: voices"
+    (``book/prototypes_voices.md``).
 
     Parameters
     ----------
@@ -189,10 +227,10 @@ def entry_is_valid(directory: Path) -> bool:
     Returns
     -------
     bool
-        True when ``directory`` holds a readable ``MANIFEST.json`` and every file it lists
-        exists with the listed size and SHA-256; False when the manifest is missing or
-        unreadable or a file is missing or differs.  Files the manifest does not list are not
-        checked.
+        True when ``directory`` holds a readable ``MANIFEST.json`` and
+        every file it lists exists with the listed size and SHA-256; False
+        when the manifest is missing or unreadable or a file is missing or
+        differs. Files the manifest does not list are not checked.
     """
     try:
         manifest = json.loads((directory / MANIFEST).read_text())
@@ -206,17 +244,32 @@ def entry_is_valid(directory: Path) -> bool:
 
 
 def _package_imports(module: ModuleType) -> set[str]:
-    """Names of the ``xaiaudio`` modules that ``module``'s source imports (``from xaiaudio.x import y``
-    counts ``xaiaudio.x.y`` when that is a module, else ``xaiaudio.x``)."""
+    """Names of the ``xaiaudio`` modules that ``module``'s source imports
+    (``from xaiaudio.x import y`` counts ``xaiaudio.x.y`` when that is a
+    module, else ``xaiaudio.x``)."""
     names = set()
     for node in ast.walk(ast.parse(inspect.getsource(module))):
         if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names if alias.name.startswith("xaiaudio."))
-        elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("xaiaudio"):
-            is_package = hasattr(importlib.import_module(node.module), "__path__")
+            names.update(
+                alias.name
+                for alias in node.names
+                if alias.name.startswith("xaiaudio.")
+            )
+        elif (
+            isinstance(node, ast.ImportFrom)
+            and node.module
+            and node.module.startswith("xaiaudio")
+        ):
+            is_package = hasattr(
+                importlib.import_module(node.module), "__path__"
+            )
             for alias in node.names:
                 candidate = f"{node.module}.{alias.name}"
-                names.add(candidate if is_package and importlib.util.find_spec(candidate) else node.module)
+                names.add(
+                    candidate
+                    if is_package and importlib.util.find_spec(candidate)
+                    else node.module
+                )
     return {name for name in names if name != "xaiaudio"}
 
 
@@ -232,69 +285,89 @@ def _closure(name: str) -> tuple[str, ...]:
 
 
 def source_fingerprint(*modules: ModuleType) -> list:
-    """What a cached result's code is: the name and source of each module and of every
-    ``xaiaudio`` module it imports, directly or not.
+    """What a cached result's code is: the name and source of each module
+    and of every ``xaiaudio`` module it imports, directly or not.
 
-    A key part built from module *objects*, not file names: editing, renaming or moving any
-    module the result depends on changes the key, and no list of files can go stale.
-    Comments and docstrings are part of the source, so editing them also rebuilds the result.
+    A key part built from module *objects*, not file names: editing,
+    renaming or moving any module the result depends on changes the key,
+    and no list of files can go stale. Comments and docstrings are part of
+    the source, so editing them also rebuilds the result.
 
     Used in the key of every cached result: the embedded corpus
-    (:func:`xaiaudio.experiments.datasets.embedded_corpus_dir`), the synthetic voices,
-    scattering features, trained models and relevance maps; so in chapters "Listening to
-    playing techniques" (``book/listening.md``), "The scattering transform"
-    (``book/scattering.md``), "Training the convnet" (``book/training.md``), "Comparing LRP
-    rules" (``book/lrp_rules.md``), "Class-wise aggregation" (``book/aggregation.md``),
-    "Playable prototypes" (``book/prototypes.md``) and "Playable prototypes: voices"
+    (:func:`xaiaudio.experiments.datasets.embedded_corpus_dir`), the
+    synthetic voices, scattering features, trained models and relevance
+    maps; so in chapters "Listening to playing techniques"
+    (``book/listening.md``), "The scattering transform"
+    (``book/scattering.md``), "Training the convnet"
+    (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``),
+    "Class-wise aggregation" (``book/aggregation.md``), "Playable
+    prototypes" (``book/prototypes.md``) and "Playable prototypes: voices"
     (``book/prototypes_voices.md``).
 
     Parameters
     ----------
     modules : module
-        Any number of positional arguments: the modules whose functions compute the result.
+        Any number of positional arguments: the modules whose functions
+        compute the result.
 
     Returns
     -------
     list of (str, str)
-        ``(module name, source)`` pairs, sorted by name; pass it to :func:`content_key`.
+        ``(module name, source)`` pairs, sorted by name; pass it to
+        :func:`content_key`.
     """
-    names = sorted({name for module in modules for name in _closure(module.__name__)})
-    return [(name, inspect.getsource(importlib.import_module(name))) for name in names]
+    names = sorted(
+        {name for module in modules for name in _closure(module.__name__)}
+    )
+    return [
+        (name, inspect.getsource(importlib.import_module(name)))
+        for name in names
+    ]
 
 
-def cached_entry(namespace: str, key: str, produce: Callable[[Path], None]) -> Path:
-    """Return the directory of entry ``namespace/key``, building it with ``produce`` if needed.
+def cached_entry(
+    namespace: str, key: str, produce: Callable[[Path], None]
+) -> Path:
+    """Return the directory of entry ``namespace/key``, building it with
+    ``produce`` if needed.
 
     ``produce(directory)`` writes the payload files into an empty temporary
-    directory.  A missing or corrupt entry is (re)built under a lock: the manifest is
-    written, then the directory is renamed into place, so readers never see a partial entry.
+    directory. A missing or corrupt entry is (re)built under a lock: the
+    manifest is written, then the directory is renamed into place, so
+    readers never see a partial entry.
 
-    Used directly by :func:`xaiaudio.experiments.datasets.embedded_corpus_dir` (the embedded
-    corpus) and :func:`xaiaudio.data.tables.load_sol_table` (saved splits), which every chapter
-    that loads the SOL-layout corpus calls, and by :func:`xaiaudio.features.extraction.extract_features`
-    (scattering features: chapters "The scattering transform" (``book/scattering.md``),
-    "Training the convnet" (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``)
-    and "Class-wise aggregation" (``book/aggregation.md``)).
+    Used directly by
+    :func:`xaiaudio.experiments.datasets.embedded_corpus_dir` (the embedded
+    corpus) and :func:`xaiaudio.data.tables.load_sol_table` (saved splits),
+    which every chapter that loads the SOL-layout corpus calls, and by
+    :func:`xaiaudio.features.extraction.extract_features` (scattering
+    features: chapters "The scattering transform" (``book/scattering.md``),
+    "Training the convnet" (``book/training.md``), "Comparing LRP rules"
+    (``book/lrp_rules.md``) and "Class-wise aggregation"
+    (``book/aggregation.md``)).
 
     Parameters
     ----------
     namespace : str
-        Sub-folder of the cache root that groups one kind of result (``"corpus"``,
-        ``"scattering-features"``, ``"splits"``...).
+        Sub-folder of the cache root that groups one kind of result
+        (``"corpus"``, ``"scattering-features"``, ``"splits"``...).
     key : str
         The entry's name, usually from :func:`content_key`.
     produce : callable
-        ``produce(directory: pathlib.Path) -> None``; writes the payload files.
+        ``produce(directory: pathlib.Path) -> None``; writes the payload
+        files.
 
     Returns
     -------
     pathlib.Path
-        ``<root>/<namespace>/<key>``, valid in the sense of :func:`entry_is_valid`.
+        ``<root>/<namespace>/<key>``, valid in the sense of
+        :func:`entry_is_valid`.
 
     Raises
     ------
     Exception
-        Whatever ``produce`` raises; the half-built directory is removed and no entry is left.
+        Whatever ``produce`` raises; the half-built directory is removed
+        and no entry is left.
     """
     base = cache_root() / namespace
     final = base / key
@@ -302,7 +375,8 @@ def cached_entry(namespace: str, key: str, produce: Callable[[Path], None]) -> P
         return final
     base.mkdir(parents=True, exist_ok=True)
     with FileLock(base / f".{key}.lock"):
-        if entry_is_valid(final):  # another process built it while we waited
+        # another process built it while we waited
+        if entry_is_valid(final):
             return final
         if final.exists():
             shutil.rmtree(final)
@@ -317,22 +391,28 @@ def cached_entry(namespace: str, key: str, produce: Callable[[Path], None]) -> P
     return final
 
 
-def cached_arrays(namespace: str, key: str, compute: Callable[[], dict]) -> dict:
-    """Cache a dict of NumPy arrays computed by ``compute()`` (stored as ``arrays.npz``).
+def cached_arrays(
+    namespace: str, key: str, compute: Callable[[], dict]
+) -> dict:
+    """Cache a dict of NumPy arrays computed by ``compute()`` (stored as
+    ``arrays.npz``).
 
-    Used for the synthetic voices (:func:`xaiaudio.synth.voices.make_voice_corpus`, chapter
-    "Playable prototypes: voices" (``book/prototypes_voices.md``)) and the relevance maps of
-    ``xaiaudio.experiments.relevance`` (chapters "Comparing LRP rules" (``book/lrp_rules.md``)
-    and "Class-wise aggregation" (``book/aggregation.md``)).
+    Used for the synthetic voices
+    (:func:`xaiaudio.synth.voices.make_voice_corpus`, chapter "Playable
+    prototypes: voices" (``book/prototypes_voices.md``)) and the relevance
+    maps of ``xaiaudio.experiments.relevance`` (chapters "Comparing LRP
+    rules" (``book/lrp_rules.md``) and "Class-wise aggregation"
+    (``book/aggregation.md``)).
 
     Parameters
     ----------
     namespace, key : str
         As in :func:`cached_entry`.
     compute : callable
-        ``compute() -> dict[str, numpy.ndarray]``, called only when the entry is missing or
-        corrupt.  Object arrays must not be used: the entry is loaded with
-        ``allow_pickle=False``, so reading them back would raise ``ValueError``.
+        ``compute() -> dict[str, numpy.ndarray]``, called only when the
+        entry is missing or corrupt. Object arrays must not be used: the
+        entry is loaded with ``allow_pickle=False``, so reading them back
+        would raise ``ValueError``.
 
     Returns
     -------
@@ -349,24 +429,29 @@ def cached_arrays(namespace: str, key: str, compute: Callable[[], dict]) -> dict
         return {name: stored[name] for name in stored.files}
 
 
-def cached_state_dict(namespace: str, key: str, compute: Callable[[], dict]) -> dict:
-    """Cache a torch state dict (or any dict of tensors and plain values), stored as ``state.pt``.
+def cached_state_dict(
+    namespace: str, key: str, compute: Callable[[], dict]
+) -> dict:
+    """Cache a torch state dict (or any dict of tensors and plain values),
+    stored as ``state.pt``.
 
-    Loaded back with ``torch.load(..., weights_only=True)``, so a cache entry can
-    never execute code.
+    Loaded back with ``torch.load(..., weights_only=True)``, so a cache
+    entry can never execute code.
 
-    Used for the trained convnet (chapters "Training the convnet" (``book/training.md``),
-    "Comparing LRP rules" (``book/lrp_rules.md``), "Class-wise aggregation"
-    (``book/aggregation.md``)) and the prototype models (chapters "Playable prototypes"
-    (``book/prototypes.md``) and "Playable prototypes: voices" (``book/prototypes_voices.md``)).
+    Used for the trained convnet (chapters "Training the convnet"
+    (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``),
+    "Class-wise aggregation" (``book/aggregation.md``)) and the prototype
+    models (chapters "Playable prototypes" (``book/prototypes.md``) and
+    "Playable prototypes: voices" (``book/prototypes_voices.md``)).
 
     Parameters
     ----------
     namespace, key : str
         As in :func:`cached_entry`.
     compute : callable
-        ``compute() -> dict``, called only when the entry is missing or corrupt (typically:
-        train a model and return its ``state_dict()`` and history).
+        ``compute() -> dict``, called only when the entry is missing or
+        corrupt (typically: train a model and return its ``state_dict()``
+        and history).
 
     Returns
     -------
@@ -380,23 +465,28 @@ def cached_state_dict(namespace: str, key: str, compute: Callable[[], dict]) -> 
         (directory / "state.pt").write_bytes(buffer.getvalue())
 
     entry = cached_entry(namespace, key, produce)
-    return torch.load(entry / "state.pt", weights_only=True, map_location="cpu")
+    return torch.load(
+        entry / "state.pt", weights_only=True, map_location="cpu"
+    )
 
 
-def cached_json(namespace: str, key: str, compute: Callable[[], object]) -> object:
-    """Cache a JSON-serialisable value (metrics, histories, tables), stored as ``value.json``.
+def cached_json(
+    namespace: str, key: str, compute: Callable[[], object]
+) -> object:
+    """Cache a JSON-serialisable value (metrics, histories, tables), stored
+    as ``value.json``.
 
-    Used for the baselines' metrics (``xaiaudio.training.baselines``; chapters "Playable
-    prototypes" (``book/prototypes.md``) and "Playable prototypes: voices"
-    (``book/prototypes_voices.md``)).
+    Used for the baselines' metrics (``xaiaudio.training.baselines``;
+    chapters "Playable prototypes" (``book/prototypes.md``) and "Playable
+    prototypes: voices" (``book/prototypes_voices.md``)).
 
     Parameters
     ----------
     namespace, key : str
         As in :func:`cached_entry`.
     compute : callable
-        ``compute() -> object``, called only when the entry is missing or corrupt; the value
-        must be JSON-serialisable.
+        ``compute() -> object``, called only when the entry is missing or
+        corrupt; the value must be JSON-serialisable.
 
     Returns
     -------
@@ -406,10 +496,13 @@ def cached_json(namespace: str, key: str, compute: Callable[[], object]) -> obje
     Raises
     ------
     TypeError
-        When the computed value is not JSON-serialisable (nothing is cached).
+        When the computed value is not JSON-serialisable (nothing is
+        cached).
     """
 
     def produce(directory: Path) -> None:
         (directory / "value.json").write_text(json.dumps(compute()))
 
-    return json.loads((cached_entry(namespace, key, produce) / "value.json").read_text())
+    return json.loads(
+        (cached_entry(namespace, key, produce) / "value.json").read_text()
+    )

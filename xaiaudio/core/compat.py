@@ -3,23 +3,26 @@
 Two libraries the book depends on fail to import on some machines:
 
 * ``zennit`` imports ``torchvision`` at import time (only for its ResNet
-  canonizers).  The ``torchvision`` wheels on PyPI load only next to a CUDA
+  canonizers). The ``torchvision`` wheels on PyPI load only next to a CUDA
   build of torch; next to the CPU build they raise ``RuntimeError: operator
-  torchvision::nms does not exist``.  :func:`import_zennit` tries the real
-  ``torchvision`` first and, only when that import fails, registers a minimal
-  stand-in module so that ``zennit`` imports.  The book never uses torchvision
-  models, so the stand-in only needs the two ResNet block classes zennit names.
+  torchvision::nms does not exist``. :func:`import_zennit` tries the real
+  ``torchvision`` first and, only when that import fails, registers a
+  minimal stand-in module so that ``zennit`` imports. The book never uses
+  torchvision models, so the stand-in only needs the two ResNet block
+  classes zennit names.
 * ``kymatio.torch`` imports kymatio's 3-D scattering, which uses
-  ``scipy.special.sph_harm`` (removed in SciPy 1.15).  The generic entry point
-  ``kymatio.Scattering1D(..., frontend="torch")`` avoids that import;
+  ``scipy.special.sph_harm`` (removed in SciPy 1.15). The generic entry
+  point ``kymatio.Scattering1D(..., frontend="torch")`` avoids that import;
   :func:`scattering1d` wraps it.
 
 Importing ``xaiaudio`` applies the zennit shim, so notebooks can simply
-``import zennit`` afterwards.  The zennit shim serves the LRP chapters ("Deep Taylor
-decomposition" (``book/deep_taylor.md``), "Comparing LRP rules" (``book/lrp_rules.md``),
-"Class-wise aggregation" (``book/aggregation.md``)); the kymatio shim serves every chapter
-that computes scattering features ("The scattering transform" (``book/scattering.md``),
-"Training the convnet" (``book/training.md``) and the same two LRP chapters).
+``import zennit`` afterwards. The zennit shim serves the LRP chapters
+("Deep Taylor decomposition" (``book/deep_taylor.md``), "Comparing LRP
+rules" (``book/lrp_rules.md``), "Class-wise aggregation"
+(``book/aggregation.md``)); the kymatio shim serves every chapter that
+computes scattering features ("The scattering transform"
+(``book/scattering.md``), "Training the convnet" (``book/training.md``) and
+the same two LRP chapters).
 """
 
 from __future__ import annotations
@@ -28,17 +31,20 @@ import importlib
 import sys
 import types
 
-#: True when the real torchvision could not be imported and the stand-in is in use.
+#: True when the real torchvision could not be imported and the stand-in is
+#: in use.
 TORCHVISION_STUBBED = False
 
 
 def _torchvision_stand_in() -> types.ModuleType:
-    """Build a module tree ``torchvision.models.resnet`` with placeholder blocks."""
+    """Build a module tree ``torchvision.models.resnet`` with
+    placeholder blocks."""
     torchvision = types.ModuleType("torchvision")
     models = types.ModuleType("torchvision.models")
     resnet = types.ModuleType("torchvision.models.resnet")
 
-    class BasicBlock:  # never instantiated: no model in the book is a ResNet
+    # never instantiated: no model in the book is a ResNet
+    class BasicBlock:
         """Placeholder for ``torchvision.models.resnet.BasicBlock``."""
 
     class Bottleneck:
@@ -53,18 +59,21 @@ def _torchvision_stand_in() -> types.ModuleType:
 
 
 def ensure_torchvision_importable() -> bool:
-    """Make ``import torchvision.models.resnet`` succeed, with a stand-in if the real one fails.
+    """Make ``import torchvision.models.resnet`` succeed, with a stand-in
+    if the real one fails.
 
-    Tries the real ``torchvision`` first; when that import raises (``ImportError``, or the
-    ``RuntimeError`` of a CUDA-only wheel next to a CPU torch), removes any half-imported
-    ``torchvision`` modules from ``sys.modules`` and registers the stand-in module tree.
-    Idempotent.  Called when ``xaiaudio`` is imported, hence in every chapter.
+    Tries the real ``torchvision`` first; when that import raises
+    (``ImportError``, or the ``RuntimeError`` of a CUDA-only wheel next to
+    a CPU torch), removes any half-imported ``torchvision`` modules from
+    ``sys.modules`` and registers the stand-in module tree. Idempotent.
+    Called when ``xaiaudio`` is imported, hence in every chapter.
 
     Returns
     -------
     bool
-        True when the stand-in is in use (also recorded in :data:`TORCHVISION_STUBBED`), False
-        when the real ``torchvision`` imported.
+        True when the stand-in is in use (also recorded in
+        :data:`TORCHVISION_STUBBED`), False when the real ``torchvision``
+        imported.
     """
     global TORCHVISION_STUBBED
     if TORCHVISION_STUBBED:
@@ -72,8 +81,13 @@ def ensure_torchvision_importable() -> bool:
     try:
         importlib.import_module("torchvision.models.resnet")
         return False
-    except Exception:  # ImportError, or RuntimeError from a CUDA-only wheel
-        for name in [m for m in sys.modules if m == "torchvision" or m.startswith("torchvision.")]:
+    # ImportError, or RuntimeError from a CUDA-only wheel
+    except Exception:
+        for name in [
+            m
+            for m in sys.modules
+            if m == "torchvision" or m.startswith("torchvision.")
+        ]:
             del sys.modules[name]
         stand_in = _torchvision_stand_in()
         sys.modules["torchvision"] = stand_in
@@ -84,11 +98,13 @@ def ensure_torchvision_importable() -> bool:
 
 
 def import_zennit() -> types.ModuleType:
-    """Import and return ``zennit``, working around a torchvision that cannot load.
+    """Import and return ``zennit``, working around a torchvision that
+    cannot load.
 
-    Used by :mod:`xaiaudio.explain.composites` (chapters "Deep Taylor decomposition"
-    (``book/deep_taylor.md``), "Comparing LRP rules" (``book/lrp_rules.md``) and "Class-wise
-    aggregation" (``book/aggregation.md``)).
+    Used by :mod:`xaiaudio.explain.composites` (chapters "Deep Taylor
+    decomposition" (``book/deep_taylor.md``), "Comparing LRP rules"
+    (``book/lrp_rules.md``) and "Class-wise aggregation"
+    (``book/aggregation.md``)).
 
     Returns
     -------
@@ -105,25 +121,28 @@ def import_zennit() -> types.ModuleType:
 
 
 def scattering1d(**kwargs):
-    """Build kymatio's torch 1-D scattering without importing ``kymatio.torch``.
+    """Build kymatio's torch 1-D scattering without importing
+    ``kymatio.torch``.
 
-    Used by :func:`xaiaudio.features.scattering.scattering_module`, hence by every chapter that
-    computes scattering features: "The scattering transform" (``book/scattering.md``), "Training
-    the convnet" (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``) and
-    "Class-wise aggregation" (``book/aggregation.md``).
+    Used by :func:`xaiaudio.features.scattering.scattering_module`, hence
+    by every chapter that computes scattering features: "The scattering
+    transform" (``book/scattering.md``), "Training the convnet"
+    (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``)
+    and "Class-wise aggregation" (``book/aggregation.md``).
 
     Parameters
     ----------
     kwargs
-        Keyword arguments of ``kymatio.Scattering1D``: ``J`` (number of octaves), ``shape``
-        (signal length in samples), ``Q`` (wavelets per octave, one per order), ``T``
-        (averaging scale in samples), ...
+        Keyword arguments of ``kymatio.Scattering1D``: ``J`` (number of
+        octaves), ``shape`` (signal length in samples), ``Q`` (wavelets per
+        octave, one per order), ``T`` (averaging scale in samples), ...
 
     Returns
     -------
     torch.nn.Module
-        kymatio's ``Scattering1D`` with the torch frontend, on the CPU: its input is a
-        ``(batch, shape)`` tensor, its output ``(batch, paths, shape / T)``.
+        kymatio's ``Scattering1D`` with the torch frontend, on the CPU: its
+        input is a ``(batch, shape)`` tensor, its output ``(batch, paths,
+        shape / T)``.
     """
     from kymatio import Scattering1D
 

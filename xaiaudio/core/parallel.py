@@ -1,10 +1,12 @@
 """Independent training runs in parallel processes, one torch thread each.
 
-On a CPU, the small models of the book train fastest one per core with one intra-op thread each:
-the seeds of the scorecard (chapter "What reproduces", ``book/scorecard.md``) and the runs of the
-budget curves (chapters "Training the convnet" and "Playable prototypes") go through
-:func:`run_in_processes`.  Every run writes its artefacts to the on-disk cache, so a run that a dead
-process did not finish is simply done again by the caller, in its own process.
+On a CPU, the small models of the book train fastest one per core with one
+intra-op thread each: the seeds of the scorecard (chapter "What
+reproduces", ``book/scorecard.md``) and the runs of the budget curves
+(chapters "Training the convnet" and "Playable prototypes") go through
+:func:`run_in_processes`. Every run writes its artefacts to the on-disk
+cache, so a run that a dead process did not finish is simply done again by
+the caller, in its own process.
 """
 
 from __future__ import annotations
@@ -21,8 +23,9 @@ from xaiaudio.core.presets import RunConfig
 
 
 def default_workers(config: RunConfig, n_jobs: int) -> int:
-    """Processes for ``n_jobs`` independent runs: one per CPU core on the CPU; one on a GPU and at
-    the smoke preset, whose runs take less time than starting a process.
+    """Processes for ``n_jobs`` independent runs: one per CPU core on the
+    CPU; one on a GPU and at the smoke preset, whose runs take less time
+    than starting a process.
 
     Parameters
     ----------
@@ -41,57 +44,82 @@ def default_workers(config: RunConfig, n_jobs: int) -> int:
     return max(1, min(n_jobs, os.cpu_count() or 1))
 
 
-#: What :func:`run_in_processes` sent to this worker process once (``shared``), for :func:`worker_shared`.
+#: What :func:`run_in_processes` sent to this worker process once
+#: (``shared``), for :func:`worker_shared`.
 _SHARED: list = [None]
 
 
 def _start_worker(shared) -> None:
-    torch.set_num_threads(1)  # one process per core: more threads would only contend
+    # one process per core: more threads would only contend
+    torch.set_num_threads(1)
     _SHARED[0] = shared
 
 
 def worker_shared():
-    """In a job of :func:`run_in_processes`: the ``shared`` object sent to this process once."""
+    """In a job of :func:`run_in_processes`: the ``shared`` object sent
+    to this process once."""
     return _SHARED[0]
 
 
-def run_in_processes(function: Callable, jobs: Sequence[tuple], workers: int, shared=None,
-                     on_result: Callable[[int, object], None] | None = None) -> dict:
-    """``function(*job)`` for every job, in ``workers`` spawned processes with one torch thread each.
+def run_in_processes(
+    function: Callable,
+    jobs: Sequence[tuple],
+    workers: int,
+    shared=None,
+    on_result: Callable[[int, object], None] | None = None,
+) -> dict:
+    """``function(*job)`` for every job, in ``workers`` spawned processes
+    with one torch thread each.
 
     Parameters
     ----------
     function : callable
         A module-level function (it is pickled to the processes).
     jobs : sequence of tuple
-        The arguments of each call, in the order they should start (longest first pays off).
+        The arguments of each call, in the order they should start (longest
+        first pays off).
     workers : int
-        Number of processes (at least 2; callers run in their own process when it is 1).
+        Number of processes (at least 2; callers run in their own process
+        when it is 1).
     shared : object, optional
-        Sent once to each process (e.g. a large dataset, instead of with every job); a job reads it
-        with :func:`worker_shared`.
+        Sent once to each process (e.g. a large dataset, instead of with
+        every job); a job reads it with :func:`worker_shared`.
     on_result : callable, optional
-        Called as ``on_result(index, result)`` in this process when a job finishes (e.g. to move a
-        progress bar).
+        Called as ``on_result(index, result)`` in this process when a job
+        finishes (e.g. to move a progress bar).
 
     Returns
     -------
     dict
-        Index of a job in ``jobs`` -> what ``function`` returned, for every job that finished.  When a
-        process dies (e.g. out of memory) a warning says so and the jobs that did not finish are
-        missing: the caller runs them itself.  An exception raised by ``function`` propagates.
+        Index of a job in ``jobs`` -> what ``function`` returned, for every
+        job that finished. When a process dies (e.g. out of memory) a
+        warning says so and the jobs that did not finish are missing: the
+        caller runs them itself. An exception raised by ``function``
+        propagates.
     """
-    context = multiprocessing.get_context("spawn")  # a fresh interpreter: safe under Jupyter and torch
+    # a fresh interpreter: safe under Jupyter and torch
+    context = multiprocessing.get_context("spawn")
     results = {}
     try:
-        with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
-                                                    initargs=(shared,)) as pool:
-            futures = {pool.submit(function, *job): index for index, job in enumerate(jobs)}
+        with concurrent.futures.ProcessPoolExecutor(
+            workers,
+            mp_context=context,
+            initializer=_start_worker,
+            initargs=(shared,),
+        ) as pool:
+            futures = {
+                pool.submit(function, *job): index
+                for index, job in enumerate(jobs)
+            }
             for future in concurrent.futures.as_completed(futures):
                 results[futures[future]] = future.result()
                 if on_result is not None:
                     on_result(futures[future], results[futures[future]])
     except concurrent.futures.process.BrokenProcessPool:
-        warnings.warn(f"a worker process died; {len(jobs) - len(results)} of {len(jobs)} jobs are left "
-                      "to the calling process", stacklevel=2)
+        warnings.warn(
+            f"a worker process died; {len(jobs) - len(results)} of "
+            f"{len(jobs)} jobs are left "
+            "to the calling process",
+            stacklevel=2,
+        )
     return results

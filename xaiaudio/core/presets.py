@@ -1,19 +1,22 @@
-"""Run presets and the settings every chapter's ``parameters`` cell resolves.
+"""Run presets and the settings every chapter's ``parameters`` cell
+resolves.
 
 Three presets trade fidelity for time:
 
 * ``smoke``: seconds per chapter on 2 CPU cores; used by the tests and CI.
-* ``book``: the published book on 2 CPU cores (the whole book in about 20 minutes).
-* ``paper``: exactly the papers' settings (44.1 kHz, 2**18 samples, full corpus
-  sizes); meant for a GPU server.
+* ``book``: the published book on 2 CPU cores (the whole book in about 20
+  minutes).
+* ``paper``: exactly the papers' settings (44.1 kHz, 2**18 samples, full
+  corpus sizes); meant for a GPU server.
 
 Only settings shared by several chapters live here (audio rate and clip
-length).  Each concept module keeps its own per-preset table (for example
+length). Each concept module keeps its own per-preset table (for example
 :data:`xaiaudio.synth.corpus.CORPUS_SIZES`), a dict keyed by the names of
-:data:`PRESET_NAMES`, and reads it with :func:`settings_for`, the one lookup.
+:data:`PRESET_NAMES`, and reads it with :func:`settings_for`, the one
+lookup.
 
-Every chapter's first code cell calls :func:`setup` with the chapter's ``parameters``
-(preset, device, data folder, seed).
+Every chapter's first code cell calls :func:`setup` with the chapter's
+``parameters`` (preset, device, data folder, seed).
 """
 
 from __future__ import annotations
@@ -28,7 +31,8 @@ import torch
 #: The preset names, cheapest first.
 PRESET_NAMES = ("smoke", "book", "paper")
 
-#: Environment variable read when a chapter's ``preset`` parameter is ``None``.
+#: Environment variable read when a chapter's ``preset`` parameter is
+#: ``None``.
 PRESET_ENV = "XAIAUDIO_PRESET"
 
 
@@ -63,25 +67,34 @@ class Preset:
 
 #: The :class:`Preset` of each name.
 PRESETS = {
-    "smoke": Preset("smoke", 22050, 2**15, "tiny corpus and models: every chapter in seconds (CI)"),
-    "book": Preset("book", 22050, 2**16, "the published book on 2 CPU cores"),
-    "paper": Preset("paper", 44100, 2**18, "the papers' exact settings (GPU server)"),
+    "smoke": Preset(
+        "smoke",
+        22050,
+        2**15,
+        "tiny corpus and models: every chapter in seconds (CI)",
+    ),
+    "book": Preset(
+        "book", 22050, 2**16, "the published book on 2 CPU cores"
+    ),
+    "paper": Preset(
+        "paper", 44100, 2**18, "the papers' exact settings (GPU server)"
+    ),
 }
 
 
 def get_preset(name: str | Preset | None = None) -> Preset:
     """Return the :class:`Preset` called ``name``.
 
-    ``None`` reads ``$XAIAUDIO_PRESET`` and falls back to ``"book"``, so the
-    published book and a reader's fresh kernel run the book preset while CI can
-    switch every chapter at once.  Called by :func:`setup` (every chapter) and by every
-    function that accepts a preset by name.
+    ``None`` reads ``$XAIAUDIO_PRESET`` and falls back to ``"book"``, so
+    the published book and a reader's fresh kernel run the book preset
+    while CI can switch every chapter at once. Called by :func:`setup`
+    (every chapter) and by every function that accepts a preset by name.
 
     Parameters
     ----------
     name : str, Preset or None
-        A preset name from :data:`PRESET_NAMES`, a :class:`Preset` (returned unchanged),
-        or ``None``.
+        A preset name from :data:`PRESET_NAMES`, a :class:`Preset`
+        (returned unchanged), or ``None``.
 
     Returns
     -------
@@ -90,14 +103,18 @@ def get_preset(name: str | Preset | None = None) -> Preset:
     Raises
     ------
     ValueError
-        For a name (or ``$XAIAUDIO_PRESET`` value) that is not one of :data:`PRESET_NAMES`.
+        For a name (or ``$XAIAUDIO_PRESET`` value) that is not one of
+        :data:`PRESET_NAMES`.
     """
     if isinstance(name, Preset):
         return name
     if name is None:
         name = os.environ.get(PRESET_ENV) or "book"
     if name not in PRESETS:
-        raise ValueError(f"unknown preset {name!r}; choose one of {', '.join(PRESET_NAMES)}")
+        raise ValueError(
+            f"unknown preset {name!r}; choose one of "
+            f"{', '.join(PRESET_NAMES)}"
+        )
     return PRESETS[name]
 
 
@@ -109,8 +126,8 @@ def resolve_device(device: str | None = None):
     Parameters
     ----------
     device : str or None
-        A torch device name (``"cpu"``, ``"cuda"``, ``"cuda:1"``...); ``None`` picks CUDA
-        when it is available, else the CPU.
+        A torch device name (``"cpu"``, ``"cuda"``, ``"cuda:1"``...);
+        ``None`` picks CUDA when it is available, else the CPU.
 
     Returns
     -------
@@ -128,12 +145,12 @@ def resolve_device(device: str | None = None):
 
 
 def seed_everything(seed: int) -> None:
-    """Seed Python's, NumPy's global and torch's random generators so a chapter gives the same
-    numbers twice.
+    """Seed Python's, NumPy's global and torch's random generators so a
+    chapter gives the same numbers twice.
 
-    ``torch.manual_seed`` also seeds every CUDA device.  Functions that draw with their own
-    :class:`numpy.random.Generator` (the corpus, the splits) do not depend on it.  Called by
-    :func:`setup` (every chapter).
+    ``torch.manual_seed`` also seeds every CUDA device. Functions that draw
+    with their own :class:`numpy.random.Generator` (the corpus, the splits)
+    do not depend on it. Called by :func:`setup` (every chapter).
 
     Parameters
     ----------
@@ -148,18 +165,22 @@ def seed_everything(seed: int) -> None:
 
 @dataclass(frozen=True)
 class RunConfig:
-    """What a chapter's ``parameters`` cell resolves to (made by :func:`setup`).
+    """What a chapter's ``parameters`` cell resolves to (made by
+    :func:`setup`).
 
-    Functions of both halves of the book take it as their ``config`` argument.
+    Functions of both halves of the book take it as their ``config``
+    argument.
 
     Attributes
     ----------
     preset : Preset
-        Sample rate and clip length; per-preset tables are read with :func:`settings_for`.
+        Sample rate and clip length; per-preset tables are read with
+        :func:`settings_for`.
     device : torch.device
         Where models and scattering run.
     data_dir : str or None
-        A reader's SOL (or LibriSpeech) folder, or ``None`` for the embedded synthetic data.
+        A reader's SOL (or LibriSpeech) folder, or ``None`` for the
+        embedded synthetic data.
     seed : int
         Seed of the corpus, the splits and the training runs.
     """
@@ -170,25 +191,34 @@ class RunConfig:
     seed: int
 
 
-def setup(preset: str | None = None, device: str | None = None,
-          data_dir: str | None = None, seed: int = 0) -> RunConfig:
-    """Resolve a chapter's parameters: preset, device, data folder, seed (and seed RNGs).
+def setup(
+    preset: str | None = None,
+    device: str | None = None,
+    data_dir: str | None = None,
+    seed: int = 0,
+) -> RunConfig:
+    """Resolve a chapter's parameters: preset, device, data folder, seed
+    (and seed RNGs).
 
-    Called in the first code cell of every chapter that runs code (``book/*.md``), from
-    "Explainable audio classification" (``book/intro.md``) to "Playable prototypes: voices"
+    Called in the first code cell of every chapter that runs code
+    (``book/*.md``), from "Explainable audio classification"
+    (``book/intro.md``) to "Playable prototypes: voices"
     (``book/prototypes_voices.md``).
 
     Parameters
     ----------
     preset : str or None
-        Preset name (see :func:`get_preset`); ``None`` reads ``$XAIAUDIO_PRESET``, else ``"book"``.
+        Preset name (see :func:`get_preset`); ``None`` reads
+        ``$XAIAUDIO_PRESET``, else ``"book"``.
     device : str or None
-        Torch device name (see :func:`resolve_device`); ``None``: CUDA when available.
+        Torch device name (see :func:`resolve_device`); ``None``: CUDA when
+        available.
     data_dir : str or None
-        A SOL or LibriSpeech folder, or ``None`` for the embedded synthetic data.
+        A SOL or LibriSpeech folder, or ``None`` for the embedded synthetic
+        data.
     seed : int
-        Seeds Python, NumPy and torch now (:func:`seed_everything`) and is kept for the
-        corpus, split and training seeds.
+        Seeds Python, NumPy and torch now (:func:`seed_everything`) and is
+        kept for the corpus, split and training seeds.
 
     Returns
     -------
@@ -201,27 +231,33 @@ def setup(preset: str | None = None, device: str | None = None,
     RuntimeError
         For a device name torch does not recognise.
     """
-    config = RunConfig(get_preset(preset), resolve_device(device), data_dir, int(seed))
+    config = RunConfig(
+        get_preset(preset), resolve_device(device), data_dir, int(seed)
+    )
     seed_everything(config.seed)
     return config
 
 
 def settings_for(table: dict, preset):
-    """The entry of a per-preset settings ``table`` for ``preset``: the one settings lookup.
+    """The entry of a per-preset settings ``table`` for ``preset``: the one
+    settings lookup.
 
-    Chapters "The scattering transform" (``book/scattering.md``), "Deep Taylor
-    decomposition" (``book/deep_taylor.md``), "Training the convnet" (``book/training.md``)
-    and "Class-wise aggregation" (``book/aggregation.md``) call it directly; every module
-    with a per-preset table (corpus sizes, scattering settings, batch sizes...) reads it
-    through this function.
+    Chapters "The scattering transform" (``book/scattering.md``), "Deep
+    Taylor decomposition" (``book/deep_taylor.md``), "Training the convnet"
+    (``book/training.md``) and "Class-wise aggregation"
+    (``book/aggregation.md``) call it directly; every module with a
+    per-preset table (corpus sizes, scattering settings, batch sizes...)
+    reads it through this function.
 
     Parameters
     ----------
     table : dict
-        A per-preset table keyed by preset name (``"smoke"``, ``"book"``, ``"paper"``).
+        A per-preset table keyed by preset name (``"smoke"``, ``"book"``,
+        ``"paper"``).
     preset : str, Preset, RunConfig or None
-        The preset, by name, as a :class:`Preset`, or the :class:`RunConfig` a chapter made;
-        ``None`` as in :func:`get_preset`.
+        The preset, by name, as a :class:`Preset`, or the
+        :class:`RunConfig` a chapter made; ``None`` as in
+        :func:`get_preset`.
 
     Returns
     -------
@@ -231,7 +267,8 @@ def settings_for(table: dict, preset):
     Raises
     ------
     KeyError
-        When ``table`` has no entry for the preset (the message names the presets it has).
+        When ``table`` has no entry for the preset (the message names the
+        presets it has).
     ValueError
         For an unknown preset name.
     """
@@ -239,5 +276,8 @@ def settings_for(table: dict, preset):
         preset = preset.preset
     name = get_preset(preset).name
     if name not in table:
-        raise KeyError(f"no settings for preset {name!r}; this table has {', '.join(table)}")
+        raise KeyError(
+            f"no settings for preset {name!r}; this table has "
+            f"{', '.join(table)}"
+        )
     return table[name]

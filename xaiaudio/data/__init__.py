@@ -1,1 +1,2 @@
-"""Stage 2: reading audio, SOL and LibriSpeech folders, splits, dataset tables."""
+"""Stage 2: reading audio, SOL and LibriSpeech folders, splits, dataset
+tables."""

@@ -1,14 +1,17 @@
-"""Reading audio: any sample rate, bit depth or channel count in; mono, fixed length, standardised out.
+"""Reading audio: any sample rate, bit depth or channel count in; mono,
+fixed length, standardised out.
 
-Used by every chapter that reads the SOL-layout corpus (the playing-technique chapters and
-"Playable prototypes") through :func:`load_clip` (via :mod:`xaiaudio.data.tables` and
+Used by every chapter that reads the SOL-layout corpus (the
+playing-technique chapters and "Playable prototypes") through
+:func:`load_clip` (via :mod:`xaiaudio.data.tables` and
 :mod:`xaiaudio.features.extraction`), and by the SOL folder scan
-(:func:`xaiaudio.data.sol.scan_sol_folder`) through :func:`check_audio_file`.
+(:func:`xaiaudio.data.sol.scan_sol_folder`) through
+:func:`check_audio_file`.
 
 Bad files never crash deep inside torch and never produce NaN: they raise
-:class:`AudioError`, whose message names the file and the reason.  Loading a
-whole list with :func:`load_clips` lets the caller choose between raising on the
-first bad file and skipping bad files with a report.
+:class:`AudioError`, whose message names the file and the reason. Loading a
+whole list with :func:`load_clips` lets the caller choose between raising
+on the first bad file and skipping bad files with a report.
 """
 
 from __future__ import annotations
@@ -21,27 +24,33 @@ import librosa
 import numpy as np
 import soundfile as sf
 
-#: Clips shorter than this (seconds) carry no modulation period worth classifying.
+#: Clips shorter than this (seconds) carry no modulation period worth
+#: classifying.
 MIN_SECONDS = 0.25
 
 
 class AudioError(ValueError):
-    """A file that cannot be used as audio; the message names the file and why.
+    """A file that cannot be used as audio; the message names the file and
+    why.
 
-    Raised while reading the SOL-layout corpus in chapters "Listening to playing techniques"
-    (``book/listening.md``), "The scattering transform" (``book/scattering.md``), "Training the
-    convnet" (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``), "Class-wise
-    aggregation" (``book/aggregation.md``) and "Playable prototypes" (``book/prototypes.md``).
+    Raised while reading the SOL-layout corpus in chapters "Listening to
+    playing techniques" (``book/listening.md``), "The scattering transform"
+    (``book/scattering.md``), "Training the convnet"
+    (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``),
+    "Class-wise aggregation" (``book/aggregation.md``) and "Playable
+    prototypes" (``book/prototypes.md``).
 
-    A subclass of ``ValueError``.  :func:`xaiaudio.data.sol.scan_sol_folder` catches it and
-    lists the file among the skipped ones with its ``reason``.
+    A subclass of ``ValueError``. :func:`xaiaudio.data.sol.scan_sol_folder`
+    catches it and lists the file among the skipped ones with its
+    ``reason``.
 
     Parameters
     ----------
     path : str or pathlib.Path
         The file.
     reason : str
-        Why it cannot be used (``"file not found"``, ``"holds no samples"``...).
+        Why it cannot be used (``"file not found"``, ``"holds no
+        samples"``...).
 
     Attributes
     ----------
@@ -58,18 +67,22 @@ class AudioError(ValueError):
 
 
 def wav_truncation(path: Path) -> tuple[int, int] | None:
-    """Return (declared, present) data bytes when a RIFF/WAVE file is truncated, else None.
+    """Return (declared, present) data bytes when a RIFF/WAVE file is
+    truncated, else None.
 
-    Used (through :func:`read_audio`) in chapters "Listening to playing techniques"
-    (``book/listening.md``), "The scattering transform" (``book/scattering.md``), "Training the
-    convnet" (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``), "Class-wise
-    aggregation" (``book/aggregation.md``) and "Playable prototypes" (``book/prototypes.md``).
+    Used (through :func:`read_audio`) in chapters "Listening to playing
+    techniques" (``book/listening.md``), "The scattering transform"
+    (``book/scattering.md``), "Training the convnet"
+    (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``),
+    "Class-wise aggregation" (``book/aggregation.md``) and "Playable
+    prototypes" (``book/prototypes.md``).
 
-    libsndfile silently reads what is present in a truncated WAV; a truncated
-    recording is a damaged file, so the loaders report it instead.  Walks the RIFF chunks
-    to the ``data`` chunk and compares its declared size with the bytes left in the file;
-    an RF64 file (declared size ``0xFFFFFFFF``) is never reported.  Called by
-    :func:`read_audio` for every ``.wav`` file.
+    libsndfile silently reads what is present in a truncated WAV; a
+    truncated recording is a damaged file, so the loaders report it
+    instead. Walks the RIFF chunks to the ``data`` chunk and compares its
+    declared size with the bytes left in the file; an RF64 file (declared
+    size ``0xFFFFFFFF``) is never reported. Called by :func:`read_audio`
+    for every ``.wav`` file.
 
     Parameters
     ----------
@@ -79,9 +92,10 @@ def wav_truncation(path: Path) -> tuple[int, int] | None:
     Returns
     -------
     tuple of (int, int) or None
-        ``(declared, present)`` sizes of the ``data`` chunk in bytes when fewer bytes are
-        present than declared; ``None`` for a complete WAV, for a file that is not RIFF/WAVE
-        and for one without a ``data`` chunk.
+        ``(declared, present)`` sizes of the ``data`` chunk in bytes when
+        fewer bytes are present than declared; ``None`` for a complete WAV,
+        for a file that is not RIFF/WAVE and for one without a ``data``
+        chunk.
 
     Raises
     ------
@@ -91,7 +105,11 @@ def wav_truncation(path: Path) -> tuple[int, int] | None:
     size = path.stat().st_size
     with open(path, "rb") as handle:
         header = handle.read(12)
-        if len(header) < 12 or header[:4] not in (b"RIFF", b"RF64") or header[8:12] != b"WAVE":
+        if (
+            len(header) < 12
+            or header[:4] not in (b"RIFF", b"RF64")
+            or header[8:12] != b"WAVE"
+        ):
             return None
         position = 12
         while position + 8 <= size:
@@ -107,91 +125,126 @@ def wav_truncation(path: Path) -> tuple[int, int] | None:
 
 
 def read_audio(path, sample_rate: int) -> np.ndarray:
-    """Read ``path`` as mono float32 at ``sample_rate`` (channels averaged, resampled with soxr).
+    """Read ``path`` as mono float32 at ``sample_rate`` (channels averaged,
+    resampled with soxr).
 
-    Any format libsndfile reads (WAV, FLAC, AIFF, OGG...), any bit depth and channel count. Used by
-    :func:`load_clip` and :func:`check_audio_file`, hence by chapters "Listening to playing
-    techniques" (``book/listening.md``), "The scattering transform" (``book/scattering.md``),
-    "Training the convnet" (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``),
-    "Class-wise aggregation" (``book/aggregation.md``) and "Playable prototypes"
-    (``book/prototypes.md``).
+    Any format libsndfile reads (WAV, FLAC, AIFF, OGG...), any bit depth
+    and channel count. Used by :func:`load_clip` and
+    :func:`check_audio_file`, hence by chapters "Listening to playing
+    techniques" (``book/listening.md``), "The scattering transform"
+    (``book/scattering.md``), "Training the convnet"
+    (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``),
+    "Class-wise aggregation" (``book/aggregation.md``) and "Playable
+    prototypes" (``book/prototypes.md``).
 
     Parameters
     ----------
     path : str or pathlib.Path
         The audio file.
     sample_rate : int
-        Target sample rate, Hz; the file is resampled (``soxr_hq``) when its rate differs.
+        Target sample rate, Hz; the file is resampled (``soxr_hq``) when
+        its rate differs.
 
     Returns
     -------
     numpy.ndarray
-        float32, shape ``(samples,)``: the channels' mean, at ``sample_rate``, unscaled.
+        float32, shape ``(samples,)``: the channels' mean, at
+        ``sample_rate``, unscaled.
 
     Raises
     ------
     AudioError
-        For a missing, unreadable, truncated (WAV), empty or non-finite (NaN, inf) file.
+        For a missing, unreadable, truncated (WAV), empty or non-finite
+        (NaN, inf) file.
     """
     path = Path(path)
     if not path.is_file():
         raise AudioError(path, "file not found")
     try:
-        if path.suffix.lower() == ".wav" and (truncated := wav_truncation(path)):
-            raise AudioError(path, f"truncated WAV: header declares {truncated[0]} data bytes, "
-                                   f"file holds {truncated[1]}")
-        samples, native_rate = sf.read(path, dtype="float32", always_2d=True)
+        if path.suffix.lower() == ".wav" and (
+            truncated := wav_truncation(path)
+        ):
+            raise AudioError(
+                path,
+                f"truncated WAV: header declares {truncated[0]} data "
+                "bytes, "
+                f"file holds {truncated[1]}",
+            )
+        samples, native_rate = sf.read(
+            path, dtype="float32", always_2d=True
+        )
     except AudioError:
         raise
-    except Exception as error:  # libsndfile raises several types for unreadable files
-        raise AudioError(path, f"not readable as audio ({error})") from None
+    # libsndfile raises several types for unreadable files
+    except Exception as error:
+        raise AudioError(
+            path, f"not readable as audio ({error})"
+        ) from None
     if samples.shape[0] == 0:
         raise AudioError(path, "holds no samples")
     if not np.isfinite(samples).all():
         raise AudioError(path, "holds NaN or infinite samples")
     mono = samples.mean(axis=1)
     if native_rate != sample_rate:
-        mono = librosa.resample(mono, orig_sr=native_rate, target_sr=sample_rate, res_type="soxr_hq")
+        mono = librosa.resample(
+            mono,
+            orig_sr=native_rate,
+            target_sr=sample_rate,
+            res_type="soxr_hq",
+        )
     return mono.astype(np.float32)
 
 
 def standardise(samples: np.ndarray, eps: float = 1e-8) -> np.ndarray:
-    """Divide by the standard deviation plus ``eps``: unit variance, and zeros stay zeros.
+    """Divide by the standard deviation plus ``eps``: unit variance, and
+    zeros stay zeros.
 
-    Used (through :func:`load_clip`) in chapters "Listening to playing techniques"
-    (``book/listening.md``), "The scattering transform" (``book/scattering.md``), "Training the
-    convnet" (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``), "Class-wise
-    aggregation" (``book/aggregation.md``) and "Playable prototypes" (``book/prototypes.md``).
+    Used (through :func:`load_clip`) in chapters "Listening to playing
+    techniques" (``book/listening.md``), "The scattering transform"
+    (``book/scattering.md``), "Training the convnet"
+    (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``),
+    "Class-wise aggregation" (``book/aggregation.md``) and "Playable
+    prototypes" (``book/prototypes.md``).
 
-    The mean is not removed (audio clips have a mean close to zero already).  The last
-    axis is time, so a batch ``(clips, samples)`` is standardised clip by clip.
+    The mean is not removed (audio clips have a mean close to zero
+    already). The last axis is time, so a batch ``(clips, samples)`` is
+    standardised clip by clip.
 
     Parameters
     ----------
     samples : numpy.ndarray
         Audio, shape ``(..., samples)``.
     eps : float
-        Added to the standard deviation, so an all-zero clip stays zero instead of NaN.
+        Added to the standard deviation, so an all-zero clip stays zero
+        instead of NaN.
 
     Returns
     -------
     numpy.ndarray
         float32, same shape as ``samples``.
     """
-    return (samples / (samples.std(axis=-1, keepdims=True) + eps)).astype(np.float32)
+    return (samples / (samples.std(axis=-1, keepdims=True) + eps)).astype(
+        np.float32
+    )
 
 
-def check_audio_file(path, sample_rate: int, min_seconds: float = MIN_SECONDS) -> float:
-    """Read ``path`` and return its duration in seconds, or raise :class:`AudioError`.
+def check_audio_file(
+    path, sample_rate: int, min_seconds: float = MIN_SECONDS
+) -> float:
+    """Read ``path`` and return its duration in seconds, or raise
+    :class:`AudioError`.
 
-    Used (through the folder scan) in chapters "Listening to playing techniques"
-    (``book/listening.md``), "The scattering transform" (``book/scattering.md``), "Training the
-    convnet" (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``), "Class-wise
-    aggregation" (``book/aggregation.md``) and "Playable prototypes" (``book/prototypes.md``).
+    Used (through the folder scan) in chapters "Listening to playing
+    techniques" (``book/listening.md``), "The scattering transform"
+    (``book/scattering.md``), "Training the convnet"
+    (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``),
+    "Class-wise aggregation" (``book/aggregation.md``) and "Playable
+    prototypes" (``book/prototypes.md``).
 
-    Besides :func:`read_audio`'s checks, refuses silent files (a silent clip has
-    no technique to recognise) and clips shorter than ``min_seconds``.  Called by
-    :func:`xaiaudio.data.sol.scan_sol_folder` for every file of a SOL-layout folder.
+    Besides :func:`read_audio`'s checks, refuses silent files (a silent
+    clip has no technique to recognise) and clips shorter than
+    ``min_seconds``. Called by :func:`xaiaudio.data.sol.scan_sol_folder`
+    for every file of a SOL-layout folder.
 
     Parameters
     ----------
@@ -210,28 +263,34 @@ def check_audio_file(path, sample_rate: int, min_seconds: float = MIN_SECONDS) -
     Raises
     ------
     AudioError
-        For the reasons of :func:`read_audio`, and for a clip shorter than ``min_seconds``
-        or one whose samples are all zero.
+        For the reasons of :func:`read_audio`, and for a clip shorter than
+        ``min_seconds`` or one whose samples are all zero.
     """
     samples = read_audio(path, sample_rate)
     duration = samples.size / sample_rate
     if duration < min_seconds:
-        raise AudioError(path, f"too short: {duration:.3f} s < {min_seconds} s")
+        raise AudioError(
+            path, f"too short: {duration:.3f} s < {min_seconds} s"
+        )
     if not np.any(samples):
         raise AudioError(path, "silent: every sample is zero")
     return duration
 
 
 def load_clip(path, preset) -> np.ndarray:
-    """The model input of one file: mono at the preset's rate, fixed length, standardised.
+    """The model input of one file: mono at the preset's rate, fixed
+    length, standardised.
 
-    The file is read with :func:`read_audio`, truncated or zero-padded at the end to
-    ``preset.clip_samples``, then divided by its standard deviation (:func:`standardise`). Used by
+    The file is read with :func:`read_audio`, truncated or zero-padded at
+    the end to ``preset.clip_samples``, then divided by its standard
+    deviation (:func:`standardise`). Used by
     :meth:`xaiaudio.data.tables.SolDataset.load_audio` and
-    :func:`xaiaudio.features.extraction.extract_features`, hence by chapters "Listening to playing
-    techniques" (``book/listening.md``), "The scattering transform" (``book/scattering.md``),
-    "Training the convnet" (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``),
-    "Class-wise aggregation" (``book/aggregation.md``) and "Playable prototypes"
+    :func:`xaiaudio.features.extraction.extract_features`, hence by
+    chapters "Listening to playing techniques" (``book/listening.md``),
+    "The scattering transform" (``book/scattering.md``), "Training the
+    convnet" (``book/training.md``), "Comparing LRP rules"
+    (``book/lrp_rules.md``), "Class-wise aggregation"
+    (``book/aggregation.md``) and "Playable prototypes"
     (``book/prototypes.md``).
 
     Parameters
@@ -253,7 +312,9 @@ def load_clip(path, preset) -> np.ndarray:
     """
     # Truncated or zero-padded at the end, as the paper's code does.
     samples = read_audio(path, preset.sample_rate)
-    return standardise(librosa.util.fix_length(samples, size=preset.clip_samples))
+    return standardise(
+        librosa.util.fix_length(samples, size=preset.clip_samples)
+    )
 
 
 @dataclass
@@ -267,7 +328,8 @@ class LoadReport:
     Attributes
     ----------
     skipped : list of (str, str)
-        ``(path, reason)`` of each skipped file, in the order of the input list.
+        ``(path, reason)`` of each skipped file, in the order of the input
+        list.
     """
 
     skipped: list[tuple[str, str]] = field(default_factory=list)
@@ -277,14 +339,17 @@ class LoadReport:
         return bool(self.skipped)
 
 
-def load_clips(paths, preset, on_error: str = "raise") -> tuple[np.ndarray, list[int], LoadReport]:
+def load_clips(
+    paths, preset, on_error: str = "raise"
+) -> tuple[np.ndarray, list[int], LoadReport]:
     """Load several files with :func:`load_clip`.
 
-    ``on_error="raise"`` raises the first :class:`AudioError`; ``"skip"`` leaves
-    the file out and records it in the returned :class:`LoadReport`.  Returns the
-    stacked clips, the indices (into ``paths``) that were loaded, and the report.
-    The chapters load clips one by one through their dataset; this is for a reader's own
-    list of files (and the tests).
+    ``on_error="raise"`` raises the first :class:`AudioError`; ``"skip"``
+    leaves the file out and records it in the returned :class:`LoadReport`.
+    Returns the stacked clips, the indices (into ``paths``) that were
+    loaded, and the report. The chapters load clips one by one through
+    their dataset; this is for a reader's own list of files (and the
+    tests).
 
     Parameters
     ----------
@@ -298,7 +363,8 @@ def load_clips(paths, preset, on_error: str = "raise") -> tuple[np.ndarray, list
     Returns
     -------
     clips : numpy.ndarray
-        float32, shape ``(loaded, preset.clip_samples)`` (``(0, clip_samples)`` when none loaded).
+        float32, shape ``(loaded, preset.clip_samples)`` (``(0,
+        clip_samples)`` when none loaded).
     kept : list of int
         Index into ``paths`` of each row of ``clips``.
     report : LoadReport
@@ -309,7 +375,8 @@ def load_clips(paths, preset, on_error: str = "raise") -> tuple[np.ndarray, list
     ValueError
         When ``on_error`` is neither ``"raise"`` nor ``"skip"``.
     AudioError
-        With ``on_error="raise"``, for the first file that cannot be loaded.
+        With ``on_error="raise"``, for the first file that cannot be
+        loaded.
     """
     if on_error not in ("raise", "skip"):
         raise ValueError("on_error must be 'raise' or 'skip'")
@@ -322,5 +389,9 @@ def load_clips(paths, preset, on_error: str = "raise") -> tuple[np.ndarray, list
             if on_error == "raise":
                 raise
             report.skipped.append((str(path), error.reason))
-    stacked = np.stack(clips) if clips else np.zeros((0, preset.clip_samples), np.float32)
+    stacked = (
+        np.stack(clips)
+        if clips
+        else np.zeros((0, preset.clip_samples), np.float32)
+    )
     return stacked, kept, report

@@ -1,15 +1,18 @@
 """LibriSpeech folder loader for speaker identification.
 
-Used by the chapter *Playable prototypes: voices* (``book/prototypes_voices.md``)
-when its ``data_dir`` parameter points at a LibriSpeech subset (for example
-``train-clean-360``, as in Loiseau et al. 2022).
+Used by the chapter *Playable prototypes: voices*
+(``book/prototypes_voices.md``) when its ``data_dir`` parameter points at a
+LibriSpeech subset (for example ``train-clean-360``, as in Loiseau et al.
+2022).
 
-Layout: ``<root>/<speaker>/<chapter>/<speaker>-<chapter>-<utterance>.flac`` with
-one ``<speaker>-<chapter>.trans.txt`` transcript per chapter folder.  The loader
-keeps the ``n_speakers`` speakers with the largest total duration (ties broken by
-speaker id), splits their files at random 70 / 10 / 20 with a seed, and reports
-every unreadable file instead of dropping it silently.  The chapter reaches it through
-:func:`xaiaudio.experiments.datasets.voice_set`, which turns the utterances into log-mels.
+Layout: ``<root>/<speaker>/<chapter>/<speaker>-<chapter>-<utterance>.flac``
+with one ``<speaker>-<chapter>.trans.txt`` transcript per chapter folder.
+The loader keeps the ``n_speakers`` speakers with the largest total
+duration (ties broken by speaker id), splits their files at random 70 / 10
+/ 20 with a seed, and reports every unreadable file instead of dropping it
+silently. The chapter reaches it through
+:func:`xaiaudio.experiments.datasets.voice_set`, which turns the utterances
+into log-mels.
 """
 
 from __future__ import annotations
@@ -24,8 +27,8 @@ import soundfile as sf
 
 from xaiaudio.data.splits import split_files
 
-#: Speakers kept per preset (the paper: the 128 speakers with most audio in train-clean-360).
-#: Read with :func:`xaiaudio.core.presets.settings_for`.
+#: Speakers kept per preset (the paper: the 128 speakers with most audio in
+#: train-clean-360). Read with :func:`xaiaudio.core.presets.settings_for`.
 LIBRISPEECH_SPEAKERS = {"smoke": 4, "book": 12, "paper": 128}
 #: LibriSpeech's sample rate, Hz.
 LIBRISPEECH_RATE = 16000
@@ -33,21 +36,22 @@ _NAME = re.compile(r"^(\d+)-(\d+)-(\d+)\.flac$")
 
 
 class LibriSpeechError(ValueError):
-    """A LibriSpeech folder that cannot be used (missing, empty, with unreadable files, or with
-    fewer speakers than requested).
+    """A LibriSpeech folder that cannot be used (missing, empty, with
+    unreadable files, or with fewer speakers than requested).
 
-    A subclass of ``ValueError``; the message says what to fix.  Raised in chapter "Playable
-    prototypes: voices" (``book/prototypes_voices.md``) when its ``data_dir`` is an unusable
-    folder.
+    A subclass of ``ValueError``; the message says what to fix. Raised in
+    chapter "Playable prototypes: voices" (``book/prototypes_voices.md``)
+    when its ``data_dir`` is an unusable folder.
     """
 
 
 @dataclass
 class LibriSpeechCorpus:
-    """Selected utterances: paths, speaker labels (0..K-1 by decreasing duration), splits, transcripts.
+    """Selected utterances: paths, speaker labels (0..K-1 by decreasing
+    duration), splits, transcripts.
 
-    Made by :func:`load_librispeech`; used in chapter "Playable prototypes: voices"
-    (``book/prototypes_voices.md``).
+    Made by :func:`load_librispeech`; used in chapter "Playable prototypes:
+    voices" (``book/prototypes_voices.md``).
 
     Attributes
     ----------
@@ -56,8 +60,8 @@ class LibriSpeechCorpus:
     paths : list of pathlib.Path
         One ``.flac`` file per utterance, in sorted path order.
     labels : numpy.ndarray
-        int, shape ``(utterances,)``: speaker class ``0..K-1``, 0 for the speaker with the
-        most audio.
+        int, shape ``(utterances,)``: speaker class ``0..K-1``, 0 for the
+        speaker with the most audio.
     split : numpy.ndarray
         str, shape ``(utterances,)``: ``"train"``, ``"val"`` or ``"test"``.
     speakers : list of str
@@ -65,13 +69,14 @@ class LibriSpeechCorpus:
     durations : numpy.ndarray
         float, shape ``(utterances,)``: each file's full duration, seconds.
     transcripts : dict of str to str
-        Utterance id (``<speaker>-<chapter>-<utterance>``) to its transcript; with
-        ``strict=False`` the key ``"__unreadable__"`` lists the skipped files, one
-        ``path: reason`` per line.
+        Utterance id (``<speaker>-<chapter>-<utterance>``) to its
+        transcript; with ``strict=False`` the key ``"__unreadable__"``
+        lists the skipped files, one ``path: reason`` per line.
     sample_rate : int
         Rate of :meth:`load_audio`'s output, Hz (16 000).
     max_seconds : float or None
-        :meth:`load_audio` truncates utterances to this many seconds (``None``: whole files).
+        :meth:`load_audio` truncates utterances to this many seconds
+        (``None``: whole files).
     """
 
     root: Path
@@ -85,10 +90,12 @@ class LibriSpeechCorpus:
     max_seconds: float | None = None
 
     def load_audio(self, i: int) -> np.ndarray:
-        """Mono float32 utterance ``i`` at 16 kHz (resampled if needed), truncated to ``max_seconds``.
+        """Mono float32 utterance ``i`` at 16 kHz (resampled if needed),
+        truncated to ``max_seconds``.
 
-        Channels are averaged; nothing else is checked here (the log-mel front end,
-        :func:`xaiaudio.features.melspec.check_clip`, refuses silent, short or non-finite clips).
+        Channels are averaged; nothing else is checked here (the log-mel
+        front end, :func:`xaiaudio.features.melspec.check_clip`, refuses
+        silent, short or non-finite clips).
 
         Parameters
         ----------
@@ -107,37 +114,46 @@ class LibriSpeechCorpus:
             When the file cannot be read.
         """
 
-        y, rate = sf.read(str(self.paths[i]), dtype="float32", always_2d=True)
+        y, rate = sf.read(
+            str(self.paths[i]), dtype="float32", always_2d=True
+        )
         y = y.mean(axis=1)
         if rate != self.sample_rate:
-
-            y = librosa.resample(y, orig_sr=rate, target_sr=self.sample_rate).astype(np.float32)
+            y = librosa.resample(
+                y, orig_sr=rate, target_sr=self.sample_rate
+            ).astype(np.float32)
         if self.max_seconds is not None:
             y = y[: int(self.max_seconds * self.sample_rate)]
         return y
 
 
 def scan_librispeech(root) -> tuple:
-    """Every ``*.flac`` under ``root`` with its speaker id and duration, plus the unreadable files.
+    """Every ``*.flac`` under ``root`` with its speaker id and duration,
+    plus the unreadable files.
 
-    Returns ``(rows, unreadable)``: rows are ``(path, speaker, duration_s)``; unreadable is a list
-    of ``(path, reason)``.  Raises :class:`LibriSpeechError` for a missing folder or one without
-    ``.flac`` files. Only file headers are read (durations come from ``soundfile.info``), so a scan
-    is fast. Called by :func:`load_librispeech` (chapter "Playable prototypes: voices"
+    Returns ``(rows, unreadable)``: rows are ``(path, speaker,
+    duration_s)``; unreadable is a list of ``(path, reason)``. Raises
+    :class:`LibriSpeechError` for a missing folder or one without ``.flac``
+    files. Only file headers are read (durations come from
+    ``soundfile.info``), so a scan is fast. Called by
+    :func:`load_librispeech` (chapter "Playable prototypes: voices"
     (``book/prototypes_voices.md``)).
 
     Parameters
     ----------
     root : str or pathlib.Path
-        A LibriSpeech subset folder, e.g. ``.../LibriSpeech/train-clean-360``.
+        A LibriSpeech subset folder, e.g.
+        ``.../LibriSpeech/train-clean-360``.
 
     Returns
     -------
     rows : list of (pathlib.Path, str, float)
-        ``(path, speaker id, duration in seconds)`` of each readable file, in sorted path order.
+        ``(path, speaker id, duration in seconds)`` of each readable file,
+        in sorted path order.
     unreadable : list of (pathlib.Path, str)
         ``(path, reason)`` of each file whose name does not fit
-        ``<speaker>-<chapter>-<utterance>.flac``, that cannot be read, or that is empty.
+        ``<speaker>-<chapter>-<utterance>.flac``, that cannot be read, or
+        that is empty.
 
     Raises
     ------
@@ -151,18 +167,26 @@ def scan_librispeech(root) -> tuple:
     files = sorted(root.rglob("*.flac"))
     if not files:
         raise LibriSpeechError(
-            f"no .flac file under {root}; expected <speaker>/<chapter>/<spk>-<ch>-<utt>.flac"
+            f"no .flac file under {root}; expected "
+            "<speaker>/<chapter>/<spk>-<ch>-<utt>.flac"
         )
     rows, unreadable = [], []
     for path in files:
         match = _NAME.match(path.name)
         if not match:
-            unreadable.append((path, "file name is not <speaker>-<chapter>-<utterance>.flac"))
+            unreadable.append(
+                (
+                    path,
+                    "file name is not "
+                    "<speaker>-<chapter>-<utterance>.flac",
+                )
+            )
             continue
         try:
             info = sf.info(str(path))
             duration = info.frames / info.samplerate
-        except Exception as error:  # soundfile raises several types for broken files
+        # soundfile raises several types for broken files
+        except Exception as error:
             unreadable.append((path, f"unreadable: {error}"))
             continue
         if info.frames == 0:
@@ -173,10 +197,11 @@ def scan_librispeech(root) -> tuple:
 
 
 def read_transcripts(root) -> dict:
-    """Utterance id -> transcript, from every ``*.trans.txt`` under ``root``.
+    """Utterance id -> transcript, from every ``*.trans.txt`` under
+    ``root``.
 
-    Called by :func:`load_librispeech` (chapter "Playable prototypes: voices"
-    (``book/prototypes_voices.md``)).
+    Called by :func:`load_librispeech` (chapter "Playable prototypes:
+    voices" (``book/prototypes_voices.md``)).
 
     Parameters
     ----------
@@ -186,8 +211,9 @@ def read_transcripts(root) -> dict:
     Returns
     -------
     dict of str to str
-        ``"<speaker>-<chapter>-<utterance>"`` to the transcript text (upper case, as
-        LibriSpeech writes it); empty when there is no transcript file.
+        ``"<speaker>-<chapter>-<utterance>"`` to the transcript text (upper
+        case, as LibriSpeech writes it); empty when there is no transcript
+        file.
     """
     out = {}
     for path in Path(root).rglob("*.trans.txt"):
@@ -199,28 +225,39 @@ def read_transcripts(root) -> dict:
 
 
 def load_librispeech(
-    root, n_speakers: int, seed: int = 0, max_seconds: float | None = 8.0, strict: bool = True
+    root,
+    n_speakers: int,
+    seed: int = 0,
+    max_seconds: float | None = 8.0,
+    strict: bool = True,
 ) -> LibriSpeechCorpus:
-    """The ``n_speakers`` speakers with the most audio, their files split 70/10/20 at random with ``seed``.
+    """The ``n_speakers`` speakers with the most audio, their files split
+    70/10/20 at random with ``seed``.
 
-    ``strict``: raise :class:`LibriSpeechError` listing the unreadable files (the default);
-    otherwise they are skipped, and listed (one ``path: reason`` per line) under the key
-    ``'__unreadable__'`` of ``corpus.transcripts``.  Speakers are ranked by the total duration of
-    their readable files (ties: smaller speaker id first); every file of a chosen speaker is kept.
-    Used, through :func:`xaiaudio.experiments.datasets.voice_set`, in chapter "Playable prototypes:
-    voices" (``book/prototypes_voices.md``) when its ``data_dir`` is a LibriSpeech folder.
+    ``strict``: raise :class:`LibriSpeechError` listing the unreadable
+    files (the default); otherwise they are skipped, and listed (one
+    ``path: reason`` per line) under the key ``'__unreadable__'`` of
+    ``corpus.transcripts``. Speakers are ranked by the total duration of
+    their readable files (ties: smaller speaker id first); every file of a
+    chosen speaker is kept. Used, through
+    :func:`xaiaudio.experiments.datasets.voice_set`, in chapter "Playable
+    prototypes: voices" (``book/prototypes_voices.md``) when its
+    ``data_dir`` is a LibriSpeech folder.
 
     Parameters
     ----------
     root : str or pathlib.Path
-        A LibriSpeech subset folder (``<speaker>/<chapter>/<speaker>-<chapter>-<utterance>.flac``).
+        A LibriSpeech subset folder
+        (``<speaker>/<chapter>/<speaker>-<chapter>-<utterance>.flac``).
     n_speakers : int
-        Number of speakers to keep (:data:`LIBRISPEECH_SPEAKERS` per preset).
+        Number of speakers to keep (:data:`LIBRISPEECH_SPEAKERS` per
+        preset).
     seed : int
-        Seed of the random 70/10/20 per-file split (:func:`xaiaudio.data.splits.split_files`).
+        Seed of the random 70/10/20 per-file split
+        (:func:`xaiaudio.data.splits.split_files`).
     max_seconds : float or None
-        :meth:`LibriSpeechCorpus.load_audio` truncates utterances to this many seconds;
-        ``None`` keeps whole files.
+        :meth:`LibriSpeechCorpus.load_audio` truncates utterances to this
+        many seconds; ``None`` keeps whole files.
     strict : bool
         Raise on unreadable files (True) or skip and list them (False).
 
@@ -231,30 +268,44 @@ def load_librispeech(
     Raises
     ------
     LibriSpeechError
-        When the folder is missing or has no ``.flac`` file, when ``strict`` and some files
-        are unreadable (the first 20 are listed), or when it has fewer than ``n_speakers``
-        speakers.
+        When the folder is missing or has no ``.flac`` file, when
+        ``strict`` and some files are unreadable (the first 20 are listed),
+        or when it has fewer than ``n_speakers`` speakers.
     """
 
     rows, unreadable = scan_librispeech(root)
     if unreadable and strict:
-        listing = "\n".join(f"  {path}: {reason}" for path, reason in unreadable[:20])
+        listing = "\n".join(
+            f"  {path}: {reason}" for path, reason in unreadable[:20]
+        )
         raise LibriSpeechError(
-            f"{len(unreadable)} unreadable file(s) under {root}:\n{listing}\n"
+            f"{len(unreadable)} unreadable file(s) under "
+            f"{root}:\n{listing}\n"
             "fix or remove them, or pass strict=False to skip them"
         )
     totals = {}
     for _, speaker, duration in rows:
         totals[speaker] = totals.get(speaker, 0.0) + duration
     if len(totals) < n_speakers:
-        raise LibriSpeechError(f"{root} has {len(totals)} speaker(s), fewer than the {n_speakers} requested")
-    chosen = sorted(totals, key=lambda s: (-totals[s], int(s)))[:n_speakers]
+        raise LibriSpeechError(
+            f"{root} has {len(totals)} speaker(s), fewer than the "
+            f"{n_speakers} requested"
+        )
+    chosen = sorted(totals, key=lambda s: (-totals[s], int(s)))[
+        :n_speakers
+    ]
     index = {speaker: k for k, speaker in enumerate(chosen)}
-    kept = [(path, index[speaker], duration) for path, speaker, duration in rows if speaker in index]
+    kept = [
+        (path, index[speaker], duration)
+        for path, speaker, duration in rows
+        if speaker in index
+    ]
     split = split_files(len(kept), np.random.default_rng(seed))
     transcripts = read_transcripts(root)
     if unreadable:
-        transcripts["__unreadable__"] = "\n".join(f"{path}: {reason}" for path, reason in unreadable)
+        transcripts["__unreadable__"] = "\n".join(
+            f"{path}: {reason}" for path, reason in unreadable
+        )
     return LibriSpeechCorpus(
         Path(root),
         [p for p, _, _ in kept],

@@ -1,17 +1,20 @@
-"""The SOL 0.9 HQ / OrchideaSOL folder layout: file names and the folder scan.
+"""The SOL 0.9 HQ / OrchideaSOL folder layout: file names and the folder
+scan.
 
-Files live at ``<Family>/<Instrument>/<technique folder>/<file>.wav`` and their
-names carry the labels, e.g. ``Bn-vib-A4-mf.wav``, ``Vn-trill-maj2-A#4-mf-2c.wav``,
-``Vn+S-trem-A4-ff-4c.wav`` (``+S``: with mute).  The playing technique is read from
-the name's tokens: ``vib`` (but not ``nonvib``), ``trill``, ``trem``, ``bisb`` and
-``flatt`` give the five periodic modulation techniques of SOL-PMT.
+Files live at ``<Family>/<Instrument>/<technique folder>/<file>.wav`` and
+their names carry the labels, e.g. ``Bn-vib-A4-mf.wav``,
+``Vn-trill-maj2-A#4-mf-2c.wav``, ``Vn+S-trem-A4-ff-4c.wav`` (``+S``: with
+mute). The playing technique is read from the name's tokens: ``vib`` (but
+not ``nonvib``), ``trill``, ``trem``, ``bisb`` and ``flatt`` give the five
+periodic modulation techniques of SOL-PMT.
 
-The embedded corpus is written in this layout (:func:`sol_relative_path`) and read
-back by :func:`scan_sol_folder`, the same code path as real SOL.  Used by the
-chapters through :mod:`xaiaudio.data.tables`; "Explainable audio classification"
-(``book/intro.md``) parses file names with :func:`parse_sol_name`, and "Listening to
-playing techniques" (``book/listening.md``) shows :data:`SOL_PMT_COUNTS`.  The 6:2:2
-split of the scanned files is in :mod:`xaiaudio.data.splits`.
+The embedded corpus is written in this layout (:func:`sol_relative_path`)
+and read back by :func:`scan_sol_folder`, the same code path as real SOL.
+Used by the chapters through :mod:`xaiaudio.data.tables`; "Explainable
+audio classification" (``book/intro.md``) parses file names with
+:func:`parse_sol_name`, and "Listening to playing techniques"
+(``book/listening.md``) shows :data:`SOL_PMT_COUNTS`. The 6:2:2 split of
+the scanned files is in :mod:`xaiaudio.data.splits`.
 """
 
 from __future__ import annotations
@@ -26,16 +29,36 @@ import pandas as pd
 from xaiaudio.data.audio import MIN_SECONDS, AudioError, check_audio_file
 
 #: The five periodic modulation techniques, in class-index order.
-TECHNIQUES = ("vibrato", "trill", "tremolo", "bisbigliando", "flatterzunge")
+TECHNIQUES = (
+    "vibrato",
+    "trill",
+    "tremolo",
+    "bisbigliando",
+    "flatterzunge",
+)
 
 #: File-name token of each technique (and of plain notes, ``"ordinario"``).
-TECHNIQUE_TOKENS = {"vibrato": "vib", "trill": "trill", "tremolo": "trem",
-                    "bisbigliando": "bisb", "flatterzunge": "flatt", "ordinario": "ord"}
-_TOKEN_TECHNIQUES = {token: name for name, token in TECHNIQUE_TOKENS.items()} | {
-    "ordinario": "ordinario", "nonvib": "non-vibrato"}
+TECHNIQUE_TOKENS = {
+    "vibrato": "vib",
+    "trill": "trill",
+    "tremolo": "trem",
+    "bisbigliando": "bisb",
+    "flatterzunge": "flatt",
+    "ordinario": "ord",
+}
+_TOKEN_TECHNIQUES = {
+    token: name for name, token in TECHNIQUE_TOKENS.items()
+} | {"ordinario": "ordinario", "nonvib": "non-vibrato"}
 
-#: Class counts of SOL-PMT (SOL 0.9 HQ), per technique: files of each technique in the papers' dataset.
-SOL_PMT_COUNTS = {"vibrato": 190, "trill": 1035, "tremolo": 2530, "bisbigliando": 286, "flatterzunge": 1523}
+#: Class counts of SOL-PMT (SOL 0.9 HQ), per technique: files of each
+#: technique in the papers' dataset.
+SOL_PMT_COUNTS = {
+    "vibrato": 190,
+    "trill": 1035,
+    "tremolo": 2530,
+    "bisbigliando": 286,
+    "flatterzunge": 1523,
+}
 
 #: Dynamics tokens a SOL file name may carry, softest first.
 DYNAMICS = ("ppp", "pp", "p", "mp", "mf", "f", "ff", "fff")
@@ -44,10 +67,11 @@ _INTERVAL = re.compile(r"^(maj|min)\d$")
 
 
 def midi_to_note(midi: int) -> str:
-    """SOL pitch name of a MIDI number (sharps, ASCII): 69 -> ``"A4"``, 70 -> ``"A#4"``.
+    """SOL pitch name of a MIDI number (sharps, ASCII): 69 -> ``"A4"``, 70
+    -> ``"A#4"``.
 
-    Used by :func:`sol_relative_path` to name the embedded corpus's files (every chapter that
-    loads the SOL-layout corpus).
+    Used by :func:`sol_relative_path` to name the embedded corpus's files
+    (every chapter that loads the SOL-layout corpus).
 
     Parameters
     ----------
@@ -63,21 +87,24 @@ def midi_to_note(midi: int) -> str:
 
 
 def note_to_midi(note: str) -> int:
-    """MIDI number of a SOL pitch name: ``"A#4"`` -> 70; ``ValueError`` for anything else.
+    """MIDI number of a SOL pitch name: ``"A#4"`` -> 70; ``ValueError`` for
+    anything else.
 
-    Used (through :func:`parse_sol_name`) in chapter "Explainable audio classification"
-    (``book/intro.md``) and in chapters "Listening to playing techniques"
-    (``book/listening.md``), "The scattering transform" (``book/scattering.md``), "Training the
-    convnet" (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``), "Class-wise
-    aggregation" (``book/aggregation.md``) and "Playable prototypes" (``book/prototypes.md``).
+    Used (through :func:`parse_sol_name`) in chapter "Explainable audio
+    classification" (``book/intro.md``) and in chapters "Listening to
+    playing techniques" (``book/listening.md``), "The scattering transform"
+    (``book/scattering.md``), "Training the convnet"
+    (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``),
+    "Class-wise aggregation" (``book/aggregation.md``) and "Playable
+    prototypes" (``book/prototypes.md``).
 
     Used by :func:`parse_sol_name`.
 
     Parameters
     ----------
     note : str
-        A letter ``A``..``G``, an optional ``#`` (SOL names use sharps only) and a one-digit
-        octave.
+        A letter ``A``..``G``, an optional ``#`` (SOL names use sharps
+        only) and a one-digit octave.
 
     Returns
     -------
@@ -87,38 +114,48 @@ def note_to_midi(note: str) -> int:
     Raises
     ------
     ValueError
-        For anything else (flats, Unicode sharps, cents, two-digit or negative octaves...).
+        For anything else (flats, Unicode sharps, cents, two-digit or
+        negative octaves...).
     """
     if not _PITCH.match(note):
         raise ValueError(f"not a pitch name: {note!r}")
     return int(librosa.note_to_midi(note))
 
 
-def sol_relative_path(family: str, instrument: str, technique: str, midi: int, dynamics: str,
-                      interval: str | None = None, variant: str | None = None) -> PurePosixPath:
+def sol_relative_path(
+    family: str,
+    instrument: str,
+    technique: str,
+    midi: int,
+    dynamics: str,
+    interval: str | None = None,
+    variant: str | None = None,
+) -> PurePosixPath:
     """Where SOL keeps a note: ``Winds/Bn/vibrato/Bn-vib-A4-mf.wav``.
 
-    The embedded corpus of chapters "Listening to playing techniques" (``book/listening.md``),
-    "The scattering transform" (``book/scattering.md``), "Training the convnet"
-    (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``), "Class-wise
-    aggregation" (``book/aggregation.md``) and "Playable prototypes" (``book/prototypes.md``) is
-    named with it.
+    The embedded corpus of chapters "Listening to playing techniques"
+    (``book/listening.md``), "The scattering transform"
+    (``book/scattering.md``), "Training the convnet"
+    (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``),
+    "Class-wise aggregation" (``book/aggregation.md``) and "Playable
+    prototypes" (``book/prototypes.md``) is named with it.
 
-    ``interval`` (e.g. ``"maj2"``) follows the technique token as in SOL trill
-    names; ``variant`` (e.g. ``"r2"``) is a trailing token that keeps names unique.
-    :func:`parse_sol_name` reads every such name back.  Used by
-    :func:`xaiaudio.synth.corpus.iter_corpus` to name the embedded corpus's files.
+    ``interval`` (e.g. ``"maj2"``) follows the technique token as in SOL
+    trill names; ``variant`` (e.g. ``"r2"``) is a trailing token that keeps
+    names unique. :func:`parse_sol_name` reads every such name back. Used
+    by :func:`xaiaudio.synth.corpus.iter_corpus` to name the embedded
+    corpus's files.
 
     Parameters
     ----------
     family : str
-        Instrument family folder (``"Winds"``, ``"Brass"``, ``"Strings"``, ``"PluckedStrings"``,
-        ``"Keyboards"``).
+        Instrument family folder (``"Winds"``, ``"Brass"``, ``"Strings"``,
+        ``"PluckedStrings"``, ``"Keyboards"``).
     instrument : str
         SOL abbreviation (``"Bn"``, ``"Vn"``...).
     technique : str
-        A key of :data:`TECHNIQUE_TOKENS` (the five techniques or ``"ordinario"``); also the
-        technique folder's name.
+        A key of :data:`TECHNIQUE_TOKENS` (the five techniques or
+        ``"ordinario"``); also the technique folder's name.
     midi : int
         MIDI pitch, written as a pitch name (:func:`midi_to_note`).
     dynamics : str
@@ -129,8 +166,9 @@ def sol_relative_path(family: str, instrument: str, technique: str, midi: int, d
     Returns
     -------
         pathlib.PurePosixPath
-        ``<family>/<instrument>/<technique>/<name>.wav`` relative to the corpus root, where
-        ``<name>`` is ``<instrument>-<token>[-<interval>]-<pitch>-<dynamics>[-<variant>]``.
+        ``<family>/<instrument>/<technique>/<name>.wav`` relative to the
+        corpus root, where ``<name>`` is
+        ``<instrument>-<token>[-<interval>]-<pitch>-<dynamics>[-<variant>]``.
 
     Raises
     ------
@@ -141,18 +179,22 @@ def sol_relative_path(family: str, instrument: str, technique: str, midi: int, d
     tokens += [interval] if interval else []
     tokens += [midi_to_note(midi), dynamics]
     tokens += [variant] if variant else []
-    return PurePosixPath(family, instrument, technique, "-".join(tokens) + ".wav")
+    return PurePosixPath(
+        family, instrument, technique, "-".join(tokens) + ".wav"
+    )
 
 
 @dataclass(frozen=True)
 class SolName:
     """The labels a SOL file name carries (made by :func:`parse_sol_name`).
 
-    Read in chapter "Explainable audio classification" (``book/intro.md``) and, through
-    :func:`scan_sol_folder`, in chapters "Listening to playing techniques"
-    (``book/listening.md``), "The scattering transform" (``book/scattering.md``), "Training the
-    convnet" (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``), "Class-wise
-    aggregation" (``book/aggregation.md``) and "Playable prototypes" (``book/prototypes.md``).
+    Read in chapter "Explainable audio classification" (``book/intro.md``)
+    and, through :func:`scan_sol_folder`, in chapters "Listening to playing
+    techniques" (``book/listening.md``), "The scattering transform"
+    (``book/scattering.md``), "Training the convnet"
+    (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``),
+    "Class-wise aggregation" (``book/aggregation.md``) and "Playable
+    prototypes" (``book/prototypes.md``).
 
     Attributes
     ----------
@@ -176,18 +218,21 @@ class SolName:
 
 
 def parse_sol_name(file_name: str) -> SolName:
-    """Parse a SOL file name; raise ``ValueError`` saying why when it does not fit the layout.
+    """Parse a SOL file name; raise ``ValueError`` saying why when it does
+    not fit the layout.
 
-    The name's tokens (separated by ``-``) are: instrument (with an optional ``+mute``),
-    technique token(s), an optional interval (``maj2``, ``min2``...), the pitch, then
-    optional dynamics and other tokens.  Only the stem is read; folders are ignored.
-    Chapter "Explainable audio classification" (``book/intro.md``) uses it in an exercise;
-    :func:`scan_sol_folder` calls it for every file.
+    The name's tokens (separated by ``-``) are: instrument (with an
+    optional ``+mute``), technique token(s), an optional interval
+    (``maj2``, ``min2``...), the pitch, then optional dynamics and other
+    tokens. Only the stem is read; folders are ignored. Chapter
+    "Explainable audio classification" (``book/intro.md``) uses it in an
+    exercise; :func:`scan_sol_folder` calls it for every file.
 
     Parameters
     ----------
     file_name : str
-        A file name such as ``"Vn+S-trem-A4-ff-4c.wav"`` (a path is accepted too).
+        A file name such as ``"Vn+S-trem-A4-ff-4c.wav"`` (a path is
+        accepted too).
 
     Returns
     -------
@@ -196,43 +241,74 @@ def parse_sol_name(file_name: str) -> SolName:
     Raises
     ------
     ValueError
-        When there is no pitch token (like ``A#4``), when no known technique token precedes
-        the pitch, or when several different techniques do.
+        When there is no pitch token (like ``A#4``), when no known
+        technique token precedes the pitch, or when several different
+        techniques do.
     """
     stem = Path(file_name).stem
     tokens = stem.split("-")
-    pitch_positions = [i for i, token in enumerate(tokens) if _PITCH.match(token)]
+    pitch_positions = [
+        i for i, token in enumerate(tokens) if _PITCH.match(token)
+    ]
     if len(tokens) < 3 or not pitch_positions:
         raise ValueError(f"no pitch token (like A#4) in {file_name!r}")
     pitch_at = pitch_positions[0]
     instrument, _, mute = tokens[0].partition("+")
-    technique_tokens = [t for t in tokens[1:pitch_at] if not _INTERVAL.match(t)]
-    known = [_TOKEN_TECHNIQUES[t] for t in technique_tokens if t in _TOKEN_TECHNIQUES]
+    technique_tokens = [
+        t for t in tokens[1:pitch_at] if not _INTERVAL.match(t)
+    ]
+    known = [
+        _TOKEN_TECHNIQUES[t]
+        for t in technique_tokens
+        if t in _TOKEN_TECHNIQUES
+    ]
     if len(set(known)) > 1:
-        raise ValueError(f"several technique tokens in {file_name!r}: {sorted(set(known))}")
+        raise ValueError(
+            f"several technique tokens in {file_name!r}: "
+            f"{sorted(set(known))}"
+        )
     if not known:
         found = "-".join(technique_tokens) or "none"
-        raise ValueError(f"unknown technique token {found!r} in {file_name!r}")
-    dynamics = next((t for t in tokens[pitch_at + 1:] if t in DYNAMICS), None)
-    return SolName(instrument, mute or None, known[0], note_to_midi(tokens[pitch_at]), dynamics)
+        raise ValueError(
+            f"unknown technique token {found!r} in {file_name!r}"
+        )
+    dynamics = next(
+        (t for t in tokens[pitch_at + 1 :] if t in DYNAMICS), None
+    )
+    return SolName(
+        instrument,
+        mute or None,
+        known[0],
+        note_to_midi(tokens[pitch_at]),
+        dynamics,
+    )
 
 
-def scan_sol_folder(root, sample_rate: int, techniques=TECHNIQUES,
-                    min_seconds: float = MIN_SECONDS) -> tuple[pd.DataFrame, pd.DataFrame]:
+def scan_sol_folder(
+    root,
+    sample_rate: int,
+    techniques=TECHNIQUES,
+    min_seconds: float = MIN_SECONDS,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Find the usable files of a SOL folder.
 
-    Returns ``(table, skipped)``.  ``table`` has one row per usable file (path, technique,
-    instrument, mute, family, midi, dynamics, duration); ``skipped`` has one row per other file
-    (path, reason): names outside the layout, other techniques (``nonvib``, ``ordinario`` when not
-    asked for), unknown tokens, and files :func:`~xaiaudio.data.audio.check_audio_file` refuses
-    (unreadable, truncated, silent, too short, NaN).  ``techniques=None`` keeps every technique,
-    ordinario and non-vibrato included.  Every file under ``root`` is in one of the two tables,
-    except the CSV files and cache manifest this package writes at the root. Every file is read once
-    (to check it), so a scan of real SOL takes a while. Called by
-    :func:`xaiaudio.data.tables.load_sol_table`, hence by chapters "Listening to playing techniques"
-    (``book/listening.md``), "The scattering transform" (``book/scattering.md``), "Training the
-    convnet" (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``), "Class-wise
-    aggregation" (``book/aggregation.md``) and "Playable prototypes" (``book/prototypes.md``).
+    Returns ``(table, skipped)``. ``table`` has one row per usable file
+    (path, technique, instrument, mute, family, midi, dynamics, duration);
+    ``skipped`` has one row per other file (path, reason): names outside
+    the layout, other techniques (``nonvib``, ``ordinario`` when not asked
+    for), unknown tokens, and files
+    :func:`~xaiaudio.data.audio.check_audio_file` refuses (unreadable,
+    truncated, silent, too short, NaN). ``techniques=None`` keeps every
+    technique, ordinario and non-vibrato included. Every file under
+    ``root`` is in one of the two tables, except the CSV files and cache
+    manifest this package writes at the root. Every file is read once (to
+    check it), so a scan of real SOL takes a while. Called by
+    :func:`xaiaudio.data.tables.load_sol_table`, hence by chapters
+    "Listening to playing techniques" (``book/listening.md``), "The
+    scattering transform" (``book/scattering.md``), "Training the convnet"
+    (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``),
+    "Class-wise aggregation" (``book/aggregation.md``) and "Playable
+    prototypes" (``book/prototypes.md``).
 
     Parameters
     ----------
@@ -241,17 +317,19 @@ def scan_sol_folder(root, sample_rate: int, techniques=TECHNIQUES,
     sample_rate : int
         Rate at which files are read and checked, Hz (the preset's).
     techniques : sequence of str or None
-        Keep only these techniques (default :data:`TECHNIQUES`); ``None`` keeps every note.
+        Keep only these techniques (default :data:`TECHNIQUES`); ``None``
+        keeps every note.
     min_seconds : float
         Shortest accepted duration, seconds.
 
     Returns
     -------
     table : pandas.DataFrame
-        Columns ``path`` (str, absolute as given), ``technique``, ``instrument``, ``mute``
-        (``""`` when none), ``family`` (the top folder, ``""`` for a file fewer than three
-        folders deep), ``midi`` (int), ``dynamics`` (``""`` when none), ``duration`` (seconds),
-        in sorted path order.
+        Columns ``path`` (str, absolute as given), ``technique``,
+        ``instrument``, ``mute`` (``""`` when none), ``family`` (the top
+        folder, ``""`` for a file fewer than three folders deep), ``midi``
+        (int), ``dynamics`` (``""`` when none), ``duration`` (seconds), in
+        sorted path order.
     skipped : pandas.DataFrame
         Columns ``path`` and ``reason``.
 
@@ -260,16 +338,22 @@ def scan_sol_folder(root, sample_rate: int, techniques=TECHNIQUES,
     FileNotFoundError
         When ``root`` is not a folder.
     ValueError
-        When ``techniques`` is given and no file of those techniques is usable.
+        When ``techniques`` is given and no file of those techniques is
+        usable.
     """
     root = Path(root)
     if not root.is_dir():
-        raise FileNotFoundError(f"SOL folder not found: {root} "
-                                "(set data_dir to a SOL 0.9HQ or OrchideaSOL folder)")
+        raise FileNotFoundError(
+            f"SOL folder not found: {root} "
+            "(set data_dir to a SOL 0.9HQ or OrchideaSOL folder)"
+        )
     rows, skipped = [], []
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        if path.parent == root and (path.suffix == ".csv" or path.name == "MANIFEST.json"):
-            continue  # the corpus metadata, saved splits and the cache manifest
+        if path.parent == root and (
+            path.suffix == ".csv" or path.name == "MANIFEST.json"
+        ):
+            # the corpus metadata, saved splits and the cache manifest
+            continue
         if path.name.startswith("."):
             skipped.append((str(path), "hidden file"))
             continue
@@ -282,7 +366,13 @@ def scan_sol_folder(root, sample_rate: int, techniques=TECHNIQUES,
             skipped.append((str(path), str(error)))
             continue
         if techniques is not None and name.technique not in techniques:
-            skipped.append((str(path), f"technique {name.technique!r} is not one of {', '.join(techniques)}"))
+            skipped.append(
+                (
+                    str(path),
+                    f"technique {name.technique!r} is not one of "
+                    f"{', '.join(techniques)}",
+                )
+            )
             continue
         try:
             duration = check_audio_file(path, sample_rate, min_seconds)
@@ -291,14 +381,35 @@ def scan_sol_folder(root, sample_rate: int, techniques=TECHNIQUES,
             continue
         relative = path.relative_to(root).parts
         family = relative[0] if len(relative) >= 4 else ""
-        rows.append({"path": str(path), "technique": name.technique, "instrument": name.instrument,
-                     "mute": name.mute or "", "family": family, "midi": name.midi,
-                     "dynamics": name.dynamics or "", "duration": duration})
-    table = pd.DataFrame(rows, columns=["path", "technique", "instrument", "mute", "family",
-                                        "midi", "dynamics", "duration"])
+        rows.append(
+            {
+                "path": str(path),
+                "technique": name.technique,
+                "instrument": name.instrument,
+                "mute": name.mute or "",
+                "family": family,
+                "midi": name.midi,
+                "dynamics": name.dynamics or "",
+                "duration": duration,
+            }
+        )
+    table = pd.DataFrame(
+        rows,
+        columns=[
+            "path",
+            "technique",
+            "instrument",
+            "mute",
+            "family",
+            "midi",
+            "dynamics",
+            "duration",
+        ],
+    )
     if techniques is not None and table.empty:
-        raise ValueError(f"no playing-technique files ({', '.join(techniques)}) found in {root}; "
-                         f"{len(skipped)} files skipped")
+        raise ValueError(
+            f"no playing-technique files ({', '.join(techniques)}) found "
+            f"in {root}; "
+            f"{len(skipped)} files skipped"
+        )
     return table, pd.DataFrame(skipped, columns=["path", "reason"])
-
-

@@ -1,1 +1,2 @@
-"""Stage 8: the cached pipelines the chapters call (features -> model -> relevance; log-mels -> runs)."""
+"""Stage 8: the cached pipelines the chapters call (features -> model ->
+relevance; log-mels -> runs)."""

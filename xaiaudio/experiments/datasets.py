@@ -1,12 +1,15 @@
-"""The datasets the chapters load: the embedded corpus or a reader's own folder.
+"""The datasets the chapters load: the embedded corpus or a reader's own
+folder.
 
-:func:`load_pmt_dataset` gives the five-technique task of Wang et al. (chapters "Listening to
-playing techniques", "The scattering transform", "Training the convnet", "Comparing LRP
-rules" and "Class-wise aggregation"); :func:`load_instrument_dataset` gives every note
-labelled by instrument, and :func:`instrument_set` / :func:`voice_set` turn notes and voices
-into log-mels (chapters "Playable prototypes" and "Playable prototypes: voices").  With
-``config.data_dir=None`` the embedded corpus (:mod:`xaiaudio.synth.corpus`) is written once to
-the cache in the SOL layout (:func:`embedded_corpus_dir`) and read back by
+:func:`load_pmt_dataset` gives the five-technique task of Wang et al.
+(chapters "Listening to playing techniques", "The scattering transform",
+"Training the convnet", "Comparing LRP rules" and "Class-wise
+aggregation"); :func:`load_instrument_dataset` gives every note labelled by
+instrument, and :func:`instrument_set` / :func:`voice_set` turn notes and
+voices into log-mels (chapters "Playable prototypes" and "Playable
+prototypes: voices"). With ``config.data_dir=None`` the embedded corpus
+(:mod:`xaiaudio.synth.corpus`) is written once to the cache in the SOL
+layout (:func:`embedded_corpus_dir`) and read back by
 :func:`xaiaudio.data.tables.load_sol_table`, the code path real SOL takes.
 """
 
@@ -17,7 +20,10 @@ from pathlib import Path
 from xaiaudio.core import cache
 from xaiaudio.core.presets import Preset, RunConfig, settings_for
 from xaiaudio.data import sol
-from xaiaudio.data.librispeech import LIBRISPEECH_SPEAKERS, load_librispeech
+from xaiaudio.data.librispeech import (
+    LIBRISPEECH_SPEAKERS,
+    load_librispeech,
+)
 from xaiaudio.data.tables import SolDataset, load_sol_table
 from xaiaudio.features.spectrograms import SpectrogramSet, spectrogram_set
 from xaiaudio.synth import corpus
@@ -26,12 +32,15 @@ from xaiaudio.training.prototypes import training_settings
 
 
 def embedded_corpus_dir(preset: Preset, seed: int) -> Path:
-    """The embedded corpus for ``preset`` and ``seed``, written in the SOL layout (cached).
+    """The embedded corpus for ``preset`` and ``seed``, written in the SOL
+    layout (cached).
 
-    The key holds the preset, the seed and the source of the generator and of every module it
-    imports (:func:`xaiaudio.core.cache.source_fingerprint`): editing any of them regenerates it.
-    Every chapter that loads the playing-technique or instrument data without a ``data_dir`` reads
-    this folder, through :func:`load_pmt_dataset` and :func:`load_instrument_dataset`.
+    The key holds the preset, the seed and the source of the generator and
+    of every module it imports
+    (:func:`xaiaudio.core.cache.source_fingerprint`): editing any of them
+    regenerates it. Every chapter that loads the playing-technique or
+    instrument data without a ``data_dir`` reads this folder, through
+    :func:`load_pmt_dataset` and :func:`load_instrument_dataset`.
 
     Parameters
     ----------
@@ -43,82 +52,125 @@ def embedded_corpus_dir(preset: Preset, seed: int) -> Path:
     Returns
     -------
     pathlib.Path
-        The folder, with ``metadata.csv`` (ground truth) beside the audio files.
+        The folder, with ``metadata.csv`` (ground truth) beside the audio
+        files.
     """
-    key = cache.content_key("embedded-corpus", preset, seed, cache.source_fingerprint(corpus))
-    return cache.cached_entry("corpus", key, lambda folder: corpus.write_sol_tree(
-        folder, corpus.iter_corpus(preset.name, seed)))
+    key = cache.content_key(
+        "embedded-corpus", preset, seed, cache.source_fingerprint(corpus)
+    )
+    return cache.cached_entry(
+        "corpus",
+        key,
+        lambda folder: corpus.write_sol_tree(
+            folder, corpus.iter_corpus(preset.name, seed)
+        ),
+    )
 
 
 def _sol_root(config: RunConfig) -> Path:
-    return Path(config.data_dir) if config.data_dir else embedded_corpus_dir(config.preset, config.seed)
+    return (
+        Path(config.data_dir)
+        if config.data_dir
+        else embedded_corpus_dir(config.preset, config.seed)
+    )
 
 
-def load_pmt_dataset(config: RunConfig, split_csv=None, split_seed: int | None = None) -> SolDataset:
-    """The periodic-modulation-technique task: five classes, split 6:2:2 per technique and instrument.
+def load_pmt_dataset(
+    config: RunConfig, split_csv=None, split_seed: int | None = None
+) -> SolDataset:
+    """The periodic-modulation-technique task: five classes, split 6:2:2
+    per technique and instrument.
 
-    Chapters "Listening to playing techniques" (``book/listening.md``) and "The scattering
-    transform" (``book/scattering.md``) call it; "Training the convnet" (``book/training.md``),
-    "Comparing LRP rules" (``book/lrp_rules.md``) and "Class-wise aggregation"
-    (``book/aggregation.md``) through :func:`xaiaudio.experiments.techniques.technique_features`.
+    Chapters "Listening to playing techniques" (``book/listening.md``) and
+    "The scattering transform" (``book/scattering.md``) call it; "Training
+    the convnet" (``book/training.md``), "Comparing LRP rules"
+    (``book/lrp_rules.md``) and "Class-wise aggregation"
+    (``book/aggregation.md``) through
+    :func:`xaiaudio.experiments.techniques.technique_features`.
 
     Parameters
     ----------
     config : xaiaudio.core.presets.RunConfig
-        ``config.data_dir`` is a SOL folder, or ``None`` for the embedded corpus; ``config.seed``
-        draws the split (and the embedded corpus); ``config.preset`` sets the sample rate.
+        ``config.data_dir`` is a SOL folder, or ``None`` for the embedded
+        corpus; ``config.seed`` draws the split (and the embedded corpus);
+        ``config.preset`` sets the sample rate.
     split_csv : str or pathlib.Path, optional
         Reuse a saved split instead of drawing one.
     split_seed : int, optional
-        Draw the split with this seed instead of ``config.seed`` (the embedded corpus still
-        comes from ``config.seed``).
+        Draw the split with this seed instead of ``config.seed`` (the
+        embedded corpus still comes from ``config.seed``).
 
     Returns
     -------
     xaiaudio.data.tables.SolDataset
         One row per usable clip, labelled by technique (in the order of
-        :data:`xaiaudio.data.sol.TECHNIQUES`), with its split and ground truth.
+        :data:`xaiaudio.data.sol.TECHNIQUES`), with its split and ground
+        truth.
 
     Raises
     ------
     FileNotFoundError, ValueError
-        As :func:`xaiaudio.data.tables.load_sol_table` (a missing folder, no usable file, a split
-        CSV that does not match).
+        As :func:`xaiaudio.data.tables.load_sol_table` (a missing folder,
+        no usable file, a split CSV that does not match).
     """
     seed = config.seed if split_seed is None else int(split_seed)
-    return load_sol_table(_sol_root(config), config.preset, seed, sol.TECHNIQUES, "technique",
-                          (0.6, 0.2, 0.2), ("technique", "instrument"), split_csv)
+    return load_sol_table(
+        _sol_root(config),
+        config.preset,
+        seed,
+        sol.TECHNIQUES,
+        "technique",
+        (0.6, 0.2, 0.2),
+        ("technique", "instrument"),
+        split_csv,
+    )
 
 
-def load_instrument_dataset(config: RunConfig, split_csv=None) -> SolDataset:
-    """Instrument identification: every note (ordinario and techniques), split 70/10/20 per instrument.
+def load_instrument_dataset(
+    config: RunConfig, split_csv=None
+) -> SolDataset:
+    """Instrument identification: every note (ordinario and techniques),
+    split 70/10/20 per instrument.
 
-    Chapter "Playable prototypes" (``book/prototypes.md``), through :func:`instrument_set`.
+    Chapter "Playable prototypes" (``book/prototypes.md``), through
+    :func:`instrument_set`.
 
     Parameters
     ----------
     config : xaiaudio.core.presets.RunConfig
-        ``config.data_dir`` is a SOL folder, or ``None`` for the embedded corpus; ``config.seed``
-        draws the split.
+        ``config.data_dir`` is a SOL folder, or ``None`` for the embedded
+        corpus; ``config.seed`` draws the split.
     split_csv : str or pathlib.Path, optional
         Reuse a saved split instead of drawing one.
 
     Returns
     -------
     xaiaudio.data.tables.SolDataset
-        One row per usable note, labelled by instrument (classes in sorted order).
+        One row per usable note, labelled by instrument (classes in sorted
+        order).
 
     Raises
     ------
     FileNotFoundError, ValueError
         As :func:`xaiaudio.data.tables.load_sol_table`.
     """
-    return load_sol_table(_sol_root(config), config.preset, config.seed, None, "instrument",
-                          (0.7, 0.1, 0.2), ("instrument",), split_csv)
+    return load_sol_table(
+        _sol_root(config),
+        config.preset,
+        config.seed,
+        None,
+        "instrument",
+        (0.7, 0.1, 0.2),
+        ("instrument",),
+        split_csv,
+    )
 
 
-def instrument_set(config: RunConfig, n_mels: int | None = None) -> tuple[SpectrogramSet, SolDataset]:
-    """Log-mels of every note of :func:`load_instrument_dataset`, labelled by instrument.
+def instrument_set(
+    config: RunConfig, n_mels: int | None = None
+) -> tuple[SpectrogramSet, SolDataset]:
+    """Log-mels of every note of :func:`load_instrument_dataset`, labelled
+    by instrument.
 
     Chapter "Playable prototypes" (``book/prototypes.md``).
 
@@ -127,13 +179,15 @@ def instrument_set(config: RunConfig, n_mels: int | None = None) -> tuple[Spectr
     config : xaiaudio.core.presets.RunConfig
         Preset (sample rate, mel bands), data folder and seed.
     n_mels : int, optional
-        Mel bands; default the preset's (:func:`xaiaudio.training.prototypes.training_settings`).
+        Mel bands; default the preset's
+        (:func:`xaiaudio.training.prototypes.training_settings`).
 
     Returns
     -------
     data : xaiaudio.features.spectrograms.SpectrogramSet
-        Normalised log-mels at the preset's sample rate, with labels, splits, instrument names and
-        clip names (``"<instrument> <technique> midi <midi> <dynamics>"``).
+        Normalised log-mels at the preset's sample rate, with labels,
+        splits, instrument names and clip names (``"<instrument>
+        <technique> midi <midi> <dynamics>"``).
     dataset : xaiaudio.data.tables.SolDataset
         The table the notes come from, in the same order.
     """
@@ -141,7 +195,10 @@ def instrument_set(config: RunConfig, n_mels: int | None = None) -> tuple[Spectr
     n_mels = n_mels or training_settings(config)["n_mels"]
     table = dataset.table
     clips = [dataset.load_audio(i) for i in range(len(table))]
-    names = [f"{r.instrument} {r.technique} midi {r.midi} {r.dynamics}" for r in table.itertuples()]
+    names = [
+        f"{r.instrument} {r.technique} midi {r.midi} {r.dynamics}"
+        for r in table.itertuples()
+    ]
     data = spectrogram_set(
         clips,
         config.preset.sample_rate,
@@ -164,19 +221,26 @@ def voice_set(config: RunConfig, n_mels: int | None = None) -> tuple:
     Parameters
     ----------
     config : xaiaudio.core.presets.RunConfig
-        ``config.data_dir`` is a LibriSpeech folder (:func:`xaiaudio.data.librispeech.load_librispeech`,
-        the preset's number of speakers, :data:`xaiaudio.data.librispeech.LIBRISPEECH_SPEAKERS`),
-        or ``None`` for the synthetic voices of :mod:`xaiaudio.synth.voices`; ``config.seed``
-        draws the split of LibriSpeech's files (or the synthetic voices and their split).
+        ``config.data_dir`` is a LibriSpeech folder
+        (:func:`xaiaudio.data.librispeech.load_librispeech`, the preset's
+        number of speakers,
+        :data:`xaiaudio.data.librispeech.LIBRISPEECH_SPEAKERS`), or
+        ``None`` for the synthetic voices of :mod:`xaiaudio.synth.voices`;
+        ``config.seed`` draws the split of LibriSpeech's files (or the
+        synthetic voices and their split).
     n_mels : int, optional
-        Mel bands; default the preset's (:func:`xaiaudio.training.prototypes.training_settings`).
+        Mel bands; default the preset's
+        (:func:`xaiaudio.training.prototypes.training_settings`).
 
     Returns
     -------
     data : xaiaudio.features.spectrograms.SpectrogramSet
-        Normalised log-mels at the corpus's sample rate (16 kHz), ``kind="speech"``.
-    speech : xaiaudio.data.librispeech.LibriSpeechCorpus or xaiaudio.synth.voices.VoiceCorpus
-        The corpus the utterances come from, in the same order.
+        Normalised log-mels at the corpus's sample rate (16 kHz),
+        ``kind="speech"``.
+    speech : LibriSpeechCorpus or VoiceCorpus
+        The corpus the utterances come from, in the same order
+        (:class:`xaiaudio.data.librispeech.LibriSpeechCorpus` or
+        :class:`xaiaudio.synth.voices.VoiceCorpus`).
 
     Raises
     ------
@@ -186,14 +250,32 @@ def voice_set(config: RunConfig, n_mels: int | None = None) -> tuple:
     n_mels = n_mels or training_settings(config)["n_mels"]
     if config.data_dir:
         n_speakers = settings_for(LIBRISPEECH_SPEAKERS, config)
-        speech = load_librispeech(config.data_dir, n_speakers, seed=config.seed)
+        speech = load_librispeech(
+            config.data_dir, n_speakers, seed=config.seed
+        )
         clips = [speech.load_audio(i) for i in range(len(speech.paths))]
-        labels, class_names, names = speech.labels, speech.speakers, [str(p) for p in speech.paths]
+        labels, class_names, names = (
+            speech.labels,
+            speech.speakers,
+            [str(p) for p in speech.paths],
+        )
     else:
         speech = make_voice_corpus(config.preset.name, config.seed)
         clips = speech.audio
         labels, class_names = speech.labels, speech.speaker_names
-        names = [f"{speech.speakers[k].name} #{i}" for i, k in enumerate(speech.labels)]
-    data = spectrogram_set(clips, speech.sample_rate, labels, speech.split, class_names, n_mels,
-                           speech.sample_rate, names, "speech")
+        names = [
+            f"{speech.speakers[k].name} #{i}"
+            for i, k in enumerate(speech.labels)
+        ]
+    data = spectrogram_set(
+        clips,
+        speech.sample_rate,
+        labels,
+        speech.split,
+        class_names,
+        n_mels,
+        speech.sample_rate,
+        names,
+        "speech",
+    )
     return data, speech

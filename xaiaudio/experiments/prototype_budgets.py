@@ -1,12 +1,15 @@
-"""Budget curves of the playable-prototype models: validation OA against the training budget.
+"""Budget curves of the playable-prototype models: validation OA against
+the training budget.
 
-A prototype model trained with too small a budget can make the paper's comparison with the direct
-CNN look false.  :func:`prototype_budget_curves` trains each of the four models of the chapter
-(supervised and unsupervised prototypes, the direct CNN, autoencoder + k-means) at every budget of
-:data:`BUDGETS` for the seeds :data:`BUDGET_SEEDS`, through the cache (so a budget equal to the
-preset's finds the chapter's own run), and reads each curve's knee with
-:func:`xaiaudio.experiments.budgets.knee`.  A prototype budget is an epoch cap per curriculum stage
-with a patience; a baseline budget is its number of epochs.  Chapter "Playable prototypes".
+A prototype model trained with too small a budget can make the paper's
+comparison with the direct CNN look false. :func:`prototype_budget_curves`
+trains each of the four models of the chapter (supervised and unsupervised
+prototypes, the direct CNN, autoencoder + k-means) at every budget of
+:data:`BUDGETS` for the seeds :data:`BUDGET_SEEDS`, through the cache (so a
+budget equal to the preset's finds the chapter's own run), and reads each
+curve's knee with :func:`xaiaudio.experiments.budgets.knee`. A prototype
+budget is an epoch cap per curriculum stage with a patience; a baseline
+budget is its number of epochs. Chapter "Playable prototypes".
 """
 
 from __future__ import annotations
@@ -15,40 +18,64 @@ import dataclasses
 
 from tqdm.auto import tqdm
 
-from xaiaudio.core.parallel import default_workers, run_in_processes, worker_shared
+from xaiaudio.core.parallel import (
+    default_workers,
+    run_in_processes,
+    worker_shared,
+)
 from xaiaudio.core.presets import RunConfig, settings_for
 from xaiaudio.experiments.budgets import budget_curve, knee
 from xaiaudio.features.spectrograms import SpectrogramSet
-from xaiaudio.training.baselines import autoencoder_kmeans, train_direct_classifier
-from xaiaudio.training.prototypes import train_prototypes, training_settings
+from xaiaudio.training.baselines import (
+    autoencoder_kmeans,
+    train_direct_classifier,
+)
+from xaiaudio.training.prototypes import (
+    train_prototypes,
+    training_settings,
+)
 
 
 def _caps(*pairs) -> list:
-    return [{"max_stage_epochs": cap, "patience": patience} for cap, patience in pairs]
+    return [
+        {"max_stage_epochs": cap, "patience": patience}
+        for cap, patience in pairs
+    ]
 
 
 def _epochs(name: str, *counts) -> list:
     return [{name: count} for count in counts]
 
 
-#: The budgets swept at each preset, smallest first: ``"prototypes"`` (epoch cap per curriculum stage
-#: and patience), ``"direct"`` (the CNN's epochs) and ``"autoencoder"`` (its epochs).  ``smoke`` has
-#: two tiny budgets (a test of the code path).  ``book`` sweeps what the chapter can afford next to five
-#: seeds of every model: the prototypes at the book's budget and at twice it.
+#: The budgets swept at each preset, smallest first: ``"prototypes"``
+#: (epoch cap per curriculum stage and patience), ``"direct"`` (the CNN's
+#: epochs) and ``"autoencoder"`` (its epochs). ``smoke`` has two tiny
+#: budgets (a test of the code path). ``book`` sweeps what the chapter can
+#: afford next to five seeds of every model: the prototypes at the book's
+#: budget and at twice it.
 BUDGETS = {
-    "smoke": {"prototypes": _caps((1, 1), (2, 1)), "direct": _epochs("baseline_epochs", 2, 3),
-              "autoencoder": _epochs("autoencoder_epochs", 2, 3)},
-    "book": {"prototypes": _caps((6, 2), (12, 3)), "direct": _epochs("baseline_epochs", 24, 48, 96, 192),
-             "autoencoder": _epochs("autoencoder_epochs", 6, 12, 24, 48)},
-    "paper": {"prototypes": _caps((25, 5), (50, 10), (100, 10), (None, 10)),
-              "direct": _epochs("baseline_epochs", 50, 100, 200, 400),
-              "autoencoder": _epochs("autoencoder_epochs", 50, 100, 200, 400)},
+    "smoke": {
+        "prototypes": _caps((1, 1), (2, 1)),
+        "direct": _epochs("baseline_epochs", 2, 3),
+        "autoencoder": _epochs("autoencoder_epochs", 2, 3),
+    },
+    "book": {
+        "prototypes": _caps((6, 2), (12, 3)),
+        "direct": _epochs("baseline_epochs", 24, 48, 96, 192),
+        "autoencoder": _epochs("autoencoder_epochs", 6, 12, 24, 48),
+    },
+    "paper": {
+        "prototypes": _caps((25, 5), (50, 10), (100, 10), (None, 10)),
+        "direct": _epochs("baseline_epochs", 50, 100, 200, 400),
+        "autoencoder": _epochs("autoencoder_epochs", 50, 100, 200, 400),
+    },
 }
 
 #: Training seeds of every budget.
 BUDGET_SEEDS = (0, 1)
 
-#: The models of the budget curves and the family of their budgets (a key of a :data:`BUDGETS` entry).
+#: The models of the budget curves and the family of their budgets (a key
+#: of a :data:`BUDGETS` entry).
 MODELS = {
     "supervised prototypes": "prototypes",
     "unsupervised prototypes": "prototypes",
@@ -57,8 +84,15 @@ MODELS = {
 }
 
 
-def validation_oa(data: SpectrogramSet, config: RunConfig, model: str, budget: dict, seed: int) -> float:
-    """Validation OA of one model trained (or loaded from the cache) with one budget and seed.
+def validation_oa(
+    data: SpectrogramSet,
+    config: RunConfig,
+    model: str,
+    budget: dict,
+    seed: int,
+) -> float:
+    """Validation OA of one model trained (or loaded from the cache) with
+    one budget and seed.
 
     Chapter "Playable prototypes" (its budget curves).
 
@@ -72,31 +106,42 @@ def validation_oa(data: SpectrogramSet, config: RunConfig, model: str, budget: d
         A key of :data:`MODELS`.
     budget : dict
         Settings that replace the preset's (see
-        :func:`xaiaudio.training.prototypes.training_settings`), e.g. ``{"max_stage_epochs": 12,
-        "patience": 3}``.
+        :func:`xaiaudio.training.prototypes.training_settings`), e.g.
+        ``{"max_stage_epochs": 12, "patience": 3}``.
     seed : int
         The training seed.
 
     Returns
     -------
     float
-        Overall accuracy on the validation split, in percent (the prototypes' after their last
-        curriculum stage).
+        Overall accuracy on the validation split, in percent (the
+        prototypes' after their last curriculum stage).
     """
     config = dataclasses.replace(config, seed=int(seed))
     if model == "direct CNN":
-        return float(train_direct_classifier(data, config, False, budget)["val"]["OA"])
+        return float(
+            train_direct_classifier(data, config, False, budget)["val"][
+                "OA"
+            ]
+        )
     if model == "autoencoder + k-means":
-        return float(autoencoder_kmeans(data, config, False, budget)["val"]["OA"])
+        return float(
+            autoencoder_kmeans(data, config, False, budget)["val"]["OA"]
+        )
     if model not in MODELS:
-        raise KeyError(f"unknown model {model!r}; choose one of {', '.join(MODELS)}")
+        raise KeyError(
+            f"unknown model {model!r}; choose one of {', '.join(MODELS)}"
+        )
     mode = model.split()[0]
-    run = train_prototypes(data, config, mode, mode == "supervised", False, budget)
+    run = train_prototypes(
+        data, config, mode, mode == "supervised", False, budget
+    )
     return float(run.history[-1]["val_OA"])
 
 
 def preset_budget(config: RunConfig, model: str) -> dict:
-    """The budget the preset trains ``model`` with, in the form of a :data:`BUDGETS` entry.
+    """The budget the preset trains ``model`` with, in the form of a
+    :data:`BUDGETS` entry.
 
     Parameters
     ----------
@@ -108,30 +153,45 @@ def preset_budget(config: RunConfig, model: str) -> dict:
     Returns
     -------
     dict
-        The settings its :data:`BUDGETS` family sweeps (``max_stage_epochs`` and ``patience`` for
-        the prototypes, ``baseline_epochs`` for the CNN, ``autoencoder_epochs`` for the autoencoder).
+        The settings its :data:`BUDGETS` family sweeps
+        (``max_stage_epochs`` and ``patience`` for the prototypes,
+        ``baseline_epochs`` for the CNN, ``autoencoder_epochs`` for the
+        autoencoder).
     """
     settings = training_settings(config)
-    return {name: settings[name] for name in settings_for(BUDGETS, config)[MODELS[model]][0]}
+    return {
+        name: settings[name]
+        for name in settings_for(BUDGETS, config)[MODELS[model]][0]
+    }
 
 
 def _epochs_at_most(model: str, budget: dict) -> float:
-    """An upper bound of a run's epochs (six curriculum stages for prototypes), to start long runs first."""
+    """An upper bound of a run's epochs (six curriculum stages for
+    prototypes), to start long runs first."""
     if MODELS[model] != "prototypes":
         return next(iter(budget.values()))
     return 6 * (budget["max_stage_epochs"] or float("inf"))
 
 
-def _train_in_worker(config: RunConfig, model: str, budget: dict, seed: int) -> float:
+def _train_in_worker(
+    config: RunConfig, model: str, budget: dict, seed: int
+) -> float:
     return validation_oa(worker_shared(), config, model, budget, seed)
 
 
-def prototype_budget_curves(data: SpectrogramSet, config: RunConfig, workers: int | None = None,
-                            progress: bool = False, tolerance: float = 1.0) -> dict:
-    """Validation OA of every model of :data:`MODELS` at every budget of the preset, and the knees.
+def prototype_budget_curves(
+    data: SpectrogramSet,
+    config: RunConfig,
+    workers: int | None = None,
+    progress: bool = False,
+    tolerance: float = 1.0,
+) -> dict:
+    """Validation OA of every model of :data:`MODELS` at every budget of
+    the preset, and the knees.
 
-    Chapter "Playable prototypes".  With ``workers > 1`` the runs are first trained in parallel
-    processes (largest budgets first) and the curves are then read back from the cache.
+    Chapter "Playable prototypes". With ``workers > 1`` the runs are first
+    trained in parallel processes (largest budgets first) and the curves
+    are then read back from the cache.
 
     Parameters
     ----------
@@ -151,32 +211,60 @@ def prototype_budget_curves(data: SpectrogramSet, config: RunConfig, workers: in
     Returns
     -------
     dict
-        Model -> ``{"curve": DataFrame of budget_curve, "knee": index of the knee in the curve,
-        "preset": the preset's budget (:func:`preset_budget`), "tolerance": tolerance}``.
+        Model -> ``{"curve": DataFrame of budget_curve, "knee": index of
+        the knee in the curve, "preset": the preset's budget
+        (:func:`preset_budget`), "tolerance": tolerance}``.
     """
     budgets = settings_for(BUDGETS, config)
-    jobs = [(model, budget, seed) for model, family in MODELS.items() for budget in budgets[family]
-            for seed in BUDGET_SEEDS]
-    workers = default_workers(config, len(jobs)) if workers is None else int(workers)
+    jobs = [
+        (model, budget, seed)
+        for model, family in MODELS.items()
+        for budget in budgets[family]
+        for seed in BUDGET_SEEDS
+    ]
+    workers = (
+        default_workers(config, len(jobs))
+        if workers is None
+        else int(workers)
+    )
     if workers > 1:
-        # Fill the cache, the longest runs first; the curves then load the runs.
-        longest_first = sorted(jobs, key=lambda job: -_epochs_at_most(*job[:2]))
-        with tqdm(total=len(jobs), desc="budgets", disable=not progress, leave=False) as bar:
-            run_in_processes(_train_in_worker, [(config, *job) for job in longest_first], workers,
-                             shared=data, on_result=lambda *_: bar.update(1))
+        # Fill the cache, the longest runs first; the curves then load the
+        # runs.
+        longest_first = sorted(
+            jobs, key=lambda job: -_epochs_at_most(*job[:2])
+        )
+        with tqdm(
+            total=len(jobs),
+            desc="budgets",
+            disable=not progress,
+            leave=False,
+        ) as bar:
+            run_in_processes(
+                _train_in_worker,
+                [(config, *job) for job in longest_first],
+                workers,
+                shared=data,
+                on_result=lambda *_: bar.update(1),
+            )
     out = {}
     for model, family in MODELS.items():
+
         def score(budget, seed, model=model):
             return validation_oa(data, config, model, budget, seed)
 
         curve = budget_curve(score, budgets[family], BUDGET_SEEDS)
-        out[model] = {"curve": curve, "knee": knee(curve["mean"], tolerance),
-                      "preset": preset_budget(config, model), "tolerance": float(tolerance)}
+        out[model] = {
+            "curve": curve,
+            "knee": knee(curve["mean"], tolerance),
+            "preset": preset_budget(config, model),
+            "tolerance": float(tolerance),
+        }
     return out
 
 
 def budget_label(budget: dict) -> str:
-    """A budget in a few words: ``"cap 12, patience 3"`` (``"no cap"`` for ``None``) or ``"24 epochs"``.
+    """A budget in a few words: ``"cap 12, patience 3"`` (``"no cap"`` for
+    ``None``) or ``"24 epochs"``.
 
     Parameters
     ----------

@@ -1,13 +1,17 @@
-"""Relevance of every test clip, cached: the pipeline behind the LRP chapters.
+"""Relevance of every test clip, cached: the pipeline behind the LRP
+chapters.
 
-Wang, Lostanlen and Lagrange (ICASSP 2023) explain every test clip with LRP and average the
-relevance over time (one value per scattering path); :func:`clip_relevance` does it once,
-cached, for any method of :data:`xaiaudio.explain.registry.METHODS` (chapters "Comparing LRP
-rules", ``book/lrp_rules.md``, and "Class-wise aggregation", ``book/aggregation.md``), and
-:func:`faithfulness_table` scores the methods against ground truth (localisation) and by
-deletion (AOPC) with :mod:`xaiaudio.explain.faithfulness` (chapter "Class-wise aggregation").
+Wang, Lostanlen and Lagrange (ICASSP 2023) explain every test clip with LRP
+and average the relevance over time (one value per scattering path);
+:func:`clip_relevance` does it once, cached, for any method of
+:data:`xaiaudio.explain.registry.METHODS` (chapters "Comparing LRP rules",
+``book/lrp_rules.md``, and "Class-wise aggregation",
+``book/aggregation.md``), and :func:`faithfulness_table` scores the methods
+against ground truth (localisation) and by deletion (AOPC) with
+:mod:`xaiaudio.explain.faithfulness` (chapter "Class-wise aggregation").
 
-The explained class is always the *predicted* class (a one-hot output seed), as published.
+The explained class is always the *predicted* class (a one-hot output
+seed), as published.
 """
 
 from __future__ import annotations
@@ -23,19 +27,34 @@ from xaiaudio.core import cache
 from xaiaudio.core.presets import settings_for
 from xaiaudio.experiments.examples import seeded_subset
 from xaiaudio.explain import faithfulness, registry
-from xaiaudio.explain.faithfulness import aopc, deletion_curve, path_relevance, rate_localisation
+from xaiaudio.explain.faithfulness import (
+    aopc,
+    deletion_curve,
+    path_relevance,
+    rate_localisation,
+)
 from xaiaudio.explain.registry import METHODS, compared_methods
 
-#: Noise samples of SmoothGrad and integration steps of integrated gradients, per preset.
+#: Noise samples of SmoothGrad and integration steps of integrated
+#: gradients, per preset.
 SAMPLE_COUNTS = {
-    "smoke": {"SmoothGrad": {"n_samples": 4}, "integrated gradients": {"n_steps": 8}},
-    "book": {"SmoothGrad": {"n_samples": 8}, "integrated gradients": {"n_steps": 8}},
-    "paper": {"SmoothGrad": {"n_samples": 50}, "integrated gradients": {"n_steps": 64}},
+    "smoke": {
+        "SmoothGrad": {"n_samples": 4},
+        "integrated gradients": {"n_steps": 8},
+    },
+    "book": {
+        "SmoothGrad": {"n_samples": 8},
+        "integrated gradients": {"n_steps": 8},
+    },
+    "paper": {
+        "SmoothGrad": {"n_samples": 50},
+        "integrated gradients": {"n_steps": 64},
+    },
 }
 
 
-#: Test clips scored by deletion curves (``None``: all of them; never limited at ``paper``),
-#: and the number of deletion steps of each curve.
+#: Test clips scored by deletion curves (``None``: all of them; never
+#: limited at ``paper``), and the number of deletion steps of each curve.
 DELETION_SETTINGS = {
     "smoke": {"max_clips": 8, "steps": 10},
     "book": {"max_clips": None, "steps": 10},
@@ -44,7 +63,8 @@ DELETION_SETTINGS = {
 
 
 def method_options(method: str, preset: str) -> dict:
-    """Keyword arguments of ``method`` at ``preset``: sample counts of SmoothGrad and integrated gradients.
+    """Keyword arguments of ``method`` at ``preset``: sample counts of
+    SmoothGrad and integrated gradients.
 
     Chapter "Class-wise aggregation" (``book/aggregation.md``) quotes them.
 
@@ -58,8 +78,8 @@ def method_options(method: str, preset: str) -> dict:
     Returns
     -------
     dict
-        A new dict from :data:`SAMPLE_COUNTS` (``{"n_samples": ...}`` or ``{"n_steps": ...}``),
-        empty for methods without options.
+        A new dict from :data:`SAMPLE_COUNTS` (``{"n_samples": ...}`` or
+        ``{"n_steps": ...}``), empty for methods without options.
 
     Raises
     ------
@@ -70,26 +90,46 @@ def method_options(method: str, preset: str) -> dict:
 
 
 def _explainer(method: str, preset: str):
-    return functools.partial(METHODS[method].explain, **method_options(method, preset))
+    return functools.partial(
+        METHODS[method].explain, **method_options(method, preset)
+    )
 
 
 def _weights(model: torch.nn.Module) -> dict:
-    return {name: value.detach().cpu().numpy() for name, value in model.state_dict().items()}
+    return {
+        name: value.detach().cpu().numpy()
+        for name, value in model.state_dict().items()
+    }
 
 
 @torch.no_grad()
-def _predicted(model, features, device, batch_size: int = 64) -> np.ndarray:
-    parts = [model(torch.as_tensor(features[i:i + batch_size], device=device)).argmax(1).cpu()
-             for i in range(0, len(features), batch_size)]
+def _predicted(
+    model, features, device, batch_size: int = 64
+) -> np.ndarray:
+    parts = [
+        model(torch.as_tensor(features[i : i + batch_size], device=device))
+        .argmax(1)
+        .cpu()
+        for i in range(0, len(features), batch_size)
+    ]
     return torch.cat(parts).numpy()
 
 
-def explain_time_averaged(method: str, model, features, preset: str, device="cpu", seed: int = 0,
-                          batch_size: int = 32) -> dict:
-    """Explain every example's predicted class with ``method``; average the relevance over time.
+def explain_time_averaged(
+    method: str,
+    model,
+    features,
+    preset: str,
+    device="cpu",
+    seed: int = 0,
+    batch_size: int = 32,
+) -> dict:
+    """Explain every example's predicted class with ``method``; average the
+    relevance over time.
 
-    Batches of ``batch_size`` examples share one seeded generator (for the stochastic methods).
-    Used by :func:`clip_relevance`; chapter "Comparing LRP rules" (``book/lrp_rules.md``) shows it.
+    Batches of ``batch_size`` examples share one seeded generator (for the
+    stochastic methods). Used by :func:`clip_relevance`; chapter "Comparing
+    LRP rules" (``book/lrp_rules.md``) shows it.
 
     Parameters
     ----------
@@ -111,8 +151,9 @@ def explain_time_averaged(method: str, model, features, preset: str, device="cpu
     Returns
     -------
     dict
-        ``{"relevance": float64 array (n, paths), "predicted": int array (n,)}``: time-averaged
-        relevance of the explained (predicted) class and that class.
+        ``{"relevance": float64 array (n, paths), "predicted": int array
+        (n,)}``: time-averaged relevance of the explained (predicted) class
+        and that class.
     """
     explain = _explainer(method, preset)
     generator = torch.Generator().manual_seed(seed)
@@ -120,20 +161,33 @@ def explain_time_averaged(method: str, model, features, preset: str, device="cpu
     predicted = _predicted(model, features, device)
     parts = []
     for start in range(0, len(features), batch_size):
-        inputs = torch.as_tensor(np.asarray(features[start:start + batch_size]), device=device)
-        target = torch.as_tensor(predicted[start:start + batch_size], device=device)
-        parts.append(path_relevance(explain(model, inputs, target, generator)))
+        inputs = torch.as_tensor(
+            np.asarray(features[start : start + batch_size]), device=device
+        )
+        target = torch.as_tensor(
+            predicted[start : start + batch_size], device=device
+        )
+        parts.append(
+            path_relevance(explain(model, inputs, target, generator))
+        )
     n_paths = features.shape[1]
     relevance = np.concatenate(parts) if parts else np.zeros((0, n_paths))
-    return {"relevance": relevance.astype(np.float64), "predicted": predicted}
+    return {
+        "relevance": relevance.astype(np.float64),
+        "predicted": predicted,
+    }
 
 
-def clip_relevance(config, features, trained, method: str, split: str = "test") -> dict:
-    """Time-averaged relevance ``(clips, paths)`` of ``method`` for every clip of ``split``, cached.
+def clip_relevance(
+    config, features, trained, method: str, split: str = "test"
+) -> dict:
+    """Time-averaged relevance ``(clips, paths)`` of ``method`` for every
+    clip of ``split``, cached.
 
-    The key holds the model weights, the split's features, the method and its options, the seed
-    and the source of the attribution code.  Chapters "Comparing LRP rules"
-    (``book/lrp_rules.md``) and "Class-wise aggregation" (``book/aggregation.md``).
+    The key holds the model weights, the split's features, the method and
+    its options, the seed and the source of the attribution code. Chapters
+    "Comparing LRP rules" (``book/lrp_rules.md``) and "Class-wise
+    aggregation" (``book/aggregation.md``).
 
     Parameters
     ----------
@@ -151,35 +205,50 @@ def clip_relevance(config, features, trained, method: str, split: str = "test") 
     Returns
     -------
     dict
-        ``{"relevance": (clips, paths) float64, "predicted": (clips,) explained (= predicted)
-        class, "labels": (clips,) true class}``.
+        ``{"relevance": (clips, paths) float64, "predicted": (clips,)
+        explained (= predicted) class, "labels": (clips,) true class}``.
     """
     x, y = features.subset(split, trained.feature_set)
     preset = config.preset.name
-    key = cache.content_key("relevance", method, method_options(method, preset), _weights(trained.model),
-                            x, config.seed, cache.source_fingerprint(registry))
-    stored = cache.cached_arrays("relevance", key, lambda: explain_time_averaged(
-        method, trained.model, x, preset, config.device, config.seed))
+    key = cache.content_key(
+        "relevance",
+        method,
+        method_options(method, preset),
+        _weights(trained.model),
+        x,
+        config.seed,
+        cache.source_fingerprint(registry),
+    )
+    stored = cache.cached_arrays(
+        "relevance",
+        key,
+        lambda: explain_time_averaged(
+            method, trained.model, x, preset, config.device, config.seed
+        ),
+    )
     return {**stored, "labels": np.asarray(y)}
 
 
 @dataclass
 class Faithfulness:
-    """Faithfulness of every method: the summary table and the mean deletion curve of each.
+    """Faithfulness of every method: the summary table and the mean
+    deletion curve of each.
 
-    Returned by :func:`faithfulness_table`; chapter "Class-wise aggregation"
-    (``book/aggregation.md``).
+    Returned by :func:`faithfulness_table`; chapter "Class-wise
+    aggregation" (``book/aggregation.md``).
 
     Parameters
     ----------
     table : pandas.DataFrame
-        Indexed by method: ``localisation share`` (fraction of clips localised), ``clips
-        localised`` (clips with a known rate), ``mean AOPC``, ``AOPC std`` (sample standard
-        deviation, NaN for one clip) and ``clips deleted`` (clips with a deletion curve).
+        Indexed by method: ``localisation share`` (fraction of clips
+        localised), ``clips localised`` (clips with a known rate), ``mean
+        AOPC``, ``AOPC std`` (sample standard deviation, NaN for one clip)
+        and ``clips deleted`` (clips with a deletion curve).
     fractions : numpy.ndarray, shape (steps + 1,)
         Fraction of the paths deleted at each step, from 0 to 1.
     mean_curves : dict
-        Method -> mean probability of the explained class at each step, shape ``(steps + 1,)``.
+        Method -> mean probability of the explained class at each step,
+        shape ``(steps + 1,)``.
     """
 
     table: pd.DataFrame
@@ -188,10 +257,12 @@ class Faithfulness:
 
 
 def deletion_clips(n_clips: int, preset: str, seed: int = 0) -> np.ndarray:
-    """Indices of the test clips scored by deletion curves: all of them, or a seeded subset.
+    """Indices of the test clips scored by deletion curves: all of them, or
+    a seeded subset.
 
-    Only the ``smoke`` preset limits them (:data:`DELETION_SETTINGS`).  Used by
-    :func:`faithfulness_table` (chapter "Class-wise aggregation", ``book/aggregation.md``).
+    Only the ``smoke`` preset limits them (:data:`DELETION_SETTINGS`). Used
+    by :func:`faithfulness_table` (chapter "Class-wise aggregation",
+    ``book/aggregation.md``).
 
     Parameters
     ----------
@@ -207,35 +278,67 @@ def deletion_clips(n_clips: int, preset: str, seed: int = 0) -> np.ndarray:
     numpy.ndarray of int
         Sorted clip indices.
     """
-    return seeded_subset(n_clips, settings_for(DELETION_SETTINGS, preset)["max_clips"], seed)
+    return seeded_subset(
+        n_clips, settings_for(DELETION_SETTINGS, preset)["max_clips"], seed
+    )
 
 
-def _deletion_curves(config, trained, method, x, relevance, classes, steps) -> np.ndarray:
-    """Deletion curves of ``x`` for one method's relevance, cached (see :func:`faithfulness`)."""
-    key = cache.content_key("deletion", method, method_options(method, config.preset.name),
-                            _weights(trained.model), x, relevance, classes, steps,
-                            cache.source_fingerprint(registry, faithfulness))
-    return cache.cached_arrays("deletion", key, lambda: {"curve": deletion_curve(
-        trained.model, x, relevance, classes, steps=steps, device=config.device)})["curve"]
+def _deletion_curves(
+    config, trained, method, x, relevance, classes, steps
+) -> np.ndarray:
+    """Deletion curves of ``x`` for one method's relevance, cached (see
+    :func:`faithfulness`)."""
+    key = cache.content_key(
+        "deletion",
+        method,
+        method_options(method, config.preset.name),
+        _weights(trained.model),
+        x,
+        relevance,
+        classes,
+        steps,
+        cache.source_fingerprint(registry, faithfulness),
+    )
+    return cache.cached_arrays(
+        "deletion",
+        key,
+        lambda: {
+            "curve": deletion_curve(
+                trained.model,
+                x,
+                relevance,
+                classes,
+                steps=steps,
+                device=config.device,
+            )
+        },
+    )["curve"]
 
 
-def faithfulness_table(config, features, trained, methods=None) -> Faithfulness:
-    """For each method: share of test clips localised at their true rate, and mean AOPC.
+def faithfulness_table(
+    config, features, trained, methods=None
+) -> Faithfulness:
+    """For each method: share of test clips localised at their true rate,
+    and mean AOPC.
 
-    Localisation (:func:`~xaiaudio.explain.faithfulness.rate_localisation`): the
-    highest-relevance S2 path is within half an octave of the clip's modulation rate (clips
-    without a known rate are skipped).  AOPC (:func:`~xaiaudio.explain.faithfulness.aopc`):
-    deletion of paths in decreasing order of relevance, the predicted class's probability
-    followed (:func:`~xaiaudio.explain.faithfulness.deletion_curve`, clips and steps from
-    :data:`DELETION_SETTINGS`; curves cached).  Relevance comes from :func:`clip_relevance`.
-    Chapter "Class-wise aggregation" (``book/aggregation.md``).
+    Localisation
+    (:func:`~xaiaudio.explain.faithfulness.rate_localisation`): the
+    highest-relevance S2 path is within half an octave of the clip's
+    modulation rate (clips without a known rate are skipped). AOPC
+    (:func:`~xaiaudio.explain.faithfulness.aopc`): deletion of paths in
+    decreasing order of relevance, the predicted class's probability
+    followed (:func:`~xaiaudio.explain.faithfulness.deletion_curve`, clips
+    and steps from :data:`DELETION_SETTINGS`; curves cached). Relevance
+    comes from :func:`clip_relevance`. Chapter "Class-wise aggregation"
+    (``book/aggregation.md``).
 
     Parameters
     ----------
     config : xaiaudio.core.presets.RunConfig
         Preset, device and seed.
     features : xaiaudio.experiments.techniques.TechniqueFeatures
-        The normalised features, with the test clips' rates in ``dataset.table["rate_hz"]``.
+        The normalised features, with the test clips' rates in
+        ``dataset.table["rate_hz"]``.
     trained : xaiaudio.experiments.techniques.TrainedConvnet
         A model with S2 paths (``"S1+S2"``).
     methods : sequence of str, optional
@@ -245,7 +348,8 @@ def faithfulness_table(config, features, trained, methods=None) -> Faithfulness:
     Returns
     -------
     Faithfulness
-        The table, the deleted fractions and the mean deletion curve of each method.
+        The table, the deleted fractions and the mean deletion curve of
+        each method.
 
     Raises
     ------
@@ -265,14 +369,33 @@ def faithfulness_table(config, features, trained, methods=None) -> Faithfulness:
     for method in methods:
         result = clip_relevance(config, features, trained, method)
         relevance = result["relevance"]
-        localised = rate_localisation(relevance[known], modulation_hz, rates[known])
-        curve = _deletion_curves(config, trained, method, x[chosen], relevance[chosen],
-                                 result["predicted"][chosen], steps)
+        localised = rate_localisation(
+            relevance[known], modulation_hz, rates[known]
+        )
+        curve = _deletion_curves(
+            config,
+            trained,
+            method,
+            x[chosen],
+            relevance[chosen],
+            result["predicted"][chosen],
+            steps,
+        )
         scores = aopc(curve)
         curves[method] = curve.mean(axis=0)
-        rows.append({"method": method, "localisation share": float(localised.mean()),
-                     "clips localised": int(len(localised)), "mean AOPC": float(scores.mean()),
-                     "AOPC std": float(scores.std(ddof=1)) if len(scores) > 1 else float("nan"),
-                     "clips deleted": int(len(chosen))})
+        rows.append(
+            {
+                "method": method,
+                "localisation share": float(localised.mean()),
+                "clips localised": int(len(localised)),
+                "mean AOPC": float(scores.mean()),
+                "AOPC std": float(scores.std(ddof=1))
+                if len(scores) > 1
+                else float("nan"),
+                "clips deleted": int(len(chosen)),
+            }
+        )
     fractions = np.round(np.linspace(0, n_paths, steps + 1)) / n_paths
-    return Faithfulness(pd.DataFrame(rows).set_index("method"), fractions, curves)
+    return Faithfulness(
+        pd.DataFrame(rows).set_index("method"), fractions, curves
+    )

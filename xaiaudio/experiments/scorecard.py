@@ -1,15 +1,20 @@
-"""The scorecard: every claim of :mod:`xaiaudio.experiments.claims` measured over training seeds.
+"""The scorecard: every claim of :mod:`xaiaudio.experiments.claims`
+measured over training seeds.
 
-:func:`run_scorecard` trains (or loads from the cache) what each claim needs for seeds
-``0 .. n_seeds - 1`` with the data (corpus and split) fixed by ``config.seed``, measures each claim's
-effect per seed, and summarises it with :func:`xaiaudio.experiments.seeds.seed_summary`.  The claims
-of the playing-technique task are measured a second time with the split redrawn from each training
-seed (variant ``"split redrawn"``), since a verdict that holds for one split only is not a finding.
-A seed that fails (training diverges, a NaN) is counted and named in the claim's reason; a claim the
-data cannot answer (no ground-truth rates in a real SOL folder) is ``not measurable``, with why.
+:func:`run_scorecard` trains (or loads from the cache) what each claim
+needs for seeds ``0 .. n_seeds - 1`` with the data (corpus and split) fixed
+by ``config.seed``, measures each claim's effect per seed, and summarises
+it with :func:`xaiaudio.experiments.seeds.seed_summary`. The claims of the
+playing-technique task are measured a second time with the split redrawn
+from each training seed (variant ``"split redrawn"``), since a verdict that
+holds for one split only is not a finding. A seed that fails (training
+diverges, a NaN) is counted and named in the claim's reason; a claim the
+data cannot answer (no ground-truth rates in a real SOL folder) is ``not
+measurable``, with why.
 
-The result is plain JSON (:func:`scorecard_json`); :func:`scorecard_markdown` is the table of the
-chapter "What reproduces"; ``python -m xaiaudio.scorecard`` runs it from the command line.
+The result is plain JSON (:func:`scorecard_json`);
+:func:`scorecard_markdown` is the table of the chapter "What reproduces";
+``python -m xaiaudio.scorecard`` runs it from the command line.
 """
 
 from __future__ import annotations
@@ -23,33 +28,59 @@ from tqdm.auto import tqdm
 
 from xaiaudio.core.parallel import default_workers, run_in_processes
 from xaiaudio.core.presets import RunConfig, settings_for
-from xaiaudio.experiments.claims import CLAIMS, Claim, NotMeasurable, PrototypeSeed, TechniqueSeed
+from xaiaudio.experiments.claims import (
+    CLAIMS,
+    Claim,
+    NotMeasurable,
+    PrototypeSeed,
+    TechniqueSeed,
+)
 from xaiaudio.experiments.seeds import not_measurable, seed_summary
 
-#: The variants of a claim: the data split fixed by ``config.seed``, or redrawn with each seed.
+#: The variants of a claim: the data split fixed by ``config.seed``, or
+#: redrawn with each seed.
 FIXED_SPLIT, REDRAWN_SPLIT = "split fixed", "split redrawn"
 
 
-#: Training seeds per claim at each preset (the chapter's and the command's default).
+#: Training seeds per claim at each preset (the chapter's and the command's
+#: default).
 SEED_COUNTS = {"smoke": 2, "book": 5, "paper": 10}
 
 
-def _seed_run(config: RunConfig, voices_config: RunConfig, data: str, variant: str, seed: int):
+def _seed_run(
+    config: RunConfig,
+    voices_config: RunConfig,
+    data: str,
+    variant: str,
+    seed: int,
+):
     if data == "techniques":
-        return TechniqueSeed(config, seed, redraw_split=variant == REDRAWN_SPLIT)
-    return PrototypeSeed(voices_config if data == "voices" else config, seed, data)
+        return TechniqueSeed(
+            config, seed, redraw_split=variant == REDRAWN_SPLIT
+        )
+    return PrototypeSeed(
+        voices_config if data == "voices" else config, seed, data
+    )
 
 
-def measure_seed(claim_ids: Sequence[str], config: RunConfig, voices_config: RunConfig, variant: str,
-                 seed: int) -> dict:
-    """The effect of each claim for one training seed (claims sharing one ``data``).
+def measure_seed(
+    claim_ids: Sequence[str],
+    config: RunConfig,
+    voices_config: RunConfig,
+    variant: str,
+    seed: int,
+) -> dict:
+    """The effect of each claim for one training seed (claims sharing one
+    ``data``).
 
     Parameters
     ----------
     claim_ids : sequence of str
-        Keys of :data:`~xaiaudio.experiments.claims.CLAIMS`, all with the same ``data``.
+        Keys of :data:`~xaiaudio.experiments.claims.CLAIMS`, all with the
+        same ``data``.
     config, voices_config : RunConfig
-        The data of the technique and instrument claims, and of the voice claims.
+        The data of the technique and instrument claims, and of the voice
+        claims.
     variant : str
         :data:`FIXED_SPLIT` or :data:`REDRAWN_SPLIT`.
     seed : int
@@ -58,7 +89,8 @@ def measure_seed(claim_ids: Sequence[str], config: RunConfig, voices_config: Run
     Returns
     -------
     dict
-        claim id -> ``(value, not_measurable_reason or None, error or None)``.
+        claim id -> ``(value, not_measurable_reason or None, error or
+        None)``.
     """
     claims = [CLAIMS[i] for i in claim_ids]
     run = _seed_run(config, voices_config, claims[0].data, variant, seed)
@@ -68,8 +100,17 @@ def measure_seed(claim_ids: Sequence[str], config: RunConfig, voices_config: Run
             out[claim.id] = (float(claim.measure(run)), None, None)
         except NotMeasurable as why:
             out[claim.id] = (float("nan"), str(why), None)
-        except (FloatingPointError, RuntimeError, ValueError) as error:  # a failed seed is reported
-            out[claim.id] = (float("nan"), None, f"seed {seed}: {type(error).__name__}: {error}")
+        # a failed seed is reported
+        except (
+            FloatingPointError,
+            RuntimeError,
+            ValueError,
+        ) as error:
+            out[claim.id] = (
+                float("nan"),
+                None,
+                f"seed {seed}: {type(error).__name__}: {error}",
+            )
     return out
 
 
@@ -78,60 +119,97 @@ def _stage_label(claims: Sequence[Claim], variant: str) -> str:
     return f"{data} ({variant})" if data == "techniques" else data
 
 
-def measure_over_seeds(groups: Sequence[tuple[Sequence[Claim], str]], config: RunConfig, n_seeds: int,
-                       voices_config: RunConfig | None = None, progress: bool = True,
-                       workers: int = 1) -> list[dict]:
-    """Per-seed effects of each group of claims, and the reasons of failed measurements.
+def measure_over_seeds(
+    groups: Sequence[tuple[Sequence[Claim], str]],
+    config: RunConfig,
+    n_seeds: int,
+    voices_config: RunConfig | None = None,
+    progress: bool = True,
+    workers: int = 1,
+) -> list[dict]:
+    """Per-seed effects of each group of claims, and the reasons of failed
+    measurements.
 
-    Every ``(group, seed)`` pair is one job; the jobs of all groups share one pool of ``workers``
-    processes (one torch thread each), so a core never idles while another group still has seeds.
+    Every ``(group, seed)`` pair is one job; the jobs of all groups share
+    one pool of ``workers`` processes (one torch thread each), so a core
+    never idles while another group still has seeds.
 
     Parameters
     ----------
     groups : sequence of (sequence of Claim, str)
-        Claims that share one ``data`` value, and their split variant (:data:`FIXED_SPLIT` or
-        :data:`REDRAWN_SPLIT`; the latter for technique claims only).
+        Claims that share one ``data`` value, and their split variant
+        (:data:`FIXED_SPLIT` or :data:`REDRAWN_SPLIT`; the latter for
+        technique claims only).
     config : RunConfig
         Preset, device, data folder and data seed.
     n_seeds : int
         Training seeds ``0 .. n_seeds - 1``.
     voices_config : RunConfig, optional
-        The configuration of the voices data (its ``data_dir`` a LibriSpeech folder); default ``config``
-        without a data folder (the embedded voices).
+        The configuration of the voices data (its ``data_dir`` a
+        LibriSpeech folder); default ``config`` without a data folder (the
+        embedded voices).
     progress : bool
         Show a tqdm bar per group (stage).
     workers : int
-        Jobs measured at once, each in its own process with one torch thread (1: in this process).
-        Every artefact goes through the on-disk cache, so the processes share what they build.
+        Jobs measured at once, each in its own process with one torch
+        thread (1: in this process). Every artefact goes through the
+        on-disk cache, so the processes share what they build.
 
     Returns
     -------
     list of dict
-        Per group, claim id -> ``{"per_seed": [float], "not_measurable": str or None, "errors": [str]}``.
+        Per group, claim id -> ``{"per_seed": [float], "not_measurable":
+        str or None, "errors": [str]}``.
     """
-    voices_config = voices_config or RunConfig(config.preset, config.device, None, config.seed)
+    voices_config = voices_config or RunConfig(
+        config.preset, config.device, None, config.seed
+    )
     jobs, prototype_jobs = [], []
     for claims, variant in groups:
         data = {claim.data for claim in claims}
         if len(data) != 1:
-            raise ValueError(f"claims measured together must share their data, got {sorted(data)}")
+            raise ValueError(
+                "claims measured together must share their data, got "
+                f"{sorted(data)}"
+            )
         ids = [claim.id for claim in claims]
         prototype_jobs += [data != {"techniques"}] * n_seeds
-        jobs += [(ids, config, voices_config, variant, seed) for seed in range(n_seeds)]
-    bars = [tqdm(total=n_seeds, desc=_stage_label(claims, variant), disable=not progress, leave=False)
-            for claims, variant in groups]
+        jobs += [
+            (ids, config, voices_config, variant, seed)
+            for seed in range(n_seeds)
+        ]
+    bars = [
+        tqdm(
+            total=n_seeds,
+            desc=_stage_label(claims, variant),
+            disable=not progress,
+            leave=False,
+        )
+        for claims, variant in groups
+    ]
     results = {}
     if workers > 1:
-        # The prototype curricula take longest: start them first, so no core idles at the end.
-        start_order = sorted(range(len(jobs)), key=lambda index: not prototype_jobs[index])
+        # The prototype curricula take longest: start them first, so no
+        # core idles at the end.
+        start_order = sorted(
+            range(len(jobs)), key=lambda index: not prototype_jobs[index]
+        )
 
         def advance_bar(position: int, _) -> None:
             bars[start_order[position] // n_seeds].update(1)
 
-        finished = run_in_processes(measure_seed, [jobs[index] for index in start_order], workers,
-                                    on_result=advance_bar)
-        results = {start_order[position]: result for position, result in finished.items()}
-    for index in range(len(jobs)):  # every job at one worker, or those a dead worker left
+        finished = run_in_processes(
+            measure_seed,
+            [jobs[index] for index in start_order],
+            workers,
+            on_result=advance_bar,
+        )
+        results = {
+            start_order[position]: result
+            for position, result in finished.items()
+        }
+    # every job at one worker, or those a dead worker left
+    for index in range(len(jobs)):
         if index not in results:
             results[index] = measure_seed(*jobs[index])
             bars[index // n_seeds].update(1)
@@ -139,83 +217,144 @@ def measure_over_seeds(groups: Sequence[tuple[Sequence[Claim], str]], config: Ru
         bar.close()
     measured = []
     for group, (claims, _) in enumerate(groups):
-        values_of_seeds = [results[group * n_seeds + seed] for seed in range(n_seeds)]
+        values_of_seeds = [
+            results[group * n_seeds + seed] for seed in range(n_seeds)
+        ]
         out = {}
         for claim in claims:
             values = [per_seed[claim.id] for per_seed in values_of_seeds]
             reasons = [why for _, why, _ in values if why]
             errors = [error for _, _, error in values if error]
-            errors += [f"seed {seed}: the measure was not finite"
-                       for seed, (value, why, error) in enumerate(values)
-                       if not math.isfinite(value) and not why and not error]
-            out[claim.id] = {"per_seed": [value for value, _, _ in values],
-                             "not_measurable": reasons[0] if reasons else None, "errors": errors}
+            errors += [
+                f"seed {seed}: the measure was not finite"
+                for seed, (value, why, error) in enumerate(values)
+                if not math.isfinite(value) and not why and not error
+            ]
+            out[claim.id] = {
+                "per_seed": [value for value, _, _ in values],
+                "not_measurable": reasons[0] if reasons else None,
+                "errors": errors,
+            }
         measured.append(out)
     return measured
 
 
-def run_scorecard(config: RunConfig, n_seeds: int | None = None, voices_dir: str | None = None,
-                  claim_ids: Sequence[str] | None = None, progress: bool = True,
-                  workers: int | None = None, variants: Sequence[str] = (FIXED_SPLIT, REDRAWN_SPLIT)) -> dict:
-    """Measure every claim over ``n_seeds`` training seeds and read each verdict off its interval.
+def run_scorecard(
+    config: RunConfig,
+    n_seeds: int | None = None,
+    voices_dir: str | None = None,
+    claim_ids: Sequence[str] | None = None,
+    progress: bool = True,
+    workers: int | None = None,
+    variants: Sequence[str] = (FIXED_SPLIT, REDRAWN_SPLIT),
+) -> dict:
+    """Measure every claim over ``n_seeds`` training seeds and read each
+    verdict off its interval.
 
     Parameters
     ----------
     config : RunConfig
-        Preset, device and data seed; ``config.data_dir`` is a SOL folder (playing techniques and
-        instruments) or ``None`` for the embedded corpus.
+        Preset, device and data seed; ``config.data_dir`` is a SOL folder
+        (playing techniques and instruments) or ``None`` for the embedded
+        corpus.
     n_seeds : int, optional
-        Training seeds per claim; default :data:`SEED_COUNTS` of the preset (5 at ``book``).
+        Training seeds per claim; default :data:`SEED_COUNTS` of the preset
+        (5 at ``book``).
     voices_dir : str, optional
-        A LibriSpeech folder for the voice claims; ``None`` uses the embedded synthetic voices.
+        A LibriSpeech folder for the voice claims; ``None`` uses the
+        embedded synthetic voices.
     claim_ids : sequence of str, optional
-        Only these claims (default: all of :data:`~xaiaudio.experiments.claims.CLAIMS`).
+        Only these claims (default: all of
+        :data:`~xaiaudio.experiments.claims.CLAIMS`).
     progress : bool
         Show a progress bar per stage.
     workers : int, optional
-        Seeds measured in parallel processes; default :func:`~xaiaudio.core.parallel.default_workers`.
+        Seeds measured in parallel processes; default
+        :func:`~xaiaudio.core.parallel.default_workers`.
     variants : sequence of str
-        Split variants of the technique claims (a chapter that discusses one claim may ask for the
-        fixed split only).
+        Split variants of the technique claims (a chapter that discusses
+        one claim may ask for the fixed split only).
 
     Returns
     -------
     dict
-        ``{"preset", "seeds", "data", "claims": [...]}`` (see :func:`scorecard_json`).
+        ``{"preset", "seeds", "data", "claims": [...]}`` (see
+        :func:`scorecard_json`).
     """
-    n_seeds = settings_for(SEED_COUNTS, config) if n_seeds is None else int(n_seeds)
+    n_seeds = (
+        settings_for(SEED_COUNTS, config)
+        if n_seeds is None
+        else int(n_seeds)
+    )
     claims = [CLAIMS[i] for i in (claim_ids or CLAIMS)]
-    voices_config = RunConfig(config.preset, config.device, voices_dir, config.seed)
-    groups = [([claim for claim in claims if claim.data == data], variant)
-              for data, variant in [*(("techniques", v) for v in variants), ("instruments", FIXED_SPLIT),
-                                    ("voices", FIXED_SPLIT)]]
+    voices_config = RunConfig(
+        config.preset, config.device, voices_dir, config.seed
+    )
+    groups = [
+        ([claim for claim in claims if claim.data == data], variant)
+        for data, variant in [
+            *(("techniques", v) for v in variants),
+            ("instruments", FIXED_SPLIT),
+            ("voices", FIXED_SPLIT),
+        ]
+    ]
     groups = [(members, variant) for members, variant in groups if members]
-    workers = default_workers(config, n_seeds * len(groups)) if workers is None else int(workers)
-    measured = measure_over_seeds(groups, config, n_seeds, voices_config, progress, workers)
-    rows = [_claim_row(claim, variant, by_claim[claim.id])
-            for (members, variant), by_claim in zip(groups, measured) for claim in members]
-    sources = {"techniques": config.data_dir or "embedded corpus",
-               "instruments": config.data_dir or "embedded corpus",
-               "voices": voices_dir or "embedded voices"}
-    card = {"preset": config.preset.name, "seeds": int(n_seeds), "data_seed": config.seed, "data": sources,
-            "claims": rows}
+    workers = (
+        default_workers(config, n_seeds * len(groups))
+        if workers is None
+        else int(workers)
+    )
+    measured = measure_over_seeds(
+        groups, config, n_seeds, voices_config, progress, workers
+    )
+    rows = [
+        _claim_row(claim, variant, by_claim[claim.id])
+        for (members, variant), by_claim in zip(groups, measured)
+        for claim in members
+    ]
+    sources = {
+        "techniques": config.data_dir or "embedded corpus",
+        "instruments": config.data_dir or "embedded corpus",
+        "voices": voices_dir or "embedded voices",
+    }
+    card = {
+        "preset": config.preset.name,
+        "seeds": int(n_seeds),
+        "data_seed": config.seed,
+        "data": sources,
+        "claims": rows,
+    }
     card["verdicts"] = list(verdicts_across_splits(card).values())
     return card
 
 
 def _claim_row(claim: Claim, variant: str, measured: dict) -> dict:
     if measured["not_measurable"]:
-        summary = not_measurable(measured["not_measurable"], len(measured["per_seed"]))
+        summary = not_measurable(
+            measured["not_measurable"], len(measured["per_seed"])
+        )
     else:
         summary = seed_summary(measured["per_seed"])
     reason = summary.reason
     if measured["errors"]:
         reason += " (" + "; ".join(measured["errors"]) + ")"
-    return {"id": claim.id, "variant": variant, "paper": claim.paper, "claim": claim.claim,
-            "source": claim.source, "metric": claim.metric, "paper_value": claim.paper_value,
-            "estimate": summary.estimate, "ci_low": summary.ci_low, "ci_high": summary.ci_high,
-            "n_seeds": summary.n_seeds, "per_seed": summary.per_seed, "verdict": summary.verdict,
-            "reason": reason, "chapter": claim.chapter}
+    return {
+        "id": claim.id,
+        "variant": variant,
+        "paper": claim.paper,
+        "claim": claim.claim,
+        "source": claim.source,
+        "metric": claim.metric,
+        "paper_value": claim.paper_value,
+        "estimate": summary.estimate,
+        "ci_low": summary.ci_low,
+        "ci_high": summary.ci_high,
+        "n_seeds": summary.n_seeds,
+        "per_seed": summary.per_seed,
+        "verdict": summary.verdict,
+        "reason": reason,
+        "chapter": claim.chapter,
+    }
 
 
 def _finite_or_none(value):
@@ -229,31 +368,42 @@ def _finite_or_none(value):
 
 
 def scorecard_json(scorecard: dict) -> str:
-    """The scorecard as strict JSON: NaN (a failed seed, an unmeasurable claim) becomes ``null``.
+    """The scorecard as strict JSON: NaN (a failed seed, an unmeasurable
+    claim) becomes ``null``.
 
-    Schema: ``{"preset", "seeds", "data_seed", "data": {"techniques", "instruments", "voices"},
-    "claims": [{"id", "variant", "paper", "claim", "source", "metric", "paper_value", "estimate",
-    "ci_low", "ci_high", "n_seeds", "per_seed", "verdict", "reason", "chapter"}], "verdicts": [{"id",
-    "verdict", "by_variant", "split_dependent"}]}``, ``verdict`` one of ``holds``, ``fails``,
-    ``inconclusive``, ``not measurable``; ``verdicts`` holds one entry per claim
+    Schema: ``{"preset", "seeds", "data_seed", "data": {"techniques",
+    "instruments", "voices"}, "claims": [{"id", "variant", "paper",
+    "claim", "source", "metric", "paper_value", "estimate", "ci_low",
+    "ci_high", "n_seeds", "per_seed", "verdict", "reason", "chapter"}],
+    "verdicts": [{"id", "verdict", "by_variant", "split_dependent"}]}``,
+    ``verdict`` one of ``holds``, ``fails``, ``inconclusive``, ``not
+    measurable``; ``verdicts`` holds one entry per claim
     (:func:`verdicts_across_splits`).
     """
-    return json.dumps(_finite_or_none(scorecard), indent=1, allow_nan=False)
+    return json.dumps(
+        _finite_or_none(scorecard), indent=1, allow_nan=False
+    )
 
 
 def _number(value, digits: int = 1) -> str:
-    return "-" if value is None or not np.isfinite(value) else f"{value:.{digits}f}"
+    return (
+        "-"
+        if value is None or not np.isfinite(value)
+        else f"{value:.{digits}f}"
+    )
 
 
 def verdicts_across_splits(scorecard: dict) -> dict[str, dict]:
-    """The verdict the book states for each claim: one that a new draw of the split does not flip.
+    """The verdict the book states for each claim: one that a new draw of
+    the split does not flip.
 
-    A claim measured with the split fixed and with it redrawn keeps its verdict only when both
-    variants agree; when they disagree (say, it holds on the fixed split and is inconclusive when
-    the split is redrawn) the verdict is ``inconclusive``: it depends on which clips were drawn for
-    testing.  A claim measured on one variant keeps that variant's verdict.  Chapters "What
-    reproduces" (``book/scorecard.md``), "Training the convnet", "Comparing LRP rules" and
-    "Class-wise aggregation".
+    A claim measured with the split fixed and with it redrawn keeps its
+    verdict only when both variants agree; when they disagree (say, it
+    holds on the fixed split and is inconclusive when the split is redrawn)
+    the verdict is ``inconclusive``: it depends on which clips were drawn
+    for testing. A claim measured on one variant keeps that variant's
+    verdict. Chapters "What reproduces" (``book/scorecard.md``), "Training
+    the convnet", "Comparing LRP rules" and "Class-wise aggregation".
 
     Parameters
     ----------
@@ -263,8 +413,8 @@ def verdicts_across_splits(scorecard: dict) -> dict[str, dict]:
     Returns
     -------
     dict
-        Claim id -> ``{"id", "verdict": str, "by_variant": {variant: verdict}, "split_dependent": bool}``,
-        in the scorecard's order.
+        Claim id -> ``{"id", "verdict": str, "by_variant": {variant:
+        verdict}, "split_dependent": bool}``, in the scorecard's order.
     """
     by_claim: dict[str, dict] = {}
     for row in scorecard["claims"]:
@@ -273,13 +423,18 @@ def verdicts_across_splits(scorecard: dict) -> dict[str, dict]:
     for claim_id, by_variant in by_claim.items():
         verdicts = sorted(set(by_variant.values()))
         dependent = len(verdicts) > 1
-        out[claim_id] = {"id": claim_id, "verdict": "inconclusive" if dependent else verdicts[0],
-                         "by_variant": by_variant, "split_dependent": dependent}
+        out[claim_id] = {
+            "id": claim_id,
+            "verdict": "inconclusive" if dependent else verdicts[0],
+            "by_variant": by_variant,
+            "split_dependent": dependent,
+        }
     return out
 
 
 def scorecard_markdown(scorecard: dict, link: bool = False) -> str:
-    """The scorecard as a Markdown table: claim, paper's effect, ours with its 95 % interval, verdict.
+    """The scorecard as a Markdown table: claim, paper's effect, ours with
+    its 95 % interval, verdict.
 
     Parameters
     ----------
@@ -292,12 +447,27 @@ def scorecard_markdown(scorecard: dict, link: bool = False) -> str:
     -------
     str
     """
-    lines = ["| id | claim | variant | metric | paper | ours (95 % interval) | seeds | verdict |",
-             "| --- | --- | --- | --- | ---: | --- | ---: | --- |"]
+    lines = [
+        "| id | claim | variant | metric | paper | ours (95 % interval) "
+        "| seeds | verdict |",
+        "| --- | --- | --- | --- | ---: | --- | ---: | --- |",
+    ]
     for row in scorecard["claims"]:
-        claim = f"[{row['claim']}]({row['chapter']}.md)" if link else row["claim"]
-        ours = (f"{_number(row['estimate'])} [{_number(row['ci_low'])}, {_number(row['ci_high'])}]"
-                if row["verdict"] != "not measurable" else "-")
-        lines.append(f"| {row['id']} | {claim} | {row['variant']} | {row['metric']} | "
-                     f"{_number(row['paper_value'])} | {ours} | {row['n_seeds']} | **{row['verdict']}** |")
+        claim = (
+            f"[{row['claim']}]({row['chapter']}.md)"
+            if link
+            else row["claim"]
+        )
+        ours = (
+            f"{_number(row['estimate'])} [{_number(row['ci_low'])}, "
+            f"{_number(row['ci_high'])}]"
+            if row["verdict"] != "not measurable"
+            else "-"
+        )
+        lines.append(
+            f"| {row['id']} | {claim} | {row['variant']} | "
+            f"{row['metric']} | "
+            f"{_number(row['paper_value'])} | {ours} | {row['n_seeds']} | "
+            f"**{row['verdict']}** |"
+        )
     return "\n".join(lines)

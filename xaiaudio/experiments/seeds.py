@@ -1,15 +1,19 @@
-"""A claim is a distribution: per-seed values, a 95 % interval, and a verdict read off the interval.
+"""A claim is a distribution: per-seed values, a 95 % interval, and a
+verdict read off the interval.
 
-Every verdict the book prints comes from :func:`seed_summary`: the claim's effect is measured once
-per training seed (positive when the paper's claim holds, e.g. "S1+S2 minus S1 macro accuracy"), and
-the verdict is ``holds`` when the whole interval is above zero, ``fails`` when it is below zero, and
-``inconclusive`` when it straddles zero.  No verdict text is typed by hand.
+Every verdict the book prints comes from :func:`seed_summary`: the claim's
+effect is measured once per training seed (positive when the paper's claim
+holds, e.g. "S1+S2 minus S1 macro accuracy"), and the verdict is ``holds``
+when the whole interval is above zero, ``fails`` when it is below zero, and
+``inconclusive`` when it straddles zero. No verdict text is typed by hand.
 
-The interval is Student's t interval of the mean over seeds, i.e. a paired t-test across seeds when
-the effect is a difference of two methods measured on the same clips.  With the 5 to 10 seeds a
-chapter can afford, the percentile bootstrap is known to be too narrow (it cannot be wider than the
-range of the values); :func:`bootstrap_interval` is kept for comparison and tested against SciPy.
-Chapter "What reproduces" and every chapter that states a claim.
+The interval is Student's t interval of the mean over seeds, i.e. a paired
+t-test across seeds when the effect is a difference of two methods measured
+on the same clips. With the 5 to 10 seeds a chapter can afford, the
+percentile bootstrap is known to be too narrow (it cannot be wider than the
+range of the values); :func:`bootstrap_interval` is kept for comparison and
+tested against SciPy. Chapter "What reproduces" and every chapter that
+states a claim.
 """
 
 from __future__ import annotations
@@ -28,20 +32,24 @@ CONFIDENCE = 0.95
 
 @dataclass(frozen=True)
 class SeedSummary:
-    """A claim's effect over seeds: values, mean, interval, verdict and why.
+    """A claim's effect over seeds: values, mean, interval, verdict and
+    why.
 
     Attributes
     ----------
     per_seed : list of float
-        The effect of each seed, NaN where the run failed (diverged, produced NaN).
+        The effect of each seed, NaN where the run failed (diverged,
+        produced NaN).
     estimate, ci_low, ci_high : float
-        Mean over the finite seeds and its 95 % interval (NaN when not measurable).
+        Mean over the finite seeds and its 95 % interval (NaN when not
+        measurable).
     n_seeds : int
         Number of finite seeds the interval uses.
     verdict : str
         One of :data:`VERDICTS`.
     reason : str
-        Why: the interval's position, failed seeds, or what could not be measured.
+        Why: the interval's position, failed seeds, or what could not be
+        measured.
     """
 
     per_seed: list
@@ -57,8 +65,11 @@ class SeedSummary:
         return asdict(self)
 
 
-def t_interval(values, confidence: float = CONFIDENCE) -> tuple[float, float]:
-    """Student's t interval of the mean of ``values`` (NaN with fewer than two values).
+def t_interval(
+    values, confidence: float = CONFIDENCE
+) -> tuple[float, float]:
+    """Student's t interval of the mean of ``values`` (NaN with fewer than
+    two values).
 
     Parameters
     ----------
@@ -70,7 +81,8 @@ def t_interval(values, confidence: float = CONFIDENCE) -> tuple[float, float]:
     Returns
     -------
     (float, float)
-        Lower and upper bounds; both equal the mean when every value is the same.
+        Lower and upper bounds; both equal the mean when every value is the
+        same.
     """
     values = np.asarray(values, dtype=float)
     if len(values) < 2:
@@ -78,13 +90,20 @@ def t_interval(values, confidence: float = CONFIDENCE) -> tuple[float, float]:
     mean, sem = values.mean(), values.std(ddof=1) / np.sqrt(len(values))
     if sem == 0:
         return float(mean), float(mean)
-    low, high = scipy.stats.t.interval(confidence, len(values) - 1, loc=mean, scale=sem)
+    low, high = scipy.stats.t.interval(
+        confidence, len(values) - 1, loc=mean, scale=sem
+    )
     return float(low), float(high)
 
 
-def bootstrap_interval(values, confidence: float = CONFIDENCE, resamples: int = 10_000,
-                       seed: int = 0) -> tuple[float, float]:
-    """Percentile bootstrap interval of the mean of ``values`` (NaN with fewer than two values).
+def bootstrap_interval(
+    values,
+    confidence: float = CONFIDENCE,
+    resamples: int = 10_000,
+    seed: int = 0,
+) -> tuple[float, float]:
+    """Percentile bootstrap interval of the mean of ``values`` (NaN with
+    fewer than two values).
 
     Parameters
     ----------
@@ -106,14 +125,17 @@ def bootstrap_interval(values, confidence: float = CONFIDENCE, resamples: int = 
     if len(values) < 2:
         return float("nan"), float("nan")
     rng = np.random.default_rng(seed)
-    means = values[rng.integers(0, len(values), size=(resamples, len(values)))].mean(axis=1)
+    means = values[
+        rng.integers(0, len(values), size=(resamples, len(values)))
+    ].mean(axis=1)
     tail = 100 * (1 - confidence) / 2
     low, high = np.percentile(means, [tail, 100 - tail])
     return float(low), float(high)
 
 
 def verdict_from_interval(low: float, high: float) -> str:
-    """``holds`` if the interval lies above zero, ``fails`` below, ``inconclusive`` if it straddles."""
+    """``holds`` if the interval lies above zero, ``fails`` below,
+    ``inconclusive`` if it straddles."""
     if not (np.isfinite(low) and np.isfinite(high)):
         return "inconclusive"
     if low > 0:
@@ -124,13 +146,14 @@ def verdict_from_interval(low: float, high: float) -> str:
 
 
 def seed_summary(per_seed, min_seeds: int = 2) -> SeedSummary:
-    """Summarise a claim's per-seed effects (positive = the paper's claim holds).
+    """Summarise a claim's per-seed effects (positive = the paper's claim
+    holds).
 
     Parameters
     ----------
     per_seed : sequence of float
-        One effect per training seed; NaN or inf marks a failed run, which is reported, never dropped
-        silently.
+        One effect per training seed; NaN or inf marks a failed run, which
+        is reported, never dropped silently.
     min_seeds : int
         Fewest finite seeds an interval may be drawn from.
 
@@ -141,26 +164,56 @@ def seed_summary(per_seed, min_seeds: int = 2) -> SeedSummary:
     values = np.asarray(per_seed, dtype=float)
     finite = values[np.isfinite(values)]
     failed = int(len(values) - len(finite))
-    failed_note = (f"; {failed} of {len(values)} seeds failed (no finite value) and are left out"
-                   if failed else "")
+    failed_note = (
+        f"; {failed} of {len(values)} seeds failed (no finite value) and "
+        "are left out"
+        if failed
+        else ""
+    )
     if len(finite) < min_seeds:
-        return SeedSummary(_plain(values), float(np.mean(finite)) if len(finite) else float("nan"),
-                           float("nan"), float("nan"), len(finite), "inconclusive",
-                           f"{len(finite)} finite seed(s), fewer than the {min_seeds} an interval needs"
-                           + failed_note)
+        return SeedSummary(
+            _plain(values),
+            float(np.mean(finite)) if len(finite) else float("nan"),
+            float("nan"),
+            float("nan"),
+            len(finite),
+            "inconclusive",
+            f"{len(finite)} finite seed(s), fewer than the {min_seeds} an "
+            "interval needs" + failed_note,
+        )
     low, high = t_interval(finite)
     verdict = verdict_from_interval(low, high)
-    where = {"holds": "the whole 95 % interval is above zero",
-             "fails": "the whole 95 % interval is below zero (the opposite of the paper)",
-             "inconclusive": "the 95 % interval contains zero"}[verdict]
-    return SeedSummary(_plain(values), float(finite.mean()), low, high, len(finite), verdict,
-                       where + failed_note)
+    where = {
+        "holds": "the whole 95 % interval is above zero",
+        "fails": (
+            "the whole 95 % interval is below zero"
+            " (the opposite of the paper)"
+        ),
+        "inconclusive": "the 95 % interval contains zero",
+    }[verdict]
+    return SeedSummary(
+        _plain(values),
+        float(finite.mean()),
+        low,
+        high,
+        len(finite),
+        verdict,
+        where + failed_note,
+    )
 
 
 def not_measurable(reason: str, n_planned: int = 0) -> SeedSummary:
-    """The summary of a claim that cannot be measured here (e.g. no ground-truth rates), with why."""
-    return SeedSummary([float("nan")] * n_planned, float("nan"), float("nan"), float("nan"), 0,
-                       "not measurable", reason)
+    """The summary of a claim that cannot be measured here (e.g. no
+    ground-truth rates), with why."""
+    return SeedSummary(
+        [float("nan")] * n_planned,
+        float("nan"),
+        float("nan"),
+        float("nan"),
+        0,
+        "not measurable",
+        reason,
+    )
 
 
 def _plain(values: np.ndarray) -> list:

@@ -1,10 +1,13 @@
-"""The shared artefacts of the playing-technique chapters: normalised features and trained convnets.
+"""The shared artefacts of the playing-technique chapters: normalised
+features and trained convnets.
 
-"Training the convnet" (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``)
-and "Class-wise aggregation" (``book/aggregation.md``) each call :func:`technique_features`
-then :func:`trained_convnet`; whichever chapter runs first computes and caches them (features
-via :mod:`xaiaudio.features.extraction`, weights via
-:func:`xaiaudio.core.cache.cached_state_dict`), so each chapter runs on its own.
+"Training the convnet" (``book/training.md``), "Comparing LRP rules"
+(``book/lrp_rules.md``) and "Class-wise aggregation"
+(``book/aggregation.md``) each call :func:`technique_features` then
+:func:`trained_convnet`; whichever chapter runs first computes and caches
+them (features via :mod:`xaiaudio.features.extraction`, weights via
+:func:`xaiaudio.core.cache.cached_state_dict`), so each chapter runs on its
+own.
 """
 
 from __future__ import annotations
@@ -19,7 +22,12 @@ from xaiaudio.core.presets import RunConfig, settings_for
 from xaiaudio.data.tables import SolDataset
 from xaiaudio.experiments.datasets import load_pmt_dataset
 from xaiaudio.features.extraction import extract_dataset_features
-from xaiaudio.features.scattering import Normaliser, ScatteringPaths, fit_normaliser, scattering_paths
+from xaiaudio.features.scattering import (
+    Normaliser,
+    ScatteringPaths,
+    fit_normaliser,
+    scattering_paths,
+)
 from xaiaudio.models import convnet
 from xaiaudio.models.convnet import PlayingTechniqueConvNet
 from xaiaudio.training import classifier
@@ -36,18 +44,21 @@ FEATURE_SETS = {"S1": (1,), "S1+S2": (1, 2)}
 
 @dataclass
 class TechniqueFeatures:
-    """Normalised scattering features of every row of ``dataset.table`` and their paths.
+    """Normalised scattering features of every row of ``dataset.table`` and
+    their paths.
 
-    Made by :func:`technique_features`; chapters "Training the convnet" (``book/training.md``),
-    "Comparing LRP rules" (``book/lrp_rules.md``) and "Class-wise aggregation"
-    (``book/aggregation.md``).
+    Made by :func:`technique_features`; chapters "Training the convnet"
+    (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``)
+    and "Class-wise aggregation" (``book/aggregation.md``).
 
     Parameters
     ----------
     dataset : xaiaudio.data.tables.SolDataset
-        The playing-technique dataset (table with ``label``, ``split`` and ground truth).
+        The playing-technique dataset (table with ``label``, ``split`` and
+        ground truth).
     features : numpy.ndarray, shape (rows, paths, frames), float32
-        Normalised scattering coefficients of every table row, S1 paths first.
+        Normalised scattering coefficients of every table row, S1 paths
+        first.
     paths : xaiaudio.features.scattering.ScatteringPaths
         Order and centre frequencies of each path.
     normaliser : xaiaudio.features.scattering.Normaliser
@@ -55,15 +66,17 @@ class TechniqueFeatures:
     """
 
     dataset: SolDataset
-    features: np.ndarray  # (rows, paths, frames), normalised, S1 paths first
+    # (rows, paths, frames), normalised, S1 paths first
+    features: np.ndarray
     paths: ScatteringPaths
     normaliser: Normaliser
 
     def rows(self, split: str) -> np.ndarray:
         """Row indices of one split, in table order.
 
-        Used by :meth:`subset` (chapters "Training the convnet", ``book/training.md``, "Comparing
-        LRP rules", ``book/lrp_rules.md``, and "Class-wise aggregation", ``book/aggregation.md``).
+        Used by :meth:`subset` (chapters "Training the convnet",
+        ``book/training.md``, "Comparing LRP rules", ``book/lrp_rules.md``,
+        and "Class-wise aggregation", ``book/aggregation.md``).
 
         Parameters
         ----------
@@ -75,24 +88,31 @@ class TechniqueFeatures:
         numpy.ndarray of int
             Indices into ``dataset.table`` and ``features``.
         """
-        return np.flatnonzero(self.dataset.table["split"].to_numpy() == split)
+        return np.flatnonzero(
+            self.dataset.table["split"].to_numpy() == split
+        )
 
-    def subset(self, split: str, feature_set: str = "S1+S2") -> tuple[np.ndarray, np.ndarray]:
-        """``(features, labels)`` of one split, restricted to a feature set.
+    def subset(
+        self, split: str, feature_set: str = "S1+S2"
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``(features, labels)`` of one split, restricted to a feature
+        set.
 
-        Chapters "Training the convnet" (``book/training.md``), "Comparing LRP rules"
-        (``book/lrp_rules.md``) and "Class-wise aggregation" (``book/aggregation.md``).
+        Chapters "Training the convnet" (``book/training.md``), "Comparing
+        LRP rules" (``book/lrp_rules.md``) and "Class-wise aggregation"
+        (``book/aggregation.md``).
 
         Parameters
         ----------
         split : str
             ``"train"``, ``"val"`` or ``"test"``.
         feature_set : str, default "S1+S2"
-            A key of :data:`FEATURE_SETS`: ``"S1"`` keeps the first-order paths only.
+            A key of :data:`FEATURE_SETS`: ``"S1"`` keeps the first-order
+            paths only.
 
         Returns
         -------
-        features : numpy.ndarray, shape (clips, n_paths(feature_set), frames)
+        features : numpy.ndarray, shape (clips, paths, frames)
             The split's normalised features.
         labels : numpy.ndarray of int, shape (clips,)
             Their class indices.
@@ -104,10 +124,13 @@ class TechniqueFeatures:
         """
         rows = self.rows(split)
         n_paths = self.n_paths(feature_set)
-        return self.features[rows, :n_paths], self.dataset.table["label"].to_numpy()[rows]
+        return self.features[rows, :n_paths], self.dataset.table[
+            "label"
+        ].to_numpy()[rows]
 
     def n_paths(self, feature_set: str) -> int:
-        """Number of input paths of a feature set (S1 paths come first, so it is a prefix).
+        """Number of input paths of a feature set (S1 paths come first, so
+        it is a prefix).
 
         Chapter "Training the convnet" (``book/training.md``).
 
@@ -131,22 +154,29 @@ class TechniqueFeatures:
         return len(self.paths.order)
 
 
-def technique_features(config: RunConfig, dataset: SolDataset | None = None,
-                       progress: bool = True) -> TechniqueFeatures:
-    """Scatter the playing-technique dataset (cached) and normalise it with training-split statistics.
+def technique_features(
+    config: RunConfig,
+    dataset: SolDataset | None = None,
+    progress: bool = True,
+) -> TechniqueFeatures:
+    """Scatter the playing-technique dataset (cached) and normalise it with
+    training-split statistics.
 
     The raw scattering coefficients come from the cache
-    (:func:`xaiaudio.features.extraction.extract_dataset_features`); the normaliser
-    (:func:`xaiaudio.features.scattering.fit_normaliser`) reads training rows only and is
-    refitted on each call.  Chapters "Training the convnet" (``book/training.md``), "Comparing
-    LRP rules" (``book/lrp_rules.md``) and "Class-wise aggregation" (``book/aggregation.md``).
+    (:func:`xaiaudio.features.extraction.extract_dataset_features`); the
+    normaliser (:func:`xaiaudio.features.scattering.fit_normaliser`) reads
+    training rows only and is refitted on each call. Chapters "Training the
+    convnet" (``book/training.md``), "Comparing LRP rules"
+    (``book/lrp_rules.md``) and "Class-wise aggregation"
+    (``book/aggregation.md``).
 
     Parameters
     ----------
     config : xaiaudio.core.presets.RunConfig
         Preset, device, data folder and seed.
     dataset : xaiaudio.data.tables.SolDataset, optional
-        The dataset (``None``: :func:`xaiaudio.experiments.datasets.load_pmt_dataset`).
+        The dataset (``None``:
+        :func:`xaiaudio.experiments.datasets.load_pmt_dataset`).
     progress : bool, default True
         Show a progress bar while scattering.
 
@@ -158,16 +188,22 @@ def technique_features(config: RunConfig, dataset: SolDataset | None = None,
     dataset = dataset or load_pmt_dataset(config)
     raw = extract_dataset_features(dataset, config, progress=progress)
     normaliser = fit_normaliser(raw, dataset.table["split"].to_numpy())
-    return TechniqueFeatures(dataset, normaliser(raw), scattering_paths(config.preset), normaliser)
+    return TechniqueFeatures(
+        dataset,
+        normaliser(raw),
+        scattering_paths(config.preset),
+        normaliser,
+    )
 
 
 @dataclass
 class TrainedConvnet:
-    """A trained convnet (best validation checkpoint, in eval mode) and its training history.
+    """A trained convnet (best validation checkpoint, in eval mode) and its
+    training history.
 
-    Made by :func:`trained_convnet`; chapters "Training the convnet" (``book/training.md``),
-    "Comparing LRP rules" (``book/lrp_rules.md``) and "Class-wise aggregation"
-    (``book/aggregation.md``).
+    Made by :func:`trained_convnet`; chapters "Training the convnet"
+    (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``)
+    and "Class-wise aggregation" (``book/aggregation.md``).
 
     Parameters
     ----------
@@ -188,17 +224,26 @@ class TrainedConvnet:
     best_epoch: int
 
 
-def trained_convnet(config: RunConfig, features: TechniqueFeatures, feature_set: str = "S1+S2",
-                    progress: bool = True, settings: TrainingSettings | None = None) -> TrainedConvnet:
-    """Train (or load from the cache) the paper's convnet on one feature set.
+def trained_convnet(
+    config: RunConfig,
+    features: TechniqueFeatures,
+    feature_set: str = "S1+S2",
+    progress: bool = True,
+    settings: TrainingSettings | None = None,
+) -> TrainedConvnet:
+    """Train (or load from the cache) the paper's convnet on one feature
+    set.
 
-    Training is :func:`xaiaudio.training.classifier.train_classifier` with the preset's
-    :data:`~xaiaudio.training.classifier.TRAINING_SETTINGS`, on the training split, with early
-    stopping on the validation split.  The cache key holds the training and validation arrays
-    themselves, the training settings, the seed and the source of the model and training code.
-    Chapters "Training the convnet" (``book/training.md``, also for its budget curve through
-    :func:`xaiaudio.experiments.convnet_budgets.convnet_budget_curves`), "Comparing LRP rules"
-    (``book/lrp_rules.md``) and "Class-wise aggregation" (``book/aggregation.md``).
+    Training is :func:`xaiaudio.training.classifier.train_classifier` with
+    the preset's :data:`~xaiaudio.training.classifier.TRAINING_SETTINGS`,
+    on the training split, with early stopping on the validation split. The
+    cache key holds the training and validation arrays themselves, the
+    training settings, the seed and the source of the model and training
+    code. Chapters "Training the convnet" (``book/training.md``, also for
+    its budget curve through
+    :func:`xaiaudio.experiments.convnet_budgets.convnet_budget_curves`),
+    "Comparing LRP rules" (``book/lrp_rules.md``) and "Class-wise
+    aggregation" (``book/aggregation.md``).
 
     Parameters
     ----------
@@ -211,40 +256,75 @@ def trained_convnet(config: RunConfig, features: TechniqueFeatures, feature_set:
     progress : bool, default True
         Show a tqdm bar over epochs (when training).
     settings : xaiaudio.training.classifier.TrainingSettings, optional
-        Train with these settings instead of the preset's (a budget of the budget curve).
+        Train with these settings instead of the preset's (a budget of the
+        budget curve).
 
     Returns
     -------
     TrainedConvnet
-        The restored best model, on ``config.device`` in eval mode, and its history.
+        The restored best model, on ``config.device`` in eval mode, and its
+        history.
 
     Raises
     ------
     KeyError
-        If ``feature_set`` is unknown or the preset has no training settings.
+        If ``feature_set`` is unknown or the preset has no training
+        settings.
     """
-    settings = settings_for(TRAINING_SETTINGS, config) if settings is None else settings
+    settings = (
+        settings_for(TRAINING_SETTINGS, config)
+        if settings is None
+        else settings
+    )
     train_x, train_y = features.subset("train", feature_set)
     val_x, val_y = features.subset("val", feature_set)
     n_paths = features.n_paths(feature_set)
-    key = cache.content_key("convnet", feature_set, train_x, train_y, val_x, val_y, settings,
-                            config.seed, cache.source_fingerprint(convnet, classifier))
+    key = cache.content_key(
+        "convnet",
+        feature_set,
+        train_x,
+        train_y,
+        val_x,
+        val_y,
+        settings,
+        config.seed,
+        cache.source_fingerprint(convnet, classifier),
+    )
 
     def fit() -> dict:
         torch.manual_seed(config.seed)
         model = PlayingTechniqueConvNet(n_paths)
-        result = train_classifier(model, train_x, train_y, val_x, val_y, settings, config.device,
-                                  config.seed, progress)
-        return {"state_dict": result.state_dict, "history": result.history, "best_epoch": result.best_epoch}
+        result = train_classifier(
+            model,
+            train_x,
+            train_y,
+            val_x,
+            val_y,
+            settings,
+            config.device,
+            config.seed,
+            progress,
+        )
+        return {
+            "state_dict": result.state_dict,
+            "history": result.history,
+            "best_epoch": result.best_epoch,
+        }
 
     stored = cache.cached_state_dict("convnets", key, fit)
     model = PlayingTechniqueConvNet(n_paths)
     model.load_state_dict(stored["state_dict"])
-    return TrainedConvnet(model.eval().to(config.device), feature_set, stored["history"],
-                          stored["best_epoch"])
+    return TrainedConvnet(
+        model.eval().to(config.device),
+        feature_set,
+        stored["history"],
+        stored["best_epoch"],
+    )
 
 
-def score_on_test(config: RunConfig, features: TechniqueFeatures, trained: TrainedConvnet):
+def score_on_test(
+    config: RunConfig, features: TechniqueFeatures, trained: TrainedConvnet
+):
     """Scores of ``trained`` on every test clip (none dropped).
 
     Chapter "Training the convnet" (``book/training.md``).
@@ -261,7 +341,10 @@ def score_on_test(config: RunConfig, features: TechniqueFeatures, trained: Train
     Returns
     -------
     xaiaudio.training.classifier.Evaluation
-        Labels, predictions, logits, macro accuracy, per-class recall and confusion matrix.
+        Labels, predictions, logits, macro accuracy, per-class recall and
+        confusion matrix.
     """
     test_x, test_y = features.subset("test", trained.feature_set)
-    return evaluate_classifier(trained.model, test_x, test_y, config.device)
+    return evaluate_classifier(
+        trained.model, test_x, test_y, config.device
+    )

@@ -1,1 +1,2 @@
-"""Stage 7: LRP from scratch and with zennit, gradient methods, the registry, relevance statistics."""
+"""Stage 7: LRP from scratch and with zennit, gradient methods, the
+registry, relevance statistics."""

@@ -1,16 +1,19 @@
-"""Gradient-based attribution baselines, each a few lines so the chapter can show them.
+"""Gradient-based attribution baselines, each a few lines so the chapter
+can show them.
 
 Every method has the signature of ``AttributionMethod.explain``
-(:class:`xaiaudio.explain.registry.AttributionMethod`):
-``f(model, inputs, target, generator)`` returns a relevance tensor of the inputs' shape for
-class ``target`` (``None``: each example's predicted class).  The methods are
-gradient (saliency; Simonyan et al., 2014), gradient x input, SmoothGrad
-(Smilkov et al., 2017), integrated gradients (Sundararajan et al., 2017)
-and a random baseline that any method must beat.  The first line of each docstring is the
-method's description in :data:`xaiaudio.explain.registry.METHODS`.
+(:class:`xaiaudio.explain.registry.AttributionMethod`): ``f(model, inputs,
+target, generator)`` returns a relevance tensor of the inputs' shape for
+class ``target`` (``None``: each example's predicted class). The methods
+are gradient (saliency; Simonyan et al., 2014), gradient x input,
+SmoothGrad (Smilkov et al., 2017), integrated gradients (Sundararajan et
+al., 2017) and a random baseline that any method must beat. The first line
+of each docstring is the method's description in
+:data:`xaiaudio.explain.registry.METHODS`.
 
-Used by the chapter "Class-wise aggregation" (``book/aggregation.md``; faithfulness against
-ground truth), through :func:`xaiaudio.experiments.relevance.faithfulness_table`.
+Used by the chapter "Class-wise aggregation" (``book/aggregation.md``;
+faithfulness against ground truth), through
+:func:`xaiaudio.experiments.relevance.faithfulness_table`.
 """
 
 from __future__ import annotations
@@ -19,8 +22,11 @@ import torch
 from torch import nn
 
 
-def target_classes(model: nn.Module, inputs: torch.Tensor, target=None) -> torch.Tensor:
-    """One class index per example: ``target`` broadcast, or the predicted class when ``None``.
+def target_classes(
+    model: nn.Module, inputs: torch.Tensor, target=None
+) -> torch.Tensor:
+    """One class index per example: ``target`` broadcast, or the predicted
+    class when ``None``.
 
     Used by every method of this module (chapter "Class-wise aggregation",
     ``book/aggregation.md``).
@@ -28,7 +34,8 @@ def target_classes(model: nn.Module, inputs: torch.Tensor, target=None) -> torch
     Parameters
     ----------
     model : torch.nn.Module
-        The classifier (only run when ``target`` is ``None``, without gradients).
+        The classifier (only run when ``target`` is ``None``, without
+        gradients).
     inputs : torch.Tensor, shape (batch, ...)
         The inputs.
     target : None, int or torch.Tensor of shape (batch,), optional
@@ -42,15 +49,23 @@ def target_classes(model: nn.Module, inputs: torch.Tensor, target=None) -> torch
     if target is None:
         with torch.no_grad():
             return model(inputs).argmax(dim=1)
-    return torch.as_tensor(target, device=inputs.device).expand(len(inputs)).long()
+    return (
+        torch.as_tensor(target, device=inputs.device)
+        .expand(len(inputs))
+        .long()
+    )
 
 
-def class_score_gradient(model: nn.Module, inputs: torch.Tensor, classes: torch.Tensor) -> torch.Tensor:
-    """Gradient of each example's logit for its class with respect to its input.
+def class_score_gradient(
+    model: nn.Module, inputs: torch.Tensor, classes: torch.Tensor
+) -> torch.Tensor:
+    """Gradient of each example's logit for its class with respect to its
+    input.
 
-    The logits of the chosen classes are summed over the batch before differentiation, which
-    gives each example its own gradient because examples do not interact (the model must be in
-    eval mode: batch norm in training mode would mix them).  Used by every gradient method of this
+    The logits of the chosen classes are summed over the batch before
+    differentiation, which gives each example its own gradient because
+    examples do not interact (the model must be in eval mode: batch norm in
+    training mode would mix them). Used by every gradient method of this
     module (chapter "Class-wise aggregation", ``book/aggregation.md``).
 
     Parameters
@@ -76,7 +91,8 @@ def class_score_gradient(model: nn.Module, inputs: torch.Tensor, classes: torch.
 def gradient(model, inputs, target=None, generator=None):
     """Saliency: the gradient of the class logit.
 
-    Registry name "gradient"; chapter "Class-wise aggregation" (``book/aggregation.md``).
+    Registry name "gradient"; chapter "Class-wise aggregation"
+    (``book/aggregation.md``).
 
     Parameters
     ----------
@@ -94,15 +110,18 @@ def gradient(model, inputs, target=None, generator=None):
     torch.Tensor
         ``d logit / d input``, shaped like ``inputs``.
     """
-    return class_score_gradient(model, inputs, target_classes(model, inputs, target))
+    return class_score_gradient(
+        model, inputs, target_classes(model, inputs, target)
+    )
 
 
 def gradient_times_input(model, inputs, target=None, generator=None):
     """Gradient x input (equals LRP-0 for bias-free ReLU networks).
 
-    Registry name "gradient x input"; chapter "Class-wise aggregation" (``book/aggregation.md``).
-    Chapter "Deep Taylor decomposition" (``book/deep_taylor.md``) checks the equality with LRP-0 by
-    hand on the toy network.
+    Registry name "gradient x input"; chapter "Class-wise aggregation"
+    (``book/aggregation.md``). Chapter "Deep Taylor decomposition"
+    (``book/deep_taylor.md``) checks the equality with LRP-0 by hand on the
+    toy network.
 
     Parameters
     ----------
@@ -123,12 +142,21 @@ def gradient_times_input(model, inputs, target=None, generator=None):
     return gradient(model, inputs, target) * inputs
 
 
-def smoothgrad(model, inputs, target=None, generator=None, n_samples: int = 16, noise: float = 0.1):
-    """Mean gradient over ``n_samples`` noisy copies (noise std ``noise`` x the input's range).
+def smoothgrad(
+    model,
+    inputs,
+    target=None,
+    generator=None,
+    n_samples: int = 16,
+    noise: float = 0.1,
+):
+    """Mean gradient over ``n_samples`` noisy copies (noise std ``noise`` x
+    the input's range).
 
-    The noise of each example is Gaussian with standard deviation ``noise`` times that example's
-    ``max - min``; the classes are fixed on the clean input.  Registry name "SmoothGrad"; chapter
-    "Class-wise aggregation" (``book/aggregation.md``; sample counts per preset in
+    The noise of each example is Gaussian with standard deviation ``noise``
+    times that example's ``max - min``; the classes are fixed on the clean
+    input. Registry name "SmoothGrad"; chapter "Class-wise aggregation"
+    (``book/aggregation.md``; sample counts per preset in
     :data:`xaiaudio.experiments.relevance.SAMPLE_COUNTS`).
 
     Parameters
@@ -152,22 +180,38 @@ def smoothgrad(model, inputs, target=None, generator=None, n_samples: int = 16, 
         The averaged gradient, shaped like ``inputs``.
     """
     classes = target_classes(model, inputs, target)
-    scale = noise * (inputs.amax(dim=tuple(range(1, inputs.ndim)), keepdim=True)
-                     - inputs.amin(dim=tuple(range(1, inputs.ndim)), keepdim=True))
+    scale = noise * (
+        inputs.amax(dim=tuple(range(1, inputs.ndim)), keepdim=True)
+        - inputs.amin(dim=tuple(range(1, inputs.ndim)), keepdim=True)
+    )
     total = torch.zeros_like(inputs)
     for _ in range(n_samples):
-        perturbation = torch.randn(inputs.shape, generator=generator, dtype=inputs.dtype).to(inputs.device)
-        total += class_score_gradient(model, inputs + scale * perturbation, classes)
+        perturbation = torch.randn(
+            inputs.shape, generator=generator, dtype=inputs.dtype
+        ).to(inputs.device)
+        total += class_score_gradient(
+            model, inputs + scale * perturbation, classes
+        )
     return total / n_samples
 
 
-def integrated_gradients(model, inputs, target=None, generator=None, n_steps: int = 32, baseline=None):
-    """Path integral of gradients from ``baseline`` (zeros) to the input, times (input - baseline).
+def integrated_gradients(
+    model,
+    inputs,
+    target=None,
+    generator=None,
+    n_steps: int = 32,
+    baseline=None,
+):
+    """Path integral of gradients from ``baseline`` (zeros) to the input,
+    times (input - baseline).
 
-    The integral over ``alpha`` in [0, 1] of the gradient at ``baseline + alpha (x - baseline)``
-    is approximated by the midpoint rule with ``n_steps`` points, so the relevance sums to about
-    ``f(x) - f(baseline)`` for the explained logit.  Registry name "integrated gradients";
-    chapter "Class-wise aggregation" (``book/aggregation.md``; step counts per preset in
+    The integral over ``alpha`` in [0, 1] of the gradient at ``baseline +
+    alpha (x - baseline)`` is approximated by the midpoint rule with
+    ``n_steps`` points, so the relevance sums to about ``f(x) -
+    f(baseline)`` for the explained logit. Registry name "integrated
+    gradients"; chapter "Class-wise aggregation" (``book/aggregation.md``;
+    step counts per preset in
     :data:`xaiaudio.experiments.relevance.SAMPLE_COUNTS`).
 
     Parameters
@@ -193,15 +237,21 @@ def integrated_gradients(model, inputs, target=None, generator=None, n_steps: in
     classes = target_classes(model, inputs, target)
     baseline = torch.zeros_like(inputs) if baseline is None else baseline
     total = torch.zeros_like(inputs)
-    for alpha in (torch.arange(n_steps, dtype=inputs.dtype) + 0.5) / n_steps:  # midpoint rule
-        total += class_score_gradient(model, baseline + alpha * (inputs - baseline), classes)
+    # midpoint rule
+    for alpha in (
+        torch.arange(n_steps, dtype=inputs.dtype) + 0.5
+    ) / n_steps:
+        total += class_score_gradient(
+            model, baseline + alpha * (inputs - baseline), classes
+        )
     return (inputs - baseline) * total / n_steps
 
 
 def random_relevance(model, inputs, target=None, generator=None):
     """Uniform noise: the floor every attribution method must beat.
 
-    Registry name "random"; chapter "Class-wise aggregation" (``book/aggregation.md``).
+    Registry name "random"; chapter "Class-wise aggregation"
+    (``book/aggregation.md``).
 
     Parameters
     ----------
@@ -219,6 +269,6 @@ def random_relevance(model, inputs, target=None, generator=None):
     torch.Tensor
         Values drawn uniformly in [0, 1), shaped like ``inputs``.
     """
-    return torch.rand(inputs.shape, generator=generator, dtype=inputs.dtype).to(inputs.device)
-
-
+    return torch.rand(
+        inputs.shape, generator=generator, dtype=inputs.dtype
+    ).to(inputs.device)

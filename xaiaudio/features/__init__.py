@@ -1,1 +1,2 @@
-"""Stage 4: scattering coefficients, log-mel spectrograms and their inversion, modulation rates."""
+"""Stage 4: scattering coefficients, log-mel spectrograms and their
+inversion, modulation rates."""

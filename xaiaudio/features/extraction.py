@@ -1,22 +1,27 @@
-"""Scattering features of a whole dataset, computed in batches and streamed to the cache.
+"""Scattering features of a whole dataset, computed in batches and streamed
+to the cache.
 
-:func:`extract_dataset_features` is what every chapter after *The scattering
-transform* calls: it returns a read-only memory map ``(rows, paths, frames)`` in
-the dataset table's row order.  The first call scatters the clips batch by batch
-(on ``config.device``) and writes each batch straight into a ``.npy`` file inside a
-:func:`xaiaudio.core.cache.cached_entry` directory, so memory does not grow with the
-dataset; later calls only re-hash the audio files and map the stored array.
+:func:`extract_dataset_features` is what every chapter after *The
+scattering transform* calls: it returns a read-only memory map ``(rows,
+paths, frames)`` in the dataset table's row order. The first call scatters
+the clips batch by batch (on ``config.device``) and writes each batch
+straight into a ``.npy`` file inside a
+:func:`xaiaudio.core.cache.cached_entry` directory, so memory does not grow
+with the dataset; later calls only re-hash the audio files and map the
+stored array.
 
 The cache key holds the scattering spec (preset rate, clip length, J, Q, T,
-carrier threshold), the ordered list of file names, every file's content, and the source of
-the audio-reading and scattering modules and of everything they import
-(:func:`xaiaudio.core.cache.source_fingerprint`).  It does not hold the clip loader, the
-device or the batch size: a custom ``load`` that changes the audio must not share a cache
-with the default one.
+carrier threshold), the ordered list of file names, every file's content,
+and the source of the audio-reading and scattering modules and of
+everything they import (:func:`xaiaudio.core.cache.source_fingerprint`). It
+does not hold the clip loader, the device or the batch size: a custom
+``load`` that changes the audio must not share a cache with the default
+one.
 
-Used in chapters "The scattering transform" (``book/scattering.md``), "Training the
-convnet" (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``) and
-"Class-wise aggregation" (``book/aggregation.md``).
+Used in chapters "The scattering transform" (``book/scattering.md``),
+"Training the convnet" (``book/training.md``), "Comparing LRP rules"
+(``book/lrp_rules.md``) and "Class-wise aggregation"
+(``book/aggregation.md``).
 """
 
 from __future__ import annotations
@@ -34,26 +39,36 @@ from xaiaudio.core.presets import get_preset, settings_for
 from xaiaudio.data import audio
 from xaiaudio.data.audio import load_clip
 from xaiaudio.features import scattering
-from xaiaudio.features.scattering import ScatteringSpec, scatter_torch, scattering_paths, scattering_spec
+from xaiaudio.features.scattering import (
+    ScatteringSpec,
+    scatter_torch,
+    scattering_paths,
+    scattering_spec,
+)
 
-#: Clips per batch for each preset (bounded by memory of the scattering intermediates).
+#: Clips per batch for each preset (bounded by memory of the scattering
+#: intermediates).
 BATCH_SIZES = {"smoke": 16, "book": 16, "paper": 4}
 
 #: Name of the features array inside a cache entry.
 FEATURES_FILE = "features.npy"
-#: Cache namespace of the features (:func:`xaiaudio.core.cache.cached_entry`).
+#: Cache namespace of the features
+#: (:func:`xaiaudio.core.cache.cached_entry`).
 NAMESPACE = "scattering-features"
 
 
 def features_key(paths: Sequence, preset) -> str:
-    """Cache key of the features of ``paths``: spec + ordered names + file contents + code.
+    """Cache key of the features of ``paths``: spec + ordered names + file
+    contents + code.
 
-    Used (through :func:`extract_dataset_features`) in chapters "The scattering transform"
-    (``book/scattering.md``), "Training the convnet" (``book/training.md``), "Comparing LRP
-    rules" (``book/lrp_rules.md``) and "Class-wise aggregation" (``book/aggregation.md``).
+    Used (through :func:`extract_dataset_features`) in chapters "The
+    scattering transform" (``book/scattering.md``), "Training the convnet"
+    (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``)
+    and "Class-wise aggregation" (``book/aggregation.md``).
 
-    Every file is read and hashed, so the key changes when any file's audio does.  File
-    *names* (not folders) enter the key in order.  Used by :func:`extract_features`.
+    Every file is read and hashed, so the key changes when any file's audio
+    does. File *names* (not folders) enter the key in order. Used by
+    :func:`extract_features`.
 
     Parameters
     ----------
@@ -74,56 +89,75 @@ def features_key(paths: Sequence, preset) -> str:
     """
     spec = scattering_spec(preset)
     files = [Path(p) for p in paths]
-    return cache.content_key("scattering-features", spec, [p.name for p in files], files,
-                             cache.source_fingerprint(audio, scattering))
+    return cache.content_key(
+        "scattering-features",
+        spec,
+        [p.name for p in files],
+        files,
+        cache.source_fingerprint(audio, scattering),
+    )
 
 
 def _default_loader(preset) -> Callable:
     if isinstance(preset, ScatteringSpec):
-        raise ValueError("a ScatteringSpec does not say how long a clip is: pass load=... "
-                         "(or a preset name, whose clip length the default loader uses)")
+        raise ValueError(
+            "a ScatteringSpec does not say how long a clip is: pass "
+            "load=... "
+            "(or a preset name, whose clip length the default loader uses)"
+        )
     preset = get_preset(preset)
     return lambda path: load_clip(path, preset)
 
 
-def extract_features(paths: Sequence, preset, device=None, load: Callable | None = None,
-                     batch_size: int | None = None, progress: bool = True) -> np.ndarray:
-    """Scattering features of every file in ``paths`` (in order), cached and memory-mapped.
+def extract_features(
+    paths: Sequence,
+    preset,
+    device=None,
+    load: Callable | None = None,
+    batch_size: int | None = None,
+    progress: bool = True,
+) -> np.ndarray:
+    """Scattering features of every file in ``paths`` (in order), cached
+    and memory-mapped.
 
-    Used (through :func:`extract_dataset_features`) in chapters "The scattering transform"
-    (``book/scattering.md``), "Training the convnet" (``book/training.md``), "Comparing LRP
-    rules" (``book/lrp_rules.md``) and "Class-wise aggregation" (``book/aggregation.md``).
+    Used (through :func:`extract_dataset_features`) in chapters "The
+    scattering transform" (``book/scattering.md``), "Training the convnet"
+    (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``)
+    and "Class-wise aggregation" (``book/aggregation.md``).
 
     ``load(path) -> float32 (clip_samples,)`` reads one clip (default:
-    :func:`xaiaudio.data.audio.load_clip` for the preset).  Batches are read in a
-    background thread while the previous batch is scattered on ``device``.
-    Returns a read-only ``np.memmap`` of shape ``(len(paths), paths, frames)``.
-    The cache key (:func:`features_key`) does not include ``load``, ``device`` or
-    ``batch_size``: the first call's features are returned for every later call with the
-    same files and preset.  Used by :func:`extract_dataset_features` and the benchmarks.
+    :func:`xaiaudio.data.audio.load_clip` for the preset). Batches are read
+    in a background thread while the previous batch is scattered on
+    ``device``. Returns a read-only ``np.memmap`` of shape ``(len(paths),
+    paths, frames)``. The cache key (:func:`features_key`) does not include
+    ``load``, ``device`` or ``batch_size``: the first call's features are
+    returned for every later call with the same files and preset. Used by
+    :func:`extract_dataset_features` and the benchmarks.
 
     Parameters
     ----------
     paths : sequence of str or pathlib.Path
         The audio files, in feature-row order.
     preset : str, Preset or ScatteringSpec
-        See :func:`xaiaudio.features.scattering.scattering_spec`.  With a
-        :class:`~xaiaudio.features.scattering.ScatteringSpec`, ``load`` must be given (the
-        default loader needs a preset).
+        See :func:`xaiaudio.features.scattering.scattering_spec`. With a
+        :class:`~xaiaudio.features.scattering.ScatteringSpec`, ``load``
+        must be given (the default loader needs a preset).
     device : str or torch.device, optional
         Where to scatter (default the CPU).
     load : callable, optional
         Reads one path into a float32 ``(clip_samples,)`` array.
     batch_size : int, optional
-        Clips per batch; default the preset's :data:`BATCH_SIZES` entry (8 for a spec).
+        Clips per batch; default the preset's :data:`BATCH_SIZES` entry (8
+        for a spec).
     progress : bool
         Show a progress bar while computing.
 
     Returns
     -------
     numpy.memmap
-        float32, read-only, shape ``(len(paths), paths of the spec, spec.n_frames)``: raw
-        (not normalised) coefficients, S1 paths first.
+        float32, read-only, shape ``(len(paths), paths of the spec,
+        spec.n_frames)``: raw (not normalised) coefficients, S1 paths
+        first.
 
     Raises
     ------
@@ -139,52 +173,80 @@ def extract_features(paths: Sequence, preset, device=None, load: Callable | None
     load = load or _default_loader(preset)
     device = torch.device(device or "cpu")
     if batch_size is None:
-        batch_size = 8 if isinstance(preset, ScatteringSpec) else settings_for(BATCH_SIZES, preset)
+        batch_size = (
+            8
+            if isinstance(preset, ScatteringSpec)
+            else settings_for(BATCH_SIZES, preset)
+        )
 
     def produce(directory: Path) -> None:
-        out = np.lib.format.open_memmap(directory / FEATURES_FILE, mode="w+", dtype=np.float32,
-                                        shape=(len(paths), n_paths, spec.n_frames))
+        out = np.lib.format.open_memmap(
+            directory / FEATURES_FILE,
+            mode="w+",
+            dtype=np.float32,
+            shape=(len(paths), n_paths, spec.n_frames),
+        )
         starts = list(range(0, len(paths), batch_size))
 
         def read(start: int) -> np.ndarray:
-            return np.stack([np.asarray(load(p), dtype=np.float32) for p in paths[start:start + batch_size]])
+            return np.stack(
+                [
+                    np.asarray(load(p), dtype=np.float32)
+                    for p in paths[start : start + batch_size]
+                ]
+            )
 
-
-        bar = tqdm(total=len(paths), desc="scattering", unit="clip", disable=not progress)
+        bar = tqdm(
+            total=len(paths),
+            desc="scattering",
+            unit="clip",
+            disable=not progress,
+        )
         with ThreadPoolExecutor(max_workers=1) as reader:
             pending = reader.submit(read, starts[0]) if starts else None
             for i, start in enumerate(starts):
                 batch = pending.result()
                 if i + 1 < len(starts):
                     pending = reader.submit(read, starts[i + 1])
-                features = scatter_torch(torch.from_numpy(batch), spec, device)
-                out[start:start + len(batch)] = features.cpu().numpy()
+                features = scatter_torch(
+                    torch.from_numpy(batch), spec, device
+                )
+                out[start : start + len(batch)] = features.cpu().numpy()
                 bar.update(len(batch))
         bar.close()
         out.flush()
         del out
-        (directory / "files.txt").write_text("\n".join(str(p) for p in paths) + "\n")
+        (directory / "files.txt").write_text(
+            "\n".join(str(p) for p in paths) + "\n"
+        )
 
-    entry = cache.cached_entry(NAMESPACE, features_key(paths, spec), produce)
+    entry = cache.cached_entry(
+        NAMESPACE, features_key(paths, spec), produce
+    )
     return np.load(entry / FEATURES_FILE, mmap_mode="r")
 
 
-def extract_dataset_features(dataset, config, batch_size: int | None = None,
-                             progress: bool = True) -> np.ndarray:
-    """Features ``(rows, paths, frames)`` of every row of ``dataset.table``, in row order.
+def extract_dataset_features(
+    dataset, config, batch_size: int | None = None, progress: bool = True
+) -> np.ndarray:
+    """Features ``(rows, paths, frames)`` of every row of
+    ``dataset.table``, in row order.
 
-    ``dataset`` is what :func:`xaiaudio.experiments.datasets.load_pmt_dataset` returns; ``config``
-    the chapter's :class:`~xaiaudio.core.presets.RunConfig` (preset and device).  Used by the
-    scattering, training and LRP chapters: "The scattering transform" (``book/scattering.md``)
-    calls it directly; "Training the convnet" (``book/training.md``), "Comparing LRP rules"
-    (``book/lrp_rules.md``) and "Class-wise aggregation" (``book/aggregation.md``) through
+    ``dataset`` is what
+    :func:`xaiaudio.experiments.datasets.load_pmt_dataset` returns;
+    ``config`` the chapter's :class:`~xaiaudio.core.presets.RunConfig`
+    (preset and device). Used by the scattering, training and LRP chapters:
+    "The scattering transform" (``book/scattering.md``) calls it directly;
+    "Training the convnet" (``book/training.md``), "Comparing LRP rules"
+    (``book/lrp_rules.md``) and "Class-wise aggregation"
+    (``book/aggregation.md``) through
     :func:`xaiaudio.experiments.techniques.technique_features`.
 
     Parameters
     ----------
     dataset : SolDataset
-        Its ``table["path"]`` gives the files; its :meth:`~xaiaudio.data.tables.SolDataset.load_audio`
-        reads them.
+        Its ``table["path"]`` gives the files; its
+        :meth:`~xaiaudio.data.tables.SolDataset.load_audio` reads them.
     config : RunConfig
         Preset and device.
     batch_size : int, optional
@@ -195,7 +257,8 @@ def extract_dataset_features(dataset, config, batch_size: int | None = None,
     Returns
     -------
     numpy.memmap
-        float32, read-only, ``(len(dataset.table), paths, frames)``, raw coefficients.
+        float32, read-only, ``(len(dataset.table), paths, frames)``, raw
+        coefficients.
 
     Raises
     ------
@@ -208,15 +271,24 @@ def extract_dataset_features(dataset, config, batch_size: int | None = None,
     def load(path: Path) -> np.ndarray:
         return dataset.load_audio(row[str(path)])
 
-    return extract_features(paths, config.preset, device=config.device, load=load,
-                            batch_size=batch_size, progress=progress)
+    return extract_features(
+        paths,
+        config.preset,
+        device=config.device,
+        load=load,
+        batch_size=batch_size,
+        progress=progress,
+    )
 
 
-def extract_features_per_file(paths: Sequence, preset, device=None,
-                              load: Callable | None = None) -> np.ndarray:
-    """Baseline without batching or cache: read and scatter one file at a time (benchmarks only).
+def extract_features_per_file(
+    paths: Sequence, preset, device=None, load: Callable | None = None
+) -> np.ndarray:
+    """Baseline without batching or cache: read and scatter one file at a
+    time (benchmarks only).
 
-    ``benchmarks/bench_scattering.py`` compares it with :func:`extract_features`; no chapter uses it.
+    ``benchmarks/bench_scattering.py`` compares it with
+    :func:`extract_features`; no chapter uses it.
 
     Parameters
     ----------
@@ -224,7 +296,8 @@ def extract_features_per_file(paths: Sequence, preset, device=None,
         The audio files.
     preset : str or Preset
         See :func:`xaiaudio.features.scattering.scattering_spec`; a
-        :class:`~xaiaudio.features.scattering.ScatteringSpec` needs ``load``.
+        :class:`~xaiaudio.features.scattering.ScatteringSpec` needs
+        ``load``.
     device : str or torch.device, optional
         Where to scatter (default the CPU).
     load : callable, optional
@@ -241,6 +314,10 @@ def extract_features_per_file(paths: Sequence, preset, device=None,
     load = load or _default_loader(preset)
     out = []
     for path in paths:
-        x = torch.from_numpy(np.asarray(load(path), dtype=np.float32))[None]
-        out.append(scatter_torch(x, spec, device or "cpu").cpu().numpy()[0])
+        x = torch.from_numpy(np.asarray(load(path), dtype=np.float32))[
+            None
+        ]
+        out.append(
+            scatter_torch(x, spec, device or "cpu").cpu().numpy()[0]
+        )
     return np.stack(out)

@@ -1,15 +1,16 @@
-"""Log-mel front end of the playable-prototype model, and its inversion back to audio.
+"""Log-mel front end of the playable-prototype model, and its inversion
+back to audio.
 
 Used by the chapters *Playable prototypes* (``book/prototypes.md``) and
 *Playable prototypes: voices* (``book/prototypes_voices.md``).
 
-Forward: power mel spectrogram (Hann window, hop 512, HTK mel bands from 0 Hz to
-the Nyquist frequency), then ``x = (log10(power + 1e-10) + 10) / 17``, so digital
-silence maps to 0 and a full-scale sinusoid to about 0.8.  Inverse (what makes a
-prototype *playable*): undo the normalisation, map mel to a linear-frequency
-magnitude spectrogram with a non-negative least-squares solve
-(:func:`librosa.feature.inverse.mel_to_stft`), and recover a phase with
-Griffin-Lim.
+Forward: power mel spectrogram (Hann window, hop 512, HTK mel bands from 0
+Hz to the Nyquist frequency), then ``x = (log10(power + 1e-10) + 10) /
+17``, so digital silence maps to 0 and a full-scale sinusoid to about 0.8.
+Inverse (what makes a prototype *playable*): undo the normalisation, map
+mel to a linear-frequency magnitude spectrogram with a non-negative
+least-squares solve (:func:`librosa.feature.inverse.mel_to_stft`), and
+recover a phase with Griffin-Lim.
 """
 
 from __future__ import annotations
@@ -32,10 +33,12 @@ HOP_LENGTH = 512
 
 @dataclass(frozen=True)
 class MelSettings:
-    """Parameters of the log-mel front end (all chapters derive them with :func:`mel_settings`).
+    """Parameters of the log-mel front end (all chapters derive them with
+    :func:`mel_settings`).
 
-    Used in chapters "Playable prototypes" (``book/prototypes.md``) and "Playable prototypes: voices"
-    (``book/prototypes_voices.md``) (``mel = data.settings``).
+    Used in chapters "Playable prototypes" (``book/prototypes.md``) and
+    "Playable prototypes: voices" (``book/prototypes_voices.md``) (``mel =
+    data.settings``).
 
     Attributes
     ----------
@@ -61,11 +64,13 @@ class MelSettings:
 
 
 def mel_settings(sample_rate: int, n_mels: int = 128) -> MelSettings:
-    """The paper's STFT for a sample rate: n_fft 2048 at 44.1 kHz, 1024 at 16 (and 22.05) kHz, hop 512.
+    """The paper's STFT for a sample rate: n_fft 2048 at 44.1 kHz, 1024 at
+    16 (and 22.05) kHz, hop 512.
 
-    Any rate of at least 32 kHz gets 2048, any lower rate 1024.  Used by
-    :func:`xaiaudio.features.spectrograms.spectrogram_set` and by the prototype model, in
-    chapters "Playable prototypes" (``book/prototypes.md``) and "Playable prototypes: voices"
+    Any rate of at least 32 kHz gets 2048, any lower rate 1024. Used by
+    :func:`xaiaudio.features.spectrograms.spectrogram_set` and by the
+    prototype model, in chapters "Playable prototypes"
+    (``book/prototypes.md``) and "Playable prototypes: voices"
     (``book/prototypes_voices.md``).
 
     Parameters
@@ -73,7 +78,8 @@ def mel_settings(sample_rate: int, n_mels: int = 128) -> MelSettings:
     sample_rate : int
         Hz.
     n_mels : int
-        Number of mel bands: a positive multiple of 16 (the encoder pools by 2 four times).
+        Number of mel bands: a positive multiple of 16 (the encoder pools
+        by 2 four times).
 
     Returns
     -------
@@ -82,23 +88,31 @@ def mel_settings(sample_rate: int, n_mels: int = 128) -> MelSettings:
     Raises
     ------
     ValueError
-        For a non-positive sample rate or an ``n_mels`` that is not a positive multiple of 16.
+        For a non-positive sample rate or an ``n_mels`` that is not a
+        positive multiple of 16.
     """
     if sample_rate <= 0:
-        raise ValueError(f"sample rate must be positive, got {sample_rate}")
+        raise ValueError(
+            f"sample rate must be positive, got {sample_rate}"
+        )
     if n_mels < 16 or n_mels % 16:
-        raise ValueError(f"n_mels must be a multiple of 16 (the encoder pools 4 times), got {n_mels}")
+        raise ValueError(
+            "n_mels must be a multiple of 16 (the encoder pools 4 "
+            f"times), got {n_mels}"
+        )
     n_fft = 2048 if sample_rate >= 32000 else 1024
     return MelSettings(int(sample_rate), n_fft, HOP_LENGTH, int(n_mels))
 
 
-def check_clip(y, sample_rate: int, settings: MelSettings, name: str = "clip") -> np.ndarray:
+def check_clip(
+    y, sample_rate: int, settings: MelSettings, name: str = "clip"
+) -> np.ndarray:
     """Validate one mono clip and bring it to ``settings.sample_rate``.
 
-    Raises ``ValueError`` with the clip's ``name`` for a non-1-D, non-finite,
-    silent or too-short (fewer than ``n_fft`` samples) clip; resamples a clip
-    given at another rate instead of silently mis-reading it.  Called by :func:`log_mel`
-    for every clip of the prototype chapters.
+    Raises ``ValueError`` with the clip's ``name`` for a non-1-D,
+    non-finite, silent or too-short (fewer than ``n_fft`` samples) clip;
+    resamples a clip given at another rate instead of silently mis-reading
+    it. Called by :func:`log_mel` for every clip of the prototype chapters.
 
     Parameters
     ----------
@@ -114,26 +128,31 @@ def check_clip(y, sample_rate: int, settings: MelSettings, name: str = "clip") -
     Returns
     -------
     numpy.ndarray
-        float32, shape ``(samples',)`` at ``settings.sample_rate`` (``y`` itself, as float32,
-        when no resampling is needed).
+        float32, shape ``(samples',)`` at ``settings.sample_rate`` (``y``
+        itself, as float32, when no resampling is needed).
 
     Raises
     ------
     ValueError
-        For a clip that is not 1-D, holds NaN or infinite samples, is shorter than
-        ``settings.n_fft`` samples after resampling, or is silent (peak below 1e-7).
+        For a clip that is not 1-D, holds NaN or infinite samples, is
+        shorter than ``settings.n_fft`` samples after resampling, or is
+        silent (peak below 1e-7).
     """
     y = np.asarray(y, dtype=np.float32)
     if y.ndim != 1:
-        raise ValueError(f"{name}: expected a mono 1-D signal, got shape {y.shape}")
+        raise ValueError(
+            f"{name}: expected a mono 1-D signal, got shape {y.shape}"
+        )
     if not np.all(np.isfinite(y)):
         raise ValueError(f"{name}: contains NaN or infinite samples")
     if sample_rate != settings.sample_rate:
-
-        y = librosa.resample(y, orig_sr=sample_rate, target_sr=settings.sample_rate).astype(np.float32)
+        y = librosa.resample(
+            y, orig_sr=sample_rate, target_sr=settings.sample_rate
+        ).astype(np.float32)
     if y.size < settings.n_fft:
         raise ValueError(
-            f"{name}: {y.size} samples at {settings.sample_rate} Hz is shorter than "
+            f"{name}: {y.size} samples at {settings.sample_rate} Hz is "
+            "shorter than "
             f"one analysis window ({settings.n_fft} samples)"
         )
     if float(np.max(np.abs(y))) < 1e-7:
@@ -142,10 +161,11 @@ def check_clip(y, sample_rate: int, settings: MelSettings, name: str = "clip") -
 
 
 def mel_filterbank(settings: MelSettings) -> np.ndarray:
-    """The (n_mels, 1 + n_fft/2) HTK mel filterbank from 0 Hz to Nyquist (librosa's Slaney area norm).
+    """The (n_mels, 1 + n_fft/2) HTK mel filterbank from 0 Hz to Nyquist
+    (librosa's Slaney area norm).
 
-    Used in chapters "Playable prototypes" (``book/prototypes.md``) and "Playable prototypes:
-    voices" (``book/prototypes_voices.md``).
+    Used in chapters "Playable prototypes" (``book/prototypes.md``) and
+    "Playable prototypes: voices" (``book/prototypes_voices.md``).
 
     Used by :func:`log_mel`; :func:`to_audio` inverts the same filterbank.
 
@@ -157,11 +177,12 @@ def mel_filterbank(settings: MelSettings) -> np.ndarray:
     Returns
     -------
     numpy.ndarray
-        float32, shape ``(n_mels, 1 + n_fft // 2)``: triangular filters, each of unit area
-        in Hz (``norm="slaney"``).
+        float32, shape ``(n_mels, 1 + n_fft // 2)``: triangular filters,
+        each of unit area in Hz (``norm="slaney"``).
     """
 
-    with warnings.catch_warnings():  # low HTK bands can be narrower than one FFT bin
+    # low HTK bands can be narrower than one FFT bin
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return librosa.filters.mel(
             sr=settings.sample_rate,
@@ -174,11 +195,13 @@ def mel_filterbank(settings: MelSettings) -> np.ndarray:
 
 
 def mel_centres(settings: MelSettings) -> np.ndarray:
-    """Centre of each mel band, in mel units (uniformly spaced; used by the pitch transformation).
+    """Centre of each mel band, in mel units (uniformly spaced; used by the
+    pitch transformation).
 
-    HTK mels, ``2595 log10(1 + f / 700)``, of the filterbank of :func:`mel_filterbank`.
-    Used by the prototype model's pitch shift (:mod:`xaiaudio.models.prototypes`) in
-    chapters "Playable prototypes" (``book/prototypes.md``) and "Playable prototypes: voices"
+    HTK mels, ``2595 log10(1 + f / 700)``, of the filterbank of
+    :func:`mel_filterbank`. Used by the prototype model's pitch shift
+    (:mod:`xaiaudio.models.prototypes`) in chapters "Playable prototypes"
+    (``book/prototypes.md``) and "Playable prototypes: voices"
     (``book/prototypes_voices.md``).
 
     Parameters
@@ -198,11 +221,12 @@ def mel_centres(settings: MelSettings) -> np.ndarray:
 def normalise_power(power: np.ndarray) -> np.ndarray:
     """x = (log10(power + 1e-10) + 10) / 17.
 
-    Used in chapters "Playable prototypes" (``book/prototypes.md``) and "Playable prototypes:
-    voices" (``book/prototypes_voices.md``).
+    Used in chapters "Playable prototypes" (``book/prototypes.md``) and
+    "Playable prototypes: voices" (``book/prototypes_voices.md``).
 
-    Digital silence maps to 0; each factor of 10 in power adds 1/17 (10 dB per 0.059).
-    Negative inputs (rounding errors) count as 0.  Used by :func:`log_mel`.
+    Digital silence maps to 0; each factor of 10 in power adds 1/17 (10 dB
+    per 0.059). Negative inputs (rounding errors) count as 0. Used by
+    :func:`log_mel`.
 
     Parameters
     ----------
@@ -214,14 +238,17 @@ def normalise_power(power: np.ndarray) -> np.ndarray:
     numpy.ndarray
         float32, same shape.
     """
-    return ((np.log10(np.maximum(power, 0.0) + POWER_FLOOR) + LOG_OFFSET) / LOG_SCALE).astype(np.float32)
+    return (
+        (np.log10(np.maximum(power, 0.0) + POWER_FLOOR) + LOG_OFFSET)
+        / LOG_SCALE
+    ).astype(np.float32)
 
 
 def denormalise(x: np.ndarray) -> np.ndarray:
     """Inverse of :func:`normalise_power`: mel power (clipped at 0).
 
-    Used in chapters "Playable prototypes" (``book/prototypes.md``) and "Playable prototypes:
-    voices" (``book/prototypes_voices.md``).
+    Used in chapters "Playable prototypes" (``book/prototypes.md``) and
+    "Playable prototypes: voices" (``book/prototypes_voices.md``).
 
     Used by :func:`to_audio`.
 
@@ -236,24 +263,30 @@ def denormalise(x: np.ndarray) -> np.ndarray:
         float64, same shape: ``max(10 ** (17 x - 10) - 1e-10, 0)``.
     """
     x = np.asarray(x, dtype=np.float64)
-    return np.maximum(10.0 ** (x * LOG_SCALE - LOG_OFFSET) - POWER_FLOOR, 0.0)
+    return np.maximum(
+        10.0 ** (x * LOG_SCALE - LOG_OFFSET) - POWER_FLOOR, 0.0
+    )
 
 
-def log_mel(y, sample_rate: int, settings: MelSettings, name: str = "clip") -> np.ndarray:
-    """Normalised log-mel ``x`` (n_mels, frames) of one clip, checked by :func:`check_clip`.
+def log_mel(
+    y, sample_rate: int, settings: MelSettings, name: str = "clip"
+) -> np.ndarray:
+    """Normalised log-mel ``x`` (n_mels, frames) of one clip, checked by
+    :func:`check_clip`.
 
-    Power spectrogram of a centred Hann-window STFT (``n_fft``, hop 512), mel filterbank
-    (:func:`mel_filterbank`), then :func:`normalise_power`.  Used by
-    :func:`xaiaudio.features.spectrograms.spectrogram_set` for every clip of
-    chapters "Playable prototypes" (``book/prototypes.md``) and "Playable prototypes: voices"
-    (``book/prototypes_voices.md``).
+    Power spectrogram of a centred Hann-window STFT (``n_fft``, hop 512),
+    mel filterbank (:func:`mel_filterbank`), then :func:`normalise_power`.
+    Used by :func:`xaiaudio.features.spectrograms.spectrogram_set` for
+    every clip of chapters "Playable prototypes" (``book/prototypes.md``)
+    and "Playable prototypes: voices" (``book/prototypes_voices.md``).
 
     Parameters
     ----------
     y : array_like
         Mono audio, shape ``(samples,)``.
     sample_rate : int
-        Rate of ``y``, Hz (resampled to ``settings.sample_rate`` when it differs).
+        Rate of ``y``, Hz (resampled to ``settings.sample_rate`` when it
+        differs).
     settings : MelSettings
         The front end.
     name : str
@@ -262,8 +295,9 @@ def log_mel(y, sample_rate: int, settings: MelSettings, name: str = "clip") -> n
     Returns
     -------
     numpy.ndarray
-        float32, shape ``(n_mels, 1 + samples // hop_length)`` (samples after resampling);
-        values from 0 (silence) to about 0.8 (a full-scale sinusoid).
+        float32, shape ``(n_mels, 1 + samples // hop_length)`` (samples
+        after resampling); values from 0 (silence) to about 0.8 (a
+        full-scale sinusoid).
 
     Raises
     ------
@@ -277,18 +311,33 @@ def log_mel(y, sample_rate: int, settings: MelSettings, name: str = "clip") -> n
 
 def _stft(y: np.ndarray, settings: MelSettings) -> np.ndarray:
 
-    return librosa.stft(y, n_fft=settings.n_fft, hop_length=settings.hop_length, window="hann", center=True)
+    return librosa.stft(
+        y,
+        n_fft=settings.n_fft,
+        hop_length=settings.hop_length,
+        window="hann",
+        center=True,
+    )
 
 
-def to_audio(x, settings: MelSettings, n_iter: int = 32, seed: int = 0, peak: float = 0.9) -> np.ndarray:
-    """Play a normalised log-mel spectrogram (n_mels, frames) or a single frame (n_mels,).
+def to_audio(
+    x,
+    settings: MelSettings,
+    n_iter: int = 32,
+    seed: int = 0,
+    peak: float = 0.9,
+) -> np.ndarray:
+    """Play a normalised log-mel spectrogram (n_mels, frames) or a single
+    frame (n_mels,).
 
     Undo the normalisation, solve mel -> linear magnitude by NNLS
-    (``librosa.feature.inverse.mel_to_stft``), estimate a phase with Griffin-Lim
-    (:cite:p:`griffin1984signal`), and scale to ``peak`` (a silent input gives zeros). A single
-    frame is repeated over 2 s, which is how a prototype sounds. Shown and used in chapters
-    "Playable prototypes" (``book/prototypes.md``) and "Playable prototypes: voices"
-    (``book/prototypes_voices.md``) to listen to prototypes, class means and reconstructions.
+    (``librosa.feature.inverse.mel_to_stft``), estimate a phase with
+    Griffin-Lim (:cite:p:`griffin1984signal`), and scale to ``peak`` (a
+    silent input gives zeros). A single frame is repeated over 2 s, which
+    is how a prototype sounds. Shown and used in chapters "Playable
+    prototypes" (``book/prototypes.md``) and "Playable prototypes: voices"
+    (``book/prototypes_voices.md``) to listen to prototypes, class means
+    and reconstructions.
 
     Parameters
     ----------
@@ -306,8 +355,8 @@ def to_audio(x, settings: MelSettings, n_iter: int = 32, seed: int = 0, peak: fl
     Returns
     -------
     numpy.ndarray
-        float32 audio at ``settings.sample_rate``: ``hop_length * (frames - 1)`` samples
-        (just under 2 s for a single frame).
+        float32 audio at ``settings.sample_rate``: ``hop_length * (frames -
+        1)`` samples (just under 2 s for a single frame).
 
     Raises
     ------
@@ -320,7 +369,9 @@ def to_audio(x, settings: MelSettings, n_iter: int = 32, seed: int = 0, peak: fl
         frames = int(2.0 * settings.sample_rate / settings.hop_length)
         x = np.repeat(x[:, None], frames, axis=1)
     if x.shape[0] != settings.n_mels:
-        raise ValueError(f"expected {settings.n_mels} mel bins, got {x.shape[0]}")
+        raise ValueError(
+            f"expected {settings.n_mels} mel bins, got {x.shape[0]}"
+        )
     power = denormalise(x)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -343,4 +394,8 @@ def to_audio(x, settings: MelSettings, n_iter: int = 32, seed: int = 0, peak: fl
         random_state=seed,
     )
     top = float(np.max(np.abs(y))) if y.size else 0.0
-    return (y * (peak / top)).astype(np.float32) if top > 0 else y.astype(np.float32)
+    return (
+        (y * (peak / top)).astype(np.float32)
+        if top > 0
+        else y.astype(np.float32)
+    )

@@ -1,19 +1,23 @@
-"""Scattering features: kymatio's 1-D scattering with the papers' path selection.
+"""Scattering features: kymatio's 1-D scattering with the papers' path
+selection.
 
-The chapter *The scattering transform* (``book/scattering.md``) explains every
-function here; the classifier, LRP and aggregation chapters ("Training the convnet"
-(``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``), "Class-wise
-aggregation" (``book/aggregation.md``)) consume the features through
-:mod:`xaiaudio.features.extraction` and draw them with :mod:`xaiaudio.report.plane`.
+The chapter *The scattering transform* (``book/scattering.md``) explains
+every function here; the classifier, LRP and aggregation chapters
+("Training the convnet" (``book/training.md``), "Comparing LRP rules"
+(``book/lrp_rules.md``), "Class-wise aggregation"
+(``book/aggregation.md``)) consume the features through
+:mod:`xaiaudio.features.extraction` and draw them with
+:mod:`xaiaudio.report.plane`.
 
-Path selection (Wang, Lostanlen and Lagrange, ICASSP 2023): order 0 is dropped;
-order-1 paths and order-2 paths are kept when their first-order (carrier) centre
-frequency is at least 32 Hz.  Features are ``(paths, frames)`` float32 arrays,
-S1 paths first, then S2 paths, in kymatio's order within each order.
+Path selection (Wang, Lostanlen and Lagrange, ICASSP 2023): order 0 is
+dropped; order-1 paths and order-2 paths are kept when their first-order
+(carrier) centre frequency is at least 32 Hz. Features are ``(paths,
+frames)`` float32 arrays, S1 paths first, then S2 paths, in kymatio's order
+within each order.
 
-Normalisation: ``log1p(S / (c * mu + 1e-8))`` with ``c = 0.1`` and ``mu`` the
-per-path mean of the time-averaged coefficients over the *training* split; see
-:func:`fit_normaliser`.
+Normalisation: ``log1p(S / (c * mu + 1e-8))`` with ``c = 0.1`` and ``mu``
+the per-path mean of the time-averaged coefficients over the *training*
+split; see :func:`fit_normaliser`.
 """
 
 from __future__ import annotations
@@ -28,37 +32,43 @@ import torch
 from xaiaudio.core.compat import scattering1d
 from xaiaudio.core.presets import Preset, get_preset, settings_for
 
-#: Paths whose first-order (carrier) centre frequency is below this are dropped (Hz).
+#: Paths whose first-order (carrier) centre frequency is below this are
+#: dropped (Hz).
 MIN_CARRIER_HZ = 32.0
 
 #: Constant ``c`` of the normalisation ``log1p(S / (c * mu + eps))``.
 NORMALISER_C = 0.1
-#: Constant ``eps`` of the normalisation: keeps a path whose training mean is 0 finite.
+#: Constant ``eps`` of the normalisation: keeps a path whose training mean
+#: is 0 finite.
 NORMALISER_EPS = 1e-8
 
 
 @dataclass(frozen=True)
 class ScatteringSettings:
-    """Scattering parameters for one preset: octaves ``J``, filters per octave ``Q``, averaging ``T``.
+    """Scattering parameters for one preset: octaves ``J``, filters per
+    octave ``Q``, averaging ``T``.
 
-    Used in chapters "The scattering transform" (``book/scattering.md``), "Training the convnet"
-    (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``) and "Class-wise
-    aggregation" (``book/aggregation.md``).
+    Used in chapters "The scattering transform" (``book/scattering.md``),
+    "Training the convnet" (``book/training.md``), "Comparing LRP rules"
+    (``book/lrp_rules.md``) and "Class-wise aggregation"
+    (``book/aggregation.md``).
 
-    The entries of :data:`SCATTERING_SETTINGS`; :func:`scattering_spec` joins them with the
-    preset's sample rate and clip length.
+    The entries of :data:`SCATTERING_SETTINGS`; :func:`scattering_spec`
+    joins them with the preset's sample rate and clip length.
 
     Attributes
     ----------
     J : int
-        Number of octaves of the wavelet filterbanks (the lowest centre frequencies are
-        about ``sample_rate / 2**J``).
+        Number of octaves of the wavelet filterbanks (the lowest centre
+        frequencies are about ``sample_rate / 2**J``).
     Q : tuple of (int, int)
         Wavelets per octave of the first and second order.
     T : int
-        Averaging scale, samples (a power of two); one output frame per ``T`` samples.
+        Averaging scale, samples (a power of two); one output frame per
+        ``T`` samples.
     min_carrier_hz : float
-        Paths whose first-order centre frequency is below this are dropped, Hz.
+        Paths whose first-order centre frequency is below this are dropped,
+        Hz.
     """
 
     J: int
@@ -67,9 +77,10 @@ class ScatteringSettings:
     min_carrier_hz: float = MIN_CARRIER_HZ
 
 
-#: Per-preset scattering settings.  ``paper`` is the papers' exact setting (74 S1 paths, 1200 in
-#: all, 32 frames at 44.1 kHz on 2**18 samples).  ``book`` and ``smoke`` keep Q = (8, 2) and 32
-#: frames; J = 11 keeps second-order wavelets down to about 2.7 Hz at 22.05 kHz.
+#: Per-preset scattering settings. ``paper`` is the papers' exact setting
+#: (74 S1 paths, 1200 in all, 32 frames at 44.1 kHz on 2**18 samples).
+#: ``book`` and ``smoke`` keep Q = (8, 2) and 32 frames; J = 11 keeps
+#: second-order wavelets down to about 2.7 Hz at 22.05 kHz.
 SCATTERING_SETTINGS = {
     "smoke": ScatteringSettings(J=11, Q=(8, 2), T=2**10),
     "book": ScatteringSettings(J=11, Q=(8, 2), T=2**11),
@@ -79,14 +90,17 @@ SCATTERING_SETTINGS = {
 
 @dataclass(frozen=True)
 class ScatteringSpec:
-    """Everything that defines the features of one preset: audio rate, clip length and settings.
+    """Everything that defines the features of one preset: audio rate, clip
+    length and settings.
 
-    Used in chapters "The scattering transform" (``book/scattering.md``), "Training the convnet"
-    (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``) and "Class-wise
-    aggregation" (``book/aggregation.md``).
+    Used in chapters "The scattering transform" (``book/scattering.md``),
+    "Training the convnet" (``book/training.md``), "Comparing LRP rules"
+    (``book/lrp_rules.md``) and "Class-wise aggregation"
+    (``book/aggregation.md``).
 
-    Hashable; the key of the built scattering modules and of the cached features.  Any
-    function here that takes a ``preset`` also accepts a spec.  Made by :func:`scattering_spec`.
+    Hashable; the key of the built scattering modules and of the cached
+    features. Any function here that takes a ``preset`` also accepts a
+    spec. Made by :func:`scattering_spec`.
 
     Attributes
     ----------
@@ -116,11 +130,14 @@ class ScatteringSpec:
         return self.T / self.sample_rate
 
 
-def scattering_spec(preset: str | Preset | ScatteringSpec | None = None) -> ScatteringSpec:
+def scattering_spec(
+    preset: str | Preset | ScatteringSpec | None = None,
+) -> ScatteringSpec:
     """Return the :class:`ScatteringSpec` of a preset.
 
-    ``preset``: a name, a :class:`~xaiaudio.core.presets.Preset`, or a spec (returned unchanged).
-    Used in chapter "The scattering transform" (``book/scattering.md``) and by every function here.
+    ``preset``: a name, a :class:`~xaiaudio.core.presets.Preset`, or a spec
+    (returned unchanged). Used in chapter "The scattering transform"
+    (``book/scattering.md``) and by every function here.
 
     Parameters
     ----------
@@ -130,7 +147,8 @@ def scattering_spec(preset: str | Preset | ScatteringSpec | None = None) -> Scat
     Returns
     -------
     ScatteringSpec
-        The preset's sample rate and clip length with its :data:`SCATTERING_SETTINGS` entry.
+        The preset's sample rate and clip length with its
+        :data:`SCATTERING_SETTINGS` entry.
 
     Raises
     ------
@@ -141,22 +159,32 @@ def scattering_spec(preset: str | Preset | ScatteringSpec | None = None) -> Scat
         return preset
     preset = get_preset(preset)
     settings = settings_for(SCATTERING_SETTINGS, preset)
-    return ScatteringSpec(preset.sample_rate, preset.clip_samples, settings.J, tuple(settings.Q),
-                          settings.T, settings.min_carrier_hz)
+    return ScatteringSpec(
+        preset.sample_rate,
+        preset.clip_samples,
+        settings.J,
+        tuple(settings.Q),
+        settings.T,
+        settings.min_carrier_hz,
+    )
 
 
 @functools.lru_cache(maxsize=8)
 def _build(spec: ScatteringSpec, device: str):
 
-    module = scattering1d(J=spec.J, shape=spec.clip_samples, Q=spec.Q, T=spec.T)
+    module = scattering1d(
+        J=spec.J, shape=spec.clip_samples, Q=spec.Q, T=spec.T
+    )
     return module.to(device)
 
 
 def scattering_module(spec, device=None):
-    """kymatio's torch ``Scattering1D`` for ``spec`` on ``device`` (built once per process).
+    """kymatio's torch ``Scattering1D`` for ``spec`` on ``device`` (built
+    once per process).
 
-    Modules are kept for the last 8 ``(spec, device)`` pairs, so repeated calls are free. Used in
-    chapter "The scattering transform" (``book/scattering.md``) (to show the filters) and by
+    Modules are kept for the last 8 ``(spec, device)`` pairs, so repeated
+    calls are free. Used in chapter "The scattering transform"
+    (``book/scattering.md``) (to show the filters) and by
     :func:`scatter_torch`.
 
     Parameters
@@ -169,8 +197,8 @@ def scattering_module(spec, device=None):
     Returns
     -------
     torch.nn.Module
-        Computes every path, orders 0 to 2, of a ``(batch, clip_samples)`` input, before the
-        path selection; share it, do not modify it.
+        Computes every path, orders 0 to 2, of a ``(batch, clip_samples)``
+        input, before the path selection; share it, do not modify it.
     """
     spec = scattering_spec(spec)
     return _build(spec, str(device or "cpu"))
@@ -183,16 +211,20 @@ def _meta(spec: ScatteringSpec) -> dict:
 
 @dataclass(frozen=True, eq=False)
 class ScatteringPaths:
-    """The kept scattering paths of a spec, in feature order (S1 first, then S2).
+    """The kept scattering paths of a spec, in feature order (S1 first,
+    then S2).
 
-    ``lambda1``/``lambda2`` are centre frequencies in Hz (``lambda2`` is NaN for S1);
-    ``sigma1``/``sigma2`` are the Gaussian widths of the Morlet filters in Hz; ``n1``/``n2`` are
-    kymatio's filter indices (``n2 = -1`` for S1); ``kymatio_index`` is the row of the path in
-    kymatio's full output.  ``len(paths)`` is the number of feature rows.  Made by
-    :func:`scattering_paths`; used in chapter "The scattering transform" (``book/scattering.md``)
-    and, to place relevance in the carrier-modulation plane (:mod:`xaiaudio.report.plane`), in
-    chapters "Training the convnet" (``book/training.md``), "Comparing LRP rules"
-    (``book/lrp_rules.md``) and "Class-wise aggregation" (``book/aggregation.md``).
+    ``lambda1``/``lambda2`` are centre frequencies in Hz (``lambda2`` is
+    NaN for S1); ``sigma1``/``sigma2`` are the Gaussian widths of the
+    Morlet filters in Hz; ``n1``/``n2`` are kymatio's filter indices (``n2
+    = -1`` for S1); ``kymatio_index`` is the row of the path in kymatio's
+    full output. ``len(paths)`` is the number of feature rows. Made by
+    :func:`scattering_paths`; used in chapter "The scattering transform"
+    (``book/scattering.md``) and, to place relevance in the
+    carrier-modulation plane (:mod:`xaiaudio.report.plane`), in chapters
+    "Training the convnet" (``book/training.md``), "Comparing LRP rules"
+    (``book/lrp_rules.md``) and "Class-wise aggregation"
+    (``book/aggregation.md``).
 
     Attributes
     ----------
@@ -201,10 +233,11 @@ class ScatteringPaths:
     order : numpy.ndarray
         int, shape ``(paths,)``: 1 or 2.
     lambda1, lambda2 : numpy.ndarray
-        float, shape ``(paths,)``: carrier and modulation centre frequencies, Hz.
+        float, shape ``(paths,)``: carrier and modulation centre
+        frequencies, Hz.
     sigma1, sigma2 : numpy.ndarray
-        float, shape ``(paths,)``: the filters' Gaussian widths (standard deviations in
-        frequency), Hz; ``sigma2`` is NaN for S1.
+        float, shape ``(paths,)``: the filters' Gaussian widths (standard
+        deviations in frequency), Hz; ``sigma2`` is NaN for S1.
     n1, n2 : numpy.ndarray
         int, shape ``(paths,)``: kymatio's filter indices.
     kymatio_index : numpy.ndarray
@@ -226,7 +259,8 @@ class ScatteringPaths:
 
     @property
     def n_s1(self) -> int:
-        """Number of first-order paths (they come first in the features)."""
+        """Number of first-order paths (they come first in the
+        features)."""
         return int((self.order == 1).sum())
 
     @property
@@ -235,28 +269,38 @@ class ScatteringPaths:
         return int((self.order == 2).sum())
 
     def table(self):
-        """The paths as a pandas DataFrame (one row per path): order, frequencies, filter indices.
+        """The paths as a pandas DataFrame (one row per path): order,
+        frequencies, filter indices.
 
         Returns
         -------
         pandas.DataFrame
-            Columns ``order``, ``lambda1_hz``, ``lambda2_hz`` (NaN for S1), ``n1``, ``n2`` and
-            ``kymatio_index``; row i describes feature row i.
+            Columns ``order``, ``lambda1_hz``, ``lambda2_hz`` (NaN for S1),
+            ``n1``, ``n2`` and ``kymatio_index``; row i describes feature
+            row i.
         """
 
-        return pd.DataFrame({
-            "order": self.order, "lambda1_hz": self.lambda1, "lambda2_hz": self.lambda2,
-            "n1": self.n1, "n2": self.n2, "kymatio_index": self.kymatio_index,
-        })
+        return pd.DataFrame(
+            {
+                "order": self.order,
+                "lambda1_hz": self.lambda1,
+                "lambda2_hz": self.lambda2,
+                "n1": self.n1,
+                "n2": self.n2,
+                "kymatio_index": self.kymatio_index,
+            }
+        )
 
 
 @functools.lru_cache(maxsize=8)
 def select_paths(spec: ScatteringSpec) -> ScatteringPaths:
-    """The papers' path selection: orders 1 and 2 whose carrier is at least ``spec.min_carrier_hz``.
+    """The papers' path selection: orders 1 and 2 whose carrier is at least
+    ``spec.min_carrier_hz``.
 
-    kymatio's ``meta()`` gives every path's order, centre frequencies ``xi`` and widths ``sigma``
-    in cycles per sample; they are multiplied by the sample rate to give Hz.  Order 0 is dropped;
-    S1 paths come first, then S2, each in kymatio's order.  Cached per spec.  Chapter "The
+    kymatio's ``meta()`` gives every path's order, centre frequencies
+    ``xi`` and widths ``sigma`` in cycles per sample; they are multiplied
+    by the sample rate to give Hz. Order 0 is dropped; S1 paths come first,
+    then S2, each in kymatio's order. Cached per spec. Chapter "The
     scattering transform" (``book/scattering.md``).
 
     Parameters
@@ -275,27 +319,40 @@ def select_paths(spec: ScatteringSpec) -> ScatteringPaths:
     sigma = np.asarray(meta["sigma"], dtype=float) * spec.sample_rate
     n = np.asarray(meta["n"], dtype=float)
     carrier_ok = np.nan_to_num(xi[:, 0], nan=0.0) >= spec.min_carrier_hz
-    keep = np.concatenate([np.flatnonzero((order == k) & carrier_ok) for k in (1, 2)])
-    n2 = np.where(order[keep] == 2, np.nan_to_num(n[keep, 1], nan=-1), -1).astype(int)
+    keep = np.concatenate(
+        [np.flatnonzero((order == k) & carrier_ok) for k in (1, 2)]
+    )
+    n2 = np.where(
+        order[keep] == 2, np.nan_to_num(n[keep, 1], nan=-1), -1
+    ).astype(int)
     return ScatteringPaths(
-        spec=spec, order=order[keep].astype(int), lambda1=xi[keep, 0],
-        lambda2=np.where(order[keep] == 2, xi[keep, 1], np.nan), sigma1=sigma[keep, 0],
-        sigma2=np.where(order[keep] == 2, sigma[keep, 1], np.nan), n1=n[keep, 0].astype(int),
-        n2=n2, kymatio_index=keep,
+        spec=spec,
+        order=order[keep].astype(int),
+        lambda1=xi[keep, 0],
+        lambda2=np.where(order[keep] == 2, xi[keep, 1], np.nan),
+        sigma1=sigma[keep, 0],
+        sigma2=np.where(order[keep] == 2, sigma[keep, 1], np.nan),
+        n1=n[keep, 0].astype(int),
+        n2=n2,
+        kymatio_index=keep,
     )
 
 
 def scattering_paths(preset=None) -> ScatteringPaths:
     """The kept paths of a preset, from kymatio's ``meta()``.
 
-    ``preset``: a name, a :class:`~xaiaudio.core.presets.Preset` or a :class:`ScatteringSpec`.
+    ``preset``: a name, a :class:`~xaiaudio.core.presets.Preset` or a
+    :class:`ScatteringSpec`.
 
-    kymatio reports centre frequencies in cycles per sample; they are multiplied by the sample rate
-    to give Hz.  Paths of order 1 and 2 whose carrier is at least ``min_carrier_hz`` are kept (the
-    selection is :func:`select_paths`); the result is cached per spec.  Used in
-    chapter "The scattering transform" (``book/scattering.md``) and in chapters "Training the
-    convnet" (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``) and "Class-wise
-    aggregation" (``book/aggregation.md``) (through :mod:`xaiaudio.experiments.techniques` and
+    kymatio reports centre frequencies in cycles per sample; they are
+    multiplied by the sample rate to give Hz. Paths of order 1 and 2 whose
+    carrier is at least ``min_carrier_hz`` are kept (the selection is
+    :func:`select_paths`); the result is cached per spec. Used in chapter
+    "The scattering transform" (``book/scattering.md``) and in chapters
+    "Training the convnet" (``book/training.md``), "Comparing LRP rules"
+    (``book/lrp_rules.md``) and "Class-wise aggregation"
+    (``book/aggregation.md``) (through
+    :mod:`xaiaudio.experiments.techniques` and
     :mod:`xaiaudio.report.plane`).
 
     Parameters
@@ -312,9 +369,10 @@ def scattering_paths(preset=None) -> ScatteringPaths:
 
 
 def path_table(preset=None):
-    """pandas DataFrame of every kept path of a preset: order, carrier ``lambda1_hz``,
-    modulation ``lambda2_hz`` (NaN for S1), filter indices ``n1``, ``n2`` and the row
-    ``kymatio_index`` in kymatio's output.  Row i describes feature row i.
+    """pandas DataFrame of every kept path of a preset: order, carrier
+    ``lambda1_hz``, modulation ``lambda2_hz`` (NaN for S1), filter indices
+    ``n1``, ``n2`` and the row ``kymatio_index`` in kymatio's output. Row i
+    describes feature row i.
 
     Used in chapter "The scattering transform" (``book/scattering.md``).
 
@@ -332,19 +390,22 @@ def path_table(preset=None):
 
 
 def scatter_torch(audio, preset=None, device=None):
-    """Torch version of :func:`scatter`: ``(batch, samples)`` tensor -> ``(batch, paths, frames)`` tensor.
+    """Torch version of :func:`scatter`: ``(batch, samples)`` tensor ->
+    ``(batch, paths, frames)`` tensor.
 
-    Used (through :mod:`xaiaudio.features.extraction`) in chapters "The scattering transform"
-    (``book/scattering.md``), "Training the convnet" (``book/training.md``), "Comparing LRP
-    rules" (``book/lrp_rules.md``) and "Class-wise aggregation" (``book/aggregation.md``).
+    Used (through :mod:`xaiaudio.features.extraction`) in chapters "The
+    scattering transform" (``book/scattering.md``), "Training the convnet"
+    (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``)
+    and "Class-wise aggregation" (``book/aggregation.md``).
 
-    Used by :mod:`xaiaudio.features.extraction` so that batches stay on ``device``.
-    Runs without gradients; keeps every kept path (S1 and S2).
+    Used by :mod:`xaiaudio.features.extraction` so that batches stay on
+    ``device``. Runs without gradients; keeps every kept path (S1 and S2).
 
     Parameters
     ----------
     audio : torch.Tensor
-        Shape ``(batch, clip_samples)``; converted to float32 on ``device``.
+        Shape ``(batch, clip_samples)``; converted to float32 on
+        ``device``.
     preset : str, Preset, ScatteringSpec or None
         See :func:`scattering_spec`.
     device : str or torch.device, optional
@@ -353,8 +414,8 @@ def scatter_torch(audio, preset=None, device=None):
     Returns
     -------
     torch.Tensor
-        float32, shape ``(batch, paths, frames)``, on ``device``; raw coefficients (not
-        normalised).
+        float32, shape ``(batch, paths, frames)``, on ``device``; raw
+        coefficients (not normalised).
     """
 
     spec = scattering_spec(preset)
@@ -370,10 +431,11 @@ def scatter_torch(audio, preset=None, device=None):
 def scatter(audio, preset=None, device=None, orders=(1, 2)) -> np.ndarray:
     """Scattering features of audio clips, as the chapters use them.
 
-    ``audio``: ``(samples,)`` or ``(batch, samples)`` with ``samples`` the preset's clip length.
-    Returns float32 ``(paths, frames)`` (or ``(batch, paths, frames)``) with S1 paths first;
-    ``orders=(1,)`` returns S1 only.  Used in chapter "The scattering transform"
-    (``book/scattering.md``) and by its scattering explorer (:mod:`xaiaudio.report.widgets`).
+    ``audio``: ``(samples,)`` or ``(batch, samples)`` with ``samples`` the
+    preset's clip length. Returns float32 ``(paths, frames)`` (or ``(batch,
+    paths, frames)``) with S1 paths first; ``orders=(1,)`` returns S1 only.
+    Used in chapter "The scattering transform" (``book/scattering.md``) and
+    by its scattering explorer (:mod:`xaiaudio.report.widgets`).
 
     Parameters
     ----------
@@ -382,20 +444,22 @@ def scatter(audio, preset=None, device=None, orders=(1, 2)) -> np.ndarray:
     preset : str, Preset, ScatteringSpec or None
         See :func:`scattering_spec`.
     device : str or torch.device, optional
-        Where to compute (default the CPU); the result is a NumPy array either way.
+        Where to compute (default the CPU); the result is a NumPy array
+        either way.
     orders : tuple of int
         ``(1, 2)``, ``(1,)`` or ``(2,)`` (see :func:`select_orders`).
 
     Returns
     -------
     numpy.ndarray
-        float32 raw (not normalised) coefficients, ``(paths, frames)`` for one clip or
-        ``(batch, paths, frames)``.
+        float32 raw (not normalised) coefficients, ``(paths, frames)`` for
+        one clip or ``(batch, paths, frames)``.
 
     Raises
     ------
     ValueError
-        When the clips are not ``clip_samples`` long, or for other ``orders``.
+        When the clips are not ``clip_samples`` long, or for other
+        ``orders``.
     """
 
     spec = scattering_spec(preset)
@@ -404,14 +468,23 @@ def scatter(audio, preset=None, device=None, orders=(1, 2)) -> np.ndarray:
     if single:
         x = x[None]
     if x.shape[-1] != spec.clip_samples:
-        raise ValueError(f"expected clips of {spec.clip_samples} samples, got {x.shape[-1]}")
-    features = scatter_torch(x, spec, device or "cpu").cpu().numpy().astype(np.float32)
+        raise ValueError(
+            f"expected clips of {spec.clip_samples} samples, got "
+            f"{x.shape[-1]}"
+        )
+    features = (
+        scatter_torch(x, spec, device or "cpu")
+        .cpu()
+        .numpy()
+        .astype(np.float32)
+    )
     features = select_orders(features, spec, orders)
     return features[0] if single else features
 
 
 def select_orders(features, preset=None, orders=(1, 2)):
-    """S1 rows (``orders=(1,)``), S2 rows (``(2,)``) or both, of features ``(..., paths, frames)``.
+    """S1 rows (``orders=(1,)``), S2 rows (``(2,)``) or both, of features
+    ``(..., paths, frames)``.
 
     Used (through :func:`scatter`) in chapter "The scattering transform"
     (``book/scattering.md``).
@@ -444,26 +517,30 @@ def select_orders(features, preset=None, orders=(1, 2)):
     if orders == (1,):
         return features[..., : paths.n_s1, :]
     if orders == (2,):
-        return features[..., paths.n_s1:, :]
+        return features[..., paths.n_s1 :, :]
     raise ValueError(f"orders must be (1,), (2,) or (1, 2), not {orders}")
 
 
-# ----------------------------------------------------------------------------- normalisation
+# -------------------------------------------------------------------------
+# normalisation
 @dataclass(frozen=True, eq=False)
 class Normaliser:
-    """``log1p(S / (c * mu + eps))`` with a per-path ``mu`` fitted by :func:`fit_normaliser`.
+    """``log1p(S / (c * mu + eps))`` with a per-path ``mu`` fitted by
+    :func:`fit_normaliser`.
 
-    Calling it on features ``(..., paths, frames)`` returns normalised float32 features; it raises
-    ``ValueError`` when their number of paths differs from ``len(mu)``.  Used by
-    :func:`xaiaudio.experiments.techniques.technique_features` in chapters "Training the convnet"
-    (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``) and "Class-wise
-    aggregation" (``book/aggregation.md``).
+    Calling it on features ``(..., paths, frames)`` returns normalised
+    float32 features; it raises ``ValueError`` when their number of paths
+    differs from ``len(mu)``. Used by
+    :func:`xaiaudio.experiments.techniques.technique_features` in chapters
+    "Training the convnet" (``book/training.md``), "Comparing LRP rules"
+    (``book/lrp_rules.md``) and "Class-wise aggregation"
+    (``book/aggregation.md``).
 
     Attributes
     ----------
     mu : numpy.ndarray
-        float32, shape ``(paths,)``: mean time-averaged coefficient of each path over the
-        training examples.
+        float32, shape ``(paths,)``: mean time-averaged coefficient of each
+        path over the training examples.
     c : float
         Scale on ``mu`` (:data:`NORMALISER_C`).
     eps : float
@@ -480,20 +557,27 @@ class Normaliser:
     def __call__(self, features) -> np.ndarray:
         features = np.asarray(features, dtype=np.float32)
         if features.shape[-2] != len(self.mu):
-            raise ValueError(f"features have {features.shape[-2]} paths, the normaliser {len(self.mu)}")
+            raise ValueError(
+                f"features have {features.shape[-2]} paths, the "
+                f"normaliser {len(self.mu)}"
+            )
         scale = (self.c * self.mu + self.eps).astype(np.float32)[:, None]
         return np.log1p(features / scale).astype(np.float32)
 
 
-def fit_normaliser(features, split, c: float = NORMALISER_C, chunk: int = 256) -> Normaliser:
+def fit_normaliser(
+    features, split, c: float = NORMALISER_C, chunk: int = 256
+) -> Normaliser:
     """Fit the normalisation on the **training** rows only.
 
-    ``features``: ``(examples, paths, frames)`` (a memory map is fine: it is read in chunks);
-    ``split``: one of ``"train"``/``"val"``/``"test"`` per example (the dataset table's ``split``
-    column).  ``mu`` is the mean over training examples of each path's time-averaged coefficient;
-    validation and test rows are never read. Shown in chapter "The scattering transform"
-    (``book/scattering.md``); used in chapters "Training the convnet" (``book/training.md``),
-    "Comparing LRP rules" (``book/lrp_rules.md``) and "Class-wise aggregation"
+    ``features``: ``(examples, paths, frames)`` (a memory map is fine: it
+    is read in chunks); ``split``: one of ``"train"``/``"val"``/``"test"``
+    per example (the dataset table's ``split`` column). ``mu`` is the mean
+    over training examples of each path's time-averaged coefficient;
+    validation and test rows are never read. Shown in chapter "The
+    scattering transform" (``book/scattering.md``); used in chapters
+    "Training the convnet" (``book/training.md``), "Comparing LRP rules"
+    (``book/lrp_rules.md``) and "Class-wise aggregation"
     (``book/aggregation.md``).
 
     Parameters
@@ -514,38 +598,67 @@ def fit_normaliser(features, split, c: float = NORMALISER_C, chunk: int = 256) -
     Raises
     ------
     ValueError
-        When ``split`` does not have one entry per example, or has no ``"train"`` entry.
+        When ``split`` does not have one entry per example, or has no
+        ``"train"`` entry.
     """
     split = np.asarray(split)
     if split.shape != (len(features),):
-        raise ValueError(f"need one split label per example: {split.shape} vs {len(features)} examples")
+        raise ValueError(
+            f"need one split label per example: {split.shape} vs "
+            f"{len(features)} examples"
+        )
     train = np.flatnonzero(split == "train")
     if len(train) == 0:
-        raise ValueError("no 'train' rows: the normaliser must be fitted on the training split")
+        raise ValueError(
+            "no 'train' rows: the normaliser must be fitted on the "
+            "training split"
+        )
     total = np.zeros(features.shape[-2], dtype=np.float64)
     for start in range(0, len(train), chunk):
-        rows = train[start:start + chunk]
-        total += np.asarray(features[rows], dtype=np.float64).mean(axis=-1).sum(axis=0)
-    return Normaliser(mu=(total / len(train)).astype(np.float32), c=float(c), n_train=len(train))
+        rows = train[start : start + chunk]
+        total += (
+            np.asarray(features[rows], dtype=np.float64)
+            .mean(axis=-1)
+            .sum(axis=0)
+        )
+    return Normaliser(
+        mu=(total / len(train)).astype(np.float32),
+        c=float(c),
+        n_train=len(train),
+    )
 
 
-# ----------------------------------------------------------------------------- closed-form check
-#: Carriers and modulation rates (Hz) of the closed-form check per preset (the chapter's grid).
+# -------------------------------------------------------------------------
+# closed-form check : Carriers and modulation rates (Hz) of the closed-form
+# check per preset (the chapter's grid).
 CLOSED_FORM_GRID = {
     "smoke": ((500.0, 2000.0), (4.0, 16.0)),
-    "book": ((250.0, 500.0, 1000.0, 2000.0, 4000.0), (4.0, 8.0, 16.0, 32.0)),
-    "paper": ((250.0, 500.0, 1000.0, 2000.0, 4000.0), (2.0, 4.0, 8.0, 16.0, 32.0)),
+    "book": (
+        (250.0, 500.0, 1000.0, 2000.0, 4000.0),
+        (4.0, 8.0, 16.0, 32.0),
+    ),
+    "paper": (
+        (250.0, 500.0, 1000.0, 2000.0, 4000.0),
+        (2.0, 4.0, 8.0, 16.0, 32.0),
+    ),
 }
 
 
-def modulated_sinusoid(carrier_hz: float, rate_hz: float, kind: str, preset=None, depth: float | None = None,
-                       ) -> np.ndarray:
-    """A standardised amplitude- (``kind="am"``) or frequency-modulated (``"fm"``) sinusoid of clip length.
+def modulated_sinusoid(
+    carrier_hz: float,
+    rate_hz: float,
+    kind: str,
+    preset=None,
+    depth: float | None = None,
+) -> np.ndarray:
+    """A standardised amplitude- (``kind="am"``) or frequency-modulated
+    (``"fm"``) sinusoid of clip length.
 
-    AM: ``(1 + depth cos(2 pi f_m t)) cos(2 pi f_c t)`` with ``depth`` 1 by default;
-    FM: instantaneous frequency ``f_c (1 + depth cos(2 pi f_m t))`` with ``depth`` 0.02
-    (about a third of a semitone) by default.  Used by the closed-form check.
-    Used in chapter "The scattering transform" (``book/scattering.md``).
+    AM: ``(1 + depth cos(2 pi f_m t)) cos(2 pi f_c t)`` with ``depth`` 1 by
+    default; FM: instantaneous frequency ``f_c (1 + depth cos(2 pi f_m
+    t))`` with ``depth`` 0.02 (about a third of a semitone) by default.
+    Used by the closed-form check. Used in chapter "The scattering
+    transform" (``book/scattering.md``).
 
     Parameters
     ----------
@@ -558,12 +671,14 @@ def modulated_sinusoid(carrier_hz: float, rate_hz: float, kind: str, preset=None
     preset : str, Preset, ScatteringSpec or None
         Sample rate and length (see :func:`scattering_spec`).
     depth : float, optional
-        Modulation index: relative amplitude (AM) or relative frequency deviation (FM).
+        Modulation index: relative amplitude (AM) or relative frequency
+        deviation (FM).
 
     Returns
     -------
     numpy.ndarray
-        float32, shape ``(clip_samples,)``, divided by its standard deviation.
+        float32, shape ``(clip_samples,)``, divided by its standard
+        deviation.
 
     Raises
     ------
@@ -574,10 +689,22 @@ def modulated_sinusoid(carrier_hz: float, rate_hz: float, kind: str, preset=None
     t = np.arange(spec.clip_samples) / spec.sample_rate
     if kind == "am":
         depth = 1.0 if depth is None else depth
-        x = (1 + depth * np.cos(2 * np.pi * rate_hz * t)) * np.cos(2 * np.pi * carrier_hz * t)
+        x = (1 + depth * np.cos(2 * np.pi * rate_hz * t)) * np.cos(
+            2 * np.pi * carrier_hz * t
+        )
     elif kind == "fm":
         depth = 0.02 if depth is None else depth
-        phase = 2 * np.pi * carrier_hz * (t + depth * np.sin(2 * np.pi * rate_hz * t) / (2 * np.pi * rate_hz))
+        phase = (
+            2
+            * np.pi
+            * carrier_hz
+            * (
+                t
+                + depth
+                * np.sin(2 * np.pi * rate_hz * t)
+                / (2 * np.pi * rate_hz)
+            )
+        )
         x = np.cos(phase)
     else:
         raise ValueError(f"kind must be 'am' or 'fm', not {kind!r}")
@@ -585,15 +712,18 @@ def modulated_sinusoid(carrier_hz: float, rate_hz: float, kind: str, preset=None
 
 
 def fwhm(sigma):
-    """Full width at half maximum of a Gaussian (Morlet) filter of width ``sigma`` (same unit).
+    """Full width at half maximum of a Gaussian (Morlet) filter of width
+    ``sigma`` (same unit).
 
     ``2 sqrt(2 ln 2) sigma``, about ``2.355 sigma``: the bandwidth that
-    :func:`closed_form_check` allows.  Used in chapter "The scattering transform" (``book/scattering.md``).
+    :func:`closed_form_check` allows. Used in chapter "The scattering
+    transform" (``book/scattering.md``).
 
     Parameters
     ----------
     sigma : float or array_like
-        Standard deviation of the Gaussian, e.g. ``ScatteringPaths.sigma1`` in Hz.
+        Standard deviation of the Gaussian, e.g. ``ScatteringPaths.sigma1``
+        in Hz.
 
     Returns
     -------
@@ -604,10 +734,11 @@ def fwhm(sigma):
 
 
 def s2_peak(features, preset=None) -> int:
-    """Index (into the kept paths) of the S2 path with the largest time-averaged coefficient.
+    """Index (into the kept paths) of the S2 path with the largest
+    time-averaged coefficient.
 
-    Used (through :func:`closed_form_check`) in chapter "The scattering transform"
-    (``book/scattering.md``).
+    Used (through :func:`closed_form_check`) in chapter "The scattering
+    transform" (``book/scattering.md``).
 
     Used by :func:`closed_form_check`.
 
@@ -625,18 +756,23 @@ def s2_peak(features, preset=None) -> int:
     """
     paths = scattering_paths(preset)
     energy = np.asarray(features).mean(axis=-1)
-    return paths.n_s1 + int(np.argmax(energy[paths.n_s1:]))
+    return paths.n_s1 + int(np.argmax(energy[paths.n_s1 :]))
 
 
-def closed_form_check(carriers_hz, rates_hz, kinds=("am", "fm"), preset=None, device=None) -> list[dict]:
-    """Where S2 peaks for modulated sinusoids, compared with (carrier, modulation rate).
+def closed_form_check(
+    carriers_hz, rates_hz, kinds=("am", "fm"), preset=None, device=None
+) -> list[dict]:
+    """Where S2 peaks for modulated sinusoids, compared with (carrier,
+    modulation rate).
 
-    For each kind and each (carrier, rate) pair, scatter :func:`modulated_sinusoid` and
-    find the S2 path of largest time-averaged energy.  Each record holds the peak's
-    ``lambda1``/``lambda2`` in Hz, the errors ``|lambda - f|`` and the tolerance (one
-    filter bandwidth, the FWHM of the peak path's Morlet filter), and ``ok`` when both
-    errors are within it.  The scattering chapter draws and asserts it
-    (``book/scattering.md``, on the grid :data:`CLOSED_FORM_GRID`).
+    For each kind and each (carrier, rate) pair, scatter
+    :func:`modulated_sinusoid` and find the S2 path of largest
+    time-averaged energy. Each record holds the peak's
+    ``lambda1``/``lambda2`` in Hz, the errors ``|lambda - f|`` and the
+    tolerance (one filter bandwidth, the FWHM of the peak path's Morlet
+    filter), and ``ok`` when both errors are within it. The scattering
+    chapter draws and asserts it (``book/scattering.md``, on the grid
+    :data:`CLOSED_FORM_GRID`).
 
     Parameters
     ----------
@@ -652,9 +788,10 @@ def closed_form_check(carriers_hz, rates_hz, kinds=("am", "fm"), preset=None, de
     Returns
     -------
     list of dict
-        One record per (kind, carrier, rate), kinds outermost: keys ``kind``, ``carrier_hz``,
-        ``rate_hz``, ``path``, ``lambda1_hz``, ``lambda2_hz``, ``carrier_error_hz``,
-        ``rate_error_hz``, ``carrier_tolerance_hz``, ``rate_tolerance_hz`` (Hz) and ``ok``.
+        One record per (kind, carrier, rate), kinds outermost: keys
+        ``kind``, ``carrier_hz``, ``rate_hz``, ``path``, ``lambda1_hz``,
+        ``lambda2_hz``, ``carrier_error_hz``, ``rate_error_hz``,
+        ``carrier_tolerance_hz``, ``rate_tolerance_hz`` (Hz) and ``ok``.
 
     Raises
     ------
@@ -663,19 +800,34 @@ def closed_form_check(carriers_hz, rates_hz, kinds=("am", "fm"), preset=None, de
     """
     spec = scattering_spec(preset)
     paths = scattering_paths(spec)
-    cases = [(k, fc, fm) for k in kinds for fc in carriers_hz for fm in rates_hz]
-    audio = np.stack([modulated_sinusoid(fc, fm, k, spec) for k, fc, fm in cases])
+    cases = [
+        (k, fc, fm) for k in kinds for fc in carriers_hz for fm in rates_hz
+    ]
+    audio = np.stack(
+        [modulated_sinusoid(fc, fm, k, spec) for k, fc, fm in cases]
+    )
     features = scatter(audio, spec, device)
     records = []
     for (kind, fc, fm), feat in zip(cases, features):
         p = s2_peak(feat, spec)
-        tol1, tol2 = float(fwhm(paths.sigma1[p])), float(fwhm(paths.sigma2[p]))
+        tol1, tol2 = (
+            float(fwhm(paths.sigma1[p])),
+            float(fwhm(paths.sigma2[p])),
+        )
         err1, err2 = abs(paths.lambda1[p] - fc), abs(paths.lambda2[p] - fm)
-        records.append({
-            "kind": kind, "carrier_hz": float(fc), "rate_hz": float(fm), "path": p,
-            "lambda1_hz": float(paths.lambda1[p]), "lambda2_hz": float(paths.lambda2[p]),
-            "carrier_error_hz": float(err1), "rate_error_hz": float(err2),
-            "carrier_tolerance_hz": tol1, "rate_tolerance_hz": tol2,
-            "ok": bool(err1 <= tol1 and err2 <= tol2),
-        })
+        records.append(
+            {
+                "kind": kind,
+                "carrier_hz": float(fc),
+                "rate_hz": float(fm),
+                "path": p,
+                "lambda1_hz": float(paths.lambda1[p]),
+                "lambda2_hz": float(paths.lambda2[p]),
+                "carrier_error_hz": float(err1),
+                "rate_error_hz": float(err2),
+                "carrier_tolerance_hz": tol1,
+                "rate_tolerance_hz": tol2,
+                "ok": bool(err1 <= tol1 and err2 <= tol2),
+            }
+        )
     return records

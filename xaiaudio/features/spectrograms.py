@@ -1,10 +1,12 @@
 """A labelled, split collection of normalised log-mel spectrograms.
 
-:class:`SpectrogramSet` is what the playable-prototype models and their baselines train
-on; :func:`spectrogram_set` computes it from clips with :func:`xaiaudio.features.melspec.log_mel`.
-Chapters "Playable prototypes" (``book/prototypes.md``) and "Playable prototypes: voices"
-(``book/prototypes_voices.md``) get one from :func:`xaiaudio.experiments.datasets.instrument_set`
-and :func:`xaiaudio.experiments.datasets.voice_set`.
+:class:`SpectrogramSet` is what the playable-prototype models and their
+baselines train on; :func:`spectrogram_set` computes it from clips with
+:func:`xaiaudio.features.melspec.log_mel`. Chapters "Playable prototypes"
+(``book/prototypes.md``) and "Playable prototypes: voices"
+(``book/prototypes_voices.md``) get one from
+:func:`xaiaudio.experiments.datasets.instrument_set` and
+:func:`xaiaudio.experiments.datasets.voice_set`.
 """
 
 from __future__ import annotations
@@ -19,15 +21,18 @@ from xaiaudio.features.melspec import MelSettings, log_mel, mel_settings
 
 @dataclass
 class SpectrogramSet:
-    """Normalised log-mels (each (n_mels, frames)) with labels, splits, class names and clip names.
+    """Normalised log-mels (each (n_mels, frames)) with labels, splits,
+    class names and clip names.
 
-    Made by :func:`spectrogram_set`; used in chapters "Playable prototypes" (``book/prototypes.md``)
-    and "Playable prototypes: voices" (``book/prototypes_voices.md``).
+    Made by :func:`spectrogram_set`; used in chapters "Playable prototypes"
+    (``book/prototypes.md``) and "Playable prototypes: voices"
+    (``book/prototypes_voices.md``).
 
     Attributes
     ----------
     features : list of numpy.ndarray
-        float32 log-mels, each ``(n_mels, frames)`` (clips may differ in length).
+        float32 log-mels, each ``(n_mels, frames)`` (clips may differ in
+        length).
     labels : numpy.ndarray
         int64, shape ``(clips,)``: index into ``class_names``.
     split : numpy.ndarray
@@ -35,7 +40,8 @@ class SpectrogramSet:
     class_names : list of str
         Instrument or speaker names, in label order.
     settings : MelSettings
-        The front end (play a log-mel with :func:`xaiaudio.features.melspec.to_audio`).
+        The front end (play a log-mel with
+        :func:`xaiaudio.features.melspec.to_audio`).
     names : list of str
         A readable name per clip (for tables and figures).
     kind : str
@@ -71,10 +77,12 @@ class SpectrogramSet:
         return len(self.class_names)
 
     def fingerprint(self) -> str:
-        """Content hash of features, labels, splits and front-end settings (the cache key of a run).
+        """Content hash of features, labels, splits and front-end settings
+        (the cache key of a run).
 
-        Clip ``names`` and ``kind`` are not included.  The prototype and baseline runs put it
-        in their cache keys (:mod:`xaiaudio.training.prototypes`,
+        Clip ``names`` and ``kind`` are not included. The prototype and
+        baseline runs put it in their cache keys
+        (:mod:`xaiaudio.training.prototypes`,
         :mod:`xaiaudio.training.baselines`).
 
         Returns
@@ -93,10 +101,12 @@ class SpectrogramSet:
         )
 
     def class_mean(self, k: int, split: str = "train") -> np.ndarray:
-        """Average log-mel frame of class ``k`` over a split (Fig. 4's left column).
+        """Average log-mel frame of class ``k`` over a split (Fig. 4's left
+        column).
 
-        Every frame of every clip of the class counts once (longer clips weigh more).
-        Chapter "Playable prototypes" (``book/prototypes.md``) plays it next to the prototypes.
+        Every frame of every clip of the class counts once (longer clips
+        weigh more). Chapter "Playable prototypes" (``book/prototypes.md``)
+        plays it next to the prototypes.
 
         Parameters
         ----------
@@ -115,7 +125,11 @@ class SpectrogramSet:
         ValueError
             When the class has no clip in that split.
         """
-        rows = [self.features[i] for i in self.indices(split) if self.labels[i] == k]
+        rows = [
+            self.features[i]
+            for i in self.indices(split)
+            if self.labels[i] == k
+        ]
         if not rows:
             raise ValueError(f"class {k} has no {split} clip")
         return np.concatenate(rows, axis=1).mean(axis=1)
@@ -132,12 +146,15 @@ def spectrogram_set(
     names=None,
     kind: str = "instruments",
 ) -> SpectrogramSet:
-    """Compute the log-mels of ``clips`` (each resampled to ``sample_rate`` if needed, checked for silence
-    and length by :func:`xaiaudio.features.melspec.check_clip`) into a :class:`SpectrogramSet`.
+    """Compute the log-mels of ``clips`` (each resampled to ``sample_rate``
+    if needed, checked for silence and length by
+    :func:`xaiaudio.features.melspec.check_clip`) into a
+    :class:`SpectrogramSet`.
 
     Called by :func:`xaiaudio.experiments.datasets.instrument_set` and
-    :func:`xaiaudio.experiments.datasets.voice_set`, for chapters "Playable prototypes"
-    (``book/prototypes.md``) and "Playable prototypes: voices" (``book/prototypes_voices.md``).
+    :func:`xaiaudio.experiments.datasets.voice_set`, for chapters "Playable
+    prototypes" (``book/prototypes.md``) and "Playable prototypes: voices"
+    (``book/prototypes_voices.md``).
 
     Parameters
     ----------
@@ -154,9 +171,11 @@ def spectrogram_set(
     n_mels : int
         Mel bands (a multiple of 16).
     sample_rate : int
-        Rate of the front end, Hz (:func:`xaiaudio.features.melspec.mel_settings`).
+        Rate of the front end, Hz
+        (:func:`xaiaudio.features.melspec.mel_settings`).
     names : sequence of str, optional
-        A name per clip, used in error messages; default ``"clip 0"``, ``"clip 1"``...
+        A name per clip, used in error messages; default ``"clip 0"``,
+        ``"clip 1"``...
     kind : str
         ``"instruments"`` or ``"speech"``.
 
@@ -167,19 +186,31 @@ def spectrogram_set(
     Raises
     ------
     ValueError
-        For an invalid ``sample_rate`` or ``n_mels``, a clip :func:`~xaiaudio.features.melspec.check_clip`
-        refuses (named in the message), clips, labels and splits of different lengths, or a
-        label outside ``class_names``.
+        For an invalid ``sample_rate`` or ``n_mels``, a clip
+        :func:`~xaiaudio.features.melspec.check_clip` refuses (named in the
+        message), clips, labels and splits of different lengths, or a label
+        outside ``class_names``.
     """
     settings = mel_settings(sample_rate, n_mels)
-    names = list(names) if names is not None else [f"clip {i}" for i in range(len(clips))]
+    names = (
+        list(names)
+        if names is not None
+        else [f"clip {i}" for i in range(len(clips))]
+    )
     if np.isscalar(sample_rates):
         sample_rates = [int(sample_rates)] * len(clips)
-    features = [log_mel(y, sr, settings, name) for y, sr, name in zip(clips, sample_rates, names)]
+    features = [
+        log_mel(y, sr, settings, name)
+        for y, sr, name in zip(clips, sample_rates, names)
+    ]
     labels = np.asarray(labels, dtype=np.int64)
     split = np.asarray([str(s) for s in split])
     if not (len(features) == len(labels) == len(split)):
-        raise ValueError("clips, labels and split must have the same length")
+        raise ValueError(
+            "clips, labels and split must have the same length"
+        )
     if labels.min() < 0 or labels.max() >= len(class_names):
         raise ValueError("labels must index class_names")
-    return SpectrogramSet(features, labels, split, list(class_names), settings, names, kind)
+    return SpectrogramSet(
+        features, labels, split, list(class_names), settings, names, kind
+    )

@@ -1,17 +1,20 @@
-"""Baseline models of the playable-prototype chapters: a direct CNN and a convolutional autoencoder.
+"""Baseline models of the playable-prototype chapters: a direct CNN and a
+convolutional autoencoder.
 
-Loiseau et al. compare their prototypes with a classifier trained directly on the log-mels
-(Table 3, classification) and with k-means on the bottleneck of an autoencoder (Table 2,
-clustering).  This module holds the two networks; :mod:`xaiaudio.training.baselines` trains
-and scores them:
+Loiseau et al. compare their prototypes with a classifier trained directly
+on the log-mels (Table 3, classification) and with k-means on the
+bottleneck of an autoencoder (Table 2, clustering). This module holds the
+two networks; :mod:`xaiaudio.training.baselines` trains and scores them:
 
-* :class:`DirectClassifier`: temporal CNN on normalised log-mels (mel bins as channels), its
-  output averaged over time (:func:`xaiaudio.training.baselines.train_direct_classifier`);
-* :class:`ConvAutoencoder`: 2-D convolutional autoencoder without skip connections, whose
-  time-averaged code is clustered (:func:`xaiaudio.training.baselines.autoencoder_kmeans`).
+* :class:`DirectClassifier`: temporal CNN on normalised log-mels (mel bins
+  as channels), its output averaged over time
+  (:func:`xaiaudio.training.baselines.train_direct_classifier`);
+* :class:`ConvAutoencoder`: 2-D convolutional autoencoder without skip
+  connections, whose time-averaged code is clustered
+  (:func:`xaiaudio.training.baselines.autoencoder_kmeans`).
 
-Used in chapters "Playable prototypes" (``book/prototypes.md``) and "Playable prototypes:
-voices" (``book/prototypes_voices.md``).
+Used in chapters "Playable prototypes" (``book/prototypes.md``) and
+"Playable prototypes: voices" (``book/prototypes_voices.md``).
 """
 
 from __future__ import annotations
@@ -22,15 +25,18 @@ from torch import nn
 
 
 class DirectClassifier(nn.Module):
-    """Temporal CNN on log-mels: three convolution blocks, an average over time, a linear layer.
+    """Temporal CNN on log-mels: three convolution blocks, an average over
+    time, a linear layer.
 
-    Each block is Conv1d(kernel 5, no bias) + BatchNorm1d + ReLU + MaxPool1d(2, rounding up),
-    with ``width`` channels; the mel bins are the input channels.  The pooled feature map is
-    averaged over time, so clips of any length give one vector each.
+    Each block is Conv1d(kernel 5, no bias) + BatchNorm1d + ReLU +
+    MaxPool1d(2, rounding up), with ``width`` channels; the mel bins are
+    the input channels. The pooled feature map is averaged over time, so
+    clips of any length give one vector each.
 
-    Used (through :func:`xaiaudio.training.baselines.train_direct_classifier`) in chapters
-    "Playable prototypes" (``book/prototypes.md``) and "Playable prototypes: voices"
-    (``book/prototypes_voices.md``).
+    Used (through
+    :func:`xaiaudio.training.baselines.train_direct_classifier`) in
+    chapters "Playable prototypes" (``book/prototypes.md``) and "Playable
+    prototypes: voices" (``book/prototypes_voices.md``).
 
     Parameters
     ----------
@@ -62,7 +68,8 @@ class DirectClassifier(nn.Module):
         Parameters
         ----------
         x : torch.Tensor, shape (batch, n_mels, frames)
-            Normalised log-mels in about [0, 1]; they are mapped to [-1, 1] (``2 x - 1``) first.
+            Normalised log-mels in about [0, 1]; they are mapped to [-1, 1]
+            (``2 x - 1``) first.
 
         Returns
         -------
@@ -73,18 +80,21 @@ class DirectClassifier(nn.Module):
 
 
 class ConvAutoencoder(nn.Module):
-    """2-D convolutional autoencoder without skip connections, for the k-means baseline.
+    """2-D convolutional autoencoder without skip connections, for the
+    k-means baseline.
 
-    Encoder: three Conv2d(kernel 3, stride 2) + ReLU with 16, 32 and 64 channels, then a 1 x 1
-    convolution to ``code_channels``; the decoder mirrors it with a 1 x 1 convolution and three
-    ConvTranspose2d(kernel 4, stride 2).  The log-mel is one input channel, so the code has
-    ``n_mels / 8`` x ``frames / 8`` positions, and the output has the input's shape when both
-    axes are multiples of 8 (:func:`xaiaudio.training.baselines.autoencoder_kmeans` pads the time
+    Encoder: three Conv2d(kernel 3, stride 2) + ReLU with 16, 32 and 64
+    channels, then a 1 x 1 convolution to ``code_channels``; the decoder
+    mirrors it with a 1 x 1 convolution and three ConvTranspose2d(kernel 4,
+    stride 2). The log-mel is one input channel, so the code has ``n_mels /
+    8`` x ``frames / 8`` positions, and the output has the input's shape
+    when both axes are multiples of 8
+    (:func:`xaiaudio.training.baselines.autoencoder_kmeans` pads the time
     axis).
 
-    Used (through :func:`xaiaudio.training.baselines.autoencoder_kmeans`) in chapters "Playable
-    prototypes" (``book/prototypes.md``) and "Playable prototypes: voices"
-    (``book/prototypes_voices.md``).
+    Used (through :func:`xaiaudio.training.baselines.autoencoder_kmeans`)
+    in chapters "Playable prototypes" (``book/prototypes.md``) and
+    "Playable prototypes: voices" (``book/prototypes_voices.md``).
 
     Parameters
     ----------
@@ -119,11 +129,13 @@ class ConvAutoencoder(nn.Module):
         Parameters
         ----------
         x : torch.Tensor, shape (batch, n_mels, frames)
-            Normalised log-mels in about [0, 1]; they are mapped to [-1, 1] (``2 x - 1``) first.
+            Normalised log-mels in about [0, 1]; they are mapped to [-1, 1]
+            (``2 x - 1``) first.
 
         Returns
         -------
-        torch.Tensor, shape (batch, code_channels, ceil(n_mels / 8), ceil(frames / 8))
+        torch.Tensor, shape (batch, code_channels, ceil(n_mels / 8),
+        ceil(frames / 8))
             The code (no activation after the last 1 x 1 convolution).
         """
         return self.encoder(2.0 * x.unsqueeze(1) - 1.0)
@@ -134,13 +146,14 @@ class ConvAutoencoder(nn.Module):
         Parameters
         ----------
         x : torch.Tensor, shape (batch, n_mels, frames)
-            Normalised log-mels; ``n_mels`` and ``frames`` multiples of 8 for an output of the same
-            shape.
+            Normalised log-mels; ``n_mels`` and ``frames`` multiples of 8
+            for an output of the same shape.
 
         Returns
         -------
         torch.Tensor, shape (batch, 8 ceil(n_mels / 8), 8 ceil(frames / 8))
-            The reconstruction, on the scale of ``x`` (the training loss compares it with ``x``).
+            The reconstruction, on the scale of ``x`` (the training loss
+            compares it with ``x``).
         """
         return self.decoder(self.encode(x)).squeeze(1)
 
@@ -148,5 +161,3 @@ class ConvAutoencoder(nn.Module):
 def _pad8(x: torch.Tensor) -> torch.Tensor:
     extra = (-x.shape[-1]) % 8
     return F.pad(x, (0, extra), mode="replicate") if extra else x
-
-

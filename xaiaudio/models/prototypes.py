@@ -1,21 +1,23 @@
-"""The playable-prototype model of Loiseau et al. (ISMIR 2022): prototypes, transformations, losses.
+"""The playable-prototype model of Loiseau et al. (ISMIR 2022): prototypes,
+transformations, losses.
 
 Used by the chapters *Playable prototypes* (``book/prototypes.md``) and
 *Playable prototypes: voices* (``book/prototypes_voices.md``).
 
-Each class (or cluster) ``k`` owns one spectral frame ``P_k`` (``n_mels`` values in
-the normalised log-mel domain of :mod:`xaiaudio.features.melspec`).  For an input ``x``
-(n_mels x T), a network predicts per prototype and per frame a pitch scale, a
-gain and two soft shelving filters; applying them to ``P_k`` (pitch, then gain,
-then filters) gives the reconstruction ``R_k(x)``.  The reconstruction error
-``L_rec(x, k)`` (mean squared error over frames and bins) both trains the model
-and classifies: ``argmin_k L_rec(x, k)``.
+Each class (or cluster) ``k`` owns one spectral frame ``P_k`` (``n_mels``
+values in the normalised log-mel domain of
+:mod:`xaiaudio.features.melspec`). For an input ``x`` (n_mels x T), a
+network predicts per prototype and per frame a pitch scale, a gain and two
+soft shelving filters; applying them to ``P_k`` (pitch, then gain, then
+filters) gives the reconstruction ``R_k(x)``. The reconstruction error
+``L_rec(x, k)`` (mean squared error over frames and bins) both trains the
+model and classifies: ``argmin_k L_rec(x, k)``.
 
-Pitch uses the mel-aware resampling ``Phi(f, s) = A log10(1 + s (10^(f/A) - 1))``
-with ``A = 2595`` applied to ``f`` in mel units, i.e. the output at frequency
-``hz`` reads the prototype at ``s * hz``.  (The published code fed ``f`` in
-[0, 1], which reduces the formula to a linear stretch of the mel axis; this
-module applies it in mel units, as the formula intends.)
+Pitch uses the mel-aware resampling ``Phi(f, s) = A log10(1 + s (10^(f/A) -
+1))`` with ``A = 2595`` applied to ``f`` in mel units, i.e. the output at
+frequency ``hz`` reads the prototype at ``s * hz``. (The published code fed
+``f`` in [0, 1], which reduces the formula to a linear stretch of the mel
+axis; this module applies it in mel units, as the formula intends.)
 """
 
 from __future__ import annotations
@@ -31,35 +33,46 @@ from xaiaudio.features.melspec import mel_centres, mel_settings
 A_MEL = 2595.0
 #: Transformations in the order the curriculum enables them.
 TRANSFORMS = ("gain", "pitch", "filters")
-#: Sharpness of the softplus ramps of the shelving filters (in units of the mel axis length).
+#: Sharpness of the softplus ramps of the shelving filters (in units of the
+#: mel axis length).
 SHELF_SHARPNESS = 20.0
 #: Number of raw outputs each decoder predicts per prototype.
 DECODER_OUTPUTS = {"gain": 1, "pitch": 1, "low": 2, "high": 2}
 
 
-# --------------------------------------------------------------------------- transformations
-def pitch_source_index(scale: torch.Tensor, centres_mel: torch.Tensor) -> torch.Tensor:
-    """Fractional mel-bin index read by the pitch transformation, shape ``scale.shape + (F,)``.
+# -------------------------------------------------------------------------
+# transformations
+def pitch_source_index(
+    scale: torch.Tensor, centres_mel: torch.Tensor
+) -> torch.Tensor:
+    """Fractional mel-bin index read by the pitch transformation, shape
+    ``scale.shape + (F,)``.
 
-    ``Phi(m, s) - m = A log10((1 + s u) / (1 + u))`` with ``u = 10^(m/A) - 1`` for each
-    band centre ``m`` (mel units); dividing by the band spacing gives the index
-    offset.  For ``s = 1`` the ratio is exactly 1, so the index is exactly the
-    band's own index and the prototype is reproduced bit for bit.
+    ``Phi(m, s) - m = A log10((1 + s u) / (1 + u))`` with ``u = 10^(m/A) -
+    1`` for each band centre ``m`` (mel units); dividing by the band
+    spacing gives the index offset. For ``s = 1`` the ratio is exactly 1,
+    so the index is exactly the band's own index and the prototype is
+    reproduced bit for bit.
     """
-    u = torch.pow(10.0, centres_mel / A_MEL) - 1.0  # hz / 700 at each band centre
+    # hz / 700 at each band centre
+    u = torch.pow(10.0, centres_mel / A_MEL) - 1.0
     step = centres_mel[1] - centres_mel[0]
     ratio = (1.0 + scale.unsqueeze(-1) * u) / (1.0 + u)
     offset = A_MEL * torch.log10(ratio) / step
-    index = torch.arange(centres_mel.numel(), dtype=scale.dtype, device=scale.device)
+    index = torch.arange(
+        centres_mel.numel(), dtype=scale.dtype, device=scale.device
+    )
     return index + offset
 
 
-def pitch_shift(frames: torch.Tensor, scale: torch.Tensor, centres_mel: torch.Tensor) -> torch.Tensor:
+def pitch_shift(
+    frames: torch.Tensor, scale: torch.Tensor, centres_mel: torch.Tensor
+) -> torch.Tensor:
     """Mel-aware pitch scaling of prototype frames by linear interpolation.
 
-    ``frames``: (B or 1, K, F) prototypes; ``scale``: (B, K, T) positive factors ``s``.
-    Returns (B, K, T, F) with ``out[..., f] = frames[..., Phi(f, s)]`` (indices
-    outside the axis are clamped to its ends).
+    ``frames``: (B or 1, K, F) prototypes; ``scale``: (B, K, T) positive
+    factors ``s``. Returns (B, K, T, F) with ``out[..., f] = frames[...,
+    Phi(f, s)]`` (indices outside the axis are clamped to its ends).
     """
     n_bins = frames.shape[-1]
     index = pitch_source_index(scale, centres_mel).clamp(0.0, n_bins - 1.0)
@@ -68,32 +81,51 @@ def pitch_shift(frames: torch.Tensor, scale: torch.Tensor, centres_mel: torch.Te
     low = low.long()
     high = (low + 1).clamp(max=n_bins - 1)
     batch, k, t = scale.shape
-    table = frames.expand(batch, k, n_bins).unsqueeze(2).expand(batch, k, t, n_bins)
-    return torch.gather(table, 3, low) * (1.0 - weight) + torch.gather(table, 3, high) * weight
+    table = (
+        frames.expand(batch, k, n_bins)
+        .unsqueeze(2)
+        .expand(batch, k, t, n_bins)
+    )
+    return (
+        torch.gather(table, 3, low) * (1.0 - weight)
+        + torch.gather(table, 3, high) * weight
+    )
 
 
-def shelf(cutoff: torch.Tensor, gain: torch.Tensor, n_bins: int, high: bool) -> torch.Tensor:
-    """Additive soft shelving filter on the mel axis, shape ``cutoff.shape + (n_bins,)``.
+def shelf(
+    cutoff: torch.Tensor, gain: torch.Tensor, n_bins: int, high: bool
+) -> torch.Tensor:
+    """Additive soft shelving filter on the mel axis, shape ``cutoff.shape
+    + (n_bins,)``.
 
     With ``u`` in [0, 1] the position on the mel axis, a low shelf is
-    ``gain * softplus(k (c - u)) / softplus(k c)``: ``gain`` at ``u = 0``, an almost
-    affine ramp down to the cutoff ``c``, about 0 above (the high shelf mirrors it).
+    ``gain * softplus(k (c - u)) / softplus(k c)``: ``gain`` at ``u = 0``,
+    an almost affine ramp down to the cutoff ``c``, about 0 above (the high
+    shelf mirrors it).
     """
-    u = torch.linspace(0.0, 1.0, n_bins, dtype=cutoff.dtype, device=cutoff.device)
+    u = torch.linspace(
+        0.0, 1.0, n_bins, dtype=cutoff.dtype, device=cutoff.device
+    )
     c = cutoff.unsqueeze(-1)
     if high:
-        ramp = F.softplus(SHELF_SHARPNESS * (u - c)) / F.softplus(SHELF_SHARPNESS * (1.0 - c))
+        ramp = F.softplus(SHELF_SHARPNESS * (u - c)) / F.softplus(
+            SHELF_SHARPNESS * (1.0 - c)
+        )
     else:
-        ramp = F.softplus(SHELF_SHARPNESS * (c - u)) / F.softplus(SHELF_SHARPNESS * c)
+        ramp = F.softplus(SHELF_SHARPNESS * (c - u)) / F.softplus(
+            SHELF_SHARPNESS * c
+        )
     return gain.unsqueeze(-1) * ramp
 
 
 def transform_parameters(raw: dict) -> dict:
-    """Map the decoders' unbounded outputs to the bounded transformation parameters.
+    """Map the decoders' unbounded outputs to the bounded transformation
+    parameters.
 
-    pitch scale ``s = exp(tanh(a))`` (in [1/e, e]); gain ``0.5 tanh(b)``; each
-    shelf: cutoff ``0.25 + 0.5 sigmoid(c)`` (in [0.25, 0.75] of the axis) and gain
-    ``0.25 tanh(g)``.  All are the identity when the raw outputs are 0.
+    pitch scale ``s = exp(tanh(a))`` (in [1/e, e]); gain ``0.5 tanh(b)``;
+    each shelf: cutoff ``0.25 + 0.5 sigmoid(c)`` (in [0.25, 0.75] of the
+    axis) and gain ``0.25 tanh(g)``. All are the identity when the raw
+    outputs are 0.
     """
     out = {}
     if "pitch" in raw:
@@ -102,17 +134,23 @@ def transform_parameters(raw: dict) -> dict:
         out["gain"] = 0.5 * torch.tanh(raw["gain"][..., 0])
     for side in ("low", "high"):
         if side in raw:
-            out[f"{side}_cutoff"] = 0.25 + 0.5 * torch.sigmoid(raw[side][..., 0])
+            out[f"{side}_cutoff"] = 0.25 + 0.5 * torch.sigmoid(
+                raw[side][..., 0]
+            )
             out[f"{side}_gain"] = 0.25 * torch.tanh(raw[side][..., 1])
     return out
 
 
-def identity_parameters(batch: int, n_prototypes: int, n_frames: int) -> dict:
-    """Transformation parameters that leave every prototype unchanged: each ``(batch, K, n_frames)``.
+def identity_parameters(
+    batch: int, n_prototypes: int, n_frames: int
+) -> dict:
+    """Transformation parameters that leave every prototype unchanged: each
+    ``(batch, K, n_frames)``.
 
-    They are :func:`transform_parameters` of all-zero decoder outputs (pitch scale 1, gain 0, both
-    shelves with gain 0 and their cutoffs at mid-axis), which is where a fresh model starts; the
-    chapter *Playable prototypes* changes one of them at a time to show each transformation.
+    They are :func:`transform_parameters` of all-zero decoder outputs
+    (pitch scale 1, gain 0, both shelves with gain 0 and their cutoffs at
+    mid-axis), which is where a fresh model starts; the chapter *Playable
+    prototypes* changes one of them at a time to show each transformation.
 
     Parameters
     ----------
@@ -126,11 +164,15 @@ def identity_parameters(batch: int, n_prototypes: int, n_frames: int) -> dict:
     Returns
     -------
     dict
-        ``scale``, ``gain``, ``low_cutoff``, ``low_gain``, ``high_cutoff`` and ``high_gain``, the
-        keys :func:`apply_transformations` reads.
+        ``scale``, ``gain``, ``low_cutoff``, ``low_gain``, ``high_cutoff``
+        and ``high_gain``, the keys :func:`apply_transformations` reads.
     """
-    # all-zero raw outputs, so that the identity is defined once, by the bounds of transform_parameters
-    raw = {name: torch.zeros(batch, n_prototypes, n_frames, n_out) for name, n_out in DECODER_OUTPUTS.items()}
+    # all-zero raw outputs, so that the identity is defined once, by the
+    # bounds of transform_parameters
+    raw = {
+        name: torch.zeros(batch, n_prototypes, n_frames, n_out)
+        for name, n_out in DECODER_OUTPUTS.items()
+    }
     return transform_parameters(raw)
 
 
@@ -141,13 +183,18 @@ def apply_transformations(
     active=TRANSFORMS,
     n_frames: int | None = None,
 ) -> torch.Tensor:
-    """Reconstruction ``R_k(x)``: pitch, then gain, then low and high shelves, applied to prototypes.
+    """Reconstruction ``R_k(x)``: pitch, then gain, then low and high
+    shelves, applied to prototypes.
 
     ``frames``: (B or 1, K, F) prototypes; ``params``: output of
     :func:`transform_parameters`, each (B, K, T); ``active``: the enabled
     transformations.  Returns (B, K, T, F).
     """
-    shape = next(iter(params.values())).shape if params else (frames.shape[0], frames.shape[1], n_frames)
+    shape = (
+        next(iter(params.values())).shape
+        if params
+        else (frames.shape[0], frames.shape[1], n_frames)
+    )
     batch, k, t = shape
     if "pitch" in active:
         out = pitch_shift(frames, params["scale"], centres_mel)
@@ -157,23 +204,34 @@ def apply_transformations(
         out = out + params["gain"].unsqueeze(-1)
     if "filters" in active:
         n_bins = frames.shape[-1]
-        out = out + shelf(params["low_cutoff"], params["low_gain"], n_bins, high=False)
-        out = out + shelf(params["high_cutoff"], params["high_gain"], n_bins, high=True)
+        out = out + shelf(
+            params["low_cutoff"], params["low_gain"], n_bins, high=False
+        )
+        out = out + shelf(
+            params["high_cutoff"], params["high_gain"], n_bins, high=True
+        )
     return out
 
 
-# --------------------------------------------------------------------------- network
+# -------------------------------------------------------------------------
+# network
 class _Block2d(nn.Sequential):
     def __init__(self, cin: int, cout: int):
-        super().__init__(nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU())
+        super().__init__(
+            nn.Conv2d(cin, cout, 3, padding=1, bias=False),
+            nn.BatchNorm2d(cout),
+            nn.ReLU(),
+        )
 
 
 class Encoder(nn.Module):
-    """Shared 2-D encoder: 4 levels of (3x3 conv, batch norm, ReLU, 2x2 max-pool) with 8, 16, 32, 64 channels.
+    """Shared 2-D encoder: 4 levels of (3x3 conv, batch norm, ReLU, 2x2
+    max-pool) with 8, 16, 32, 64 channels.
 
-    Each level's feature map, and the bottleneck, is collapsed over frequency by a
-    learned pooling (a convolution spanning all remaining bins), giving the 1-D
-    skip sequences ``z_0 ... z_4`` of lengths T, T/2, ..., T/16.
+    Each level's feature map, and the bottleneck, is collapsed over
+    frequency by a learned pooling (a convolution spanning all remaining
+    bins), giving the 1-D skip sequences ``z_0 ... z_4`` of lengths T, T/2,
+    ..., T/16.
     """
 
     def __init__(self, n_mels: int, channels=(8, 16, 32, 64)):
@@ -200,19 +258,31 @@ class Encoder(nn.Module):
 
 
 class TemporalDecoder(nn.Module):
-    """1-D U-Net decoder of one transformation family: upsample x2, concatenate the skip, conv, 4 times.
+    """1-D U-Net decoder of one transformation family: upsample x2,
+    concatenate the skip, conv, 4 times.
 
-    The last 1x1 layer predicts ``n_out`` raw values per prototype and frame; it
-    starts at zero so that every transformation starts as the identity.
+    The last 1x1 layer predicts ``n_out`` raw values per prototype and
+    frame; it starts at zero so that every transformation starts as the
+    identity.
     """
 
-    def __init__(self, skip_channels, n_prototypes: int, n_out: int, widths=(96, 64, 48, 32)):
+    def __init__(
+        self,
+        skip_channels,
+        n_prototypes: int,
+        n_out: int,
+        widths=(96, 64, 48, 32),
+    ):
         super().__init__()
         self.k, self.n_out = n_prototypes, n_out
         self.layers = nn.ModuleList()
         cin = skip_channels[-1]
         for skip, width in zip(reversed(skip_channels[:-1]), widths):
-            self.layers.append(nn.Sequential(nn.Conv1d(cin + skip, width, 3, padding=1), nn.ReLU()))
+            self.layers.append(
+                nn.Sequential(
+                    nn.Conv1d(cin + skip, width, 3, padding=1), nn.ReLU()
+                )
+            )
             cin = width
         self.head = nn.Conv1d(cin, n_prototypes * n_out, 1)
         nn.init.zeros_(self.head.weight)
@@ -221,25 +291,48 @@ class TemporalDecoder(nn.Module):
     def forward(self, skips: list) -> torch.Tensor:
         h = skips[-1]
         for layer, skip in zip(self.layers, reversed(skips[:-1])):
-            h = layer(torch.cat([F.interpolate(h, size=skip.shape[-1], mode="nearest"), skip], dim=1))
+            h = layer(
+                torch.cat(
+                    [
+                        F.interpolate(
+                            h, size=skip.shape[-1], mode="nearest"
+                        ),
+                        skip,
+                    ],
+                    dim=1,
+                )
+            )
         out = self.head(h)  # (B, K * n_out, T)
-        return out.view(out.shape[0], self.k, self.n_out, out.shape[-1]).permute(0, 1, 3, 2)  # (B,K,T,n_out)
+        # (B,K,T,n_out)
+        return out.view(
+            out.shape[0], self.k, self.n_out, out.shape[-1]
+        ).permute(0, 1, 3, 2)
 
 
 class PrototypeModel(nn.Module):
-    """K single-frame prototypes with per-frame transformation networks (the ISMIR 2022 model).
+    """K single-frame prototypes with per-frame transformation networks
+    (the ISMIR 2022 model).
 
-    ``forward(x)`` with ``x`` (B, n_mels, T) normalised log-mels returns the
-    reconstructions (B, K, T, n_mels) of every prototype (or, with ``classes``
-    (B,), only of the given prototype per sample: (B, 1, T, n_mels)).
-    ``active`` lists the enabled transformations (the curriculum grows it).
+    ``forward(x)`` with ``x`` (B, n_mels, T) normalised log-mels returns
+    the reconstructions (B, K, T, n_mels) of every prototype (or, with
+    ``classes`` (B,), only of the given prototype per sample: (B, 1, T,
+    n_mels)). ``active`` lists the enabled transformations (the curriculum
+    grows it).
     """
 
-    def __init__(self, n_prototypes: int, n_mels: int, sample_rate: int, theta_init: float = -4.0):
+    def __init__(
+        self,
+        n_prototypes: int,
+        n_mels: int,
+        sample_rate: int,
+        theta_init: float = -4.0,
+    ):
         super().__init__()
 
         self.n_prototypes, self.n_mels = n_prototypes, n_mels
-        self.prototypes = nn.Parameter(torch.full((n_prototypes, n_mels), 0.3))
+        self.prototypes = nn.Parameter(
+            torch.full((n_prototypes, n_mels), 0.3)
+        )
         self.theta = nn.Parameter(torch.tensor(float(theta_init)))
         self.encoder = Encoder(n_mels)
         skip_channels = [8, 16, 32, 64, 64]
@@ -250,12 +343,15 @@ class PrototypeModel(nn.Module):
             }
         )
         centres = mel_centres(mel_settings(sample_rate, n_mels))
-        self.register_buffer("centres_mel", torch.tensor(centres, dtype=torch.float32))
+        self.register_buffer(
+            "centres_mel", torch.tensor(centres, dtype=torch.float32)
+        )
         self.active: tuple = ()
 
     @property
     def beta(self) -> torch.Tensor:
-        """Inverse temperature of the class posterior, ``softplus(theta)``."""
+        """Inverse temperature of the class posterior,
+        ``softplus(theta)``."""
         return F.softplus(self.theta)
 
     def decoders_for(self, active) -> list:
@@ -268,8 +364,11 @@ class PrototypeModel(nn.Module):
             names += ["low", "high"]
         return names
 
-    def transformation_parameters(self, x: torch.Tensor, active=None) -> dict:
-        """Bounded per-prototype, per-frame parameters (each (B, K, T)) predicted from ``x``."""
+    def transformation_parameters(
+        self, x: torch.Tensor, active=None
+    ) -> dict:
+        """Bounded per-prototype, per-frame parameters (each (B, K, T))
+        predicted from ``x``."""
         active = self.active if active is None else active
         names = self.decoders_for(active)
         if not names:
@@ -277,25 +376,40 @@ class PrototypeModel(nn.Module):
         t = x.shape[-1]
         padded = _pad_time(2.0 * x - 1.0, 16)
         skips = self.encoder(padded)
-        raw = {name: self.decoders[name](skips)[:, :, :t] for name in names}
+        raw = {
+            name: self.decoders[name](skips)[:, :, :t] for name in names
+        }
         return transform_parameters(raw)
 
-    def forward(self, x: torch.Tensor, classes: torch.Tensor | None = None, active=None) -> torch.Tensor:
+    def forward(
+        self,
+        x: torch.Tensor,
+        classes: torch.Tensor | None = None,
+        active=None,
+    ) -> torch.Tensor:
         active = self.active if active is None else active
         params = self.transformation_parameters(x, active)
         frames = self.prototypes.unsqueeze(0)
         if classes is not None:
             index = classes.view(-1, 1)
             params = {
-                name: torch.gather(value, 1, index.unsqueeze(-1).expand(-1, 1, value.shape[-1]))
+                name: torch.gather(
+                    value,
+                    1,
+                    index.unsqueeze(-1).expand(-1, 1, value.shape[-1]),
+                )
                 for name, value in params.items()
             }
             frames = self.prototypes[classes].unsqueeze(1)
             if not params:
                 return frames.unsqueeze(2).expand(-1, 1, x.shape[-1], -1)
         elif not params:
-            return frames.unsqueeze(2).expand(x.shape[0], -1, x.shape[-1], -1)
-        return apply_transformations(frames, params, self.centres_mel, active)
+            return frames.unsqueeze(2).expand(
+                x.shape[0], -1, x.shape[-1], -1
+            )
+        return apply_transformations(
+            frames, params, self.centres_mel, active
+        )
 
 
 def _pad_time(x: torch.Tensor, multiple: int) -> torch.Tensor:
@@ -306,25 +420,39 @@ def _pad_time(x: torch.Tensor, multiple: int) -> torch.Tensor:
     return F.pad(x, (0, extra), mode="replicate")
 
 
-# --------------------------------------------------------------------------- losses
-def reconstruction_error(x: torch.Tensor, reconstructions: torch.Tensor) -> torch.Tensor:
-    """``L_rec(x, k)``: mean over frames and bins of the squared error, shape (B, K)."""
-    return ((reconstructions - x.transpose(1, 2).unsqueeze(1)) ** 2).mean(dim=(2, 3))
+# -------------------------------------------------------------------------
+# losses
+def reconstruction_error(
+    x: torch.Tensor, reconstructions: torch.Tensor
+) -> torch.Tensor:
+    """``L_rec(x, k)``: mean over frames and bins of the squared error,
+    shape (B, K)."""
+    return ((reconstructions - x.transpose(1, 2).unsqueeze(1)) ** 2).mean(
+        dim=(2, 3)
+    )
 
 
-def class_logits(model: PrototypeModel, errors: torch.Tensor) -> torch.Tensor:
-    """Logits ``-beta * F * L_rec``: the paper's Eq. (6) sums the squared error over the F bins (and
-    averages over frames), so the energy in the softmax is ``F`` times our per-bin mean."""
+def class_logits(
+    model: PrototypeModel, errors: torch.Tensor
+) -> torch.Tensor:
+    """Logits ``-beta * F * L_rec``: the paper's Eq. (6) sums the squared
+    error over the F bins (and averages over frames), so the energy in the
+    softmax is ``F`` times our per-bin mean."""
     return -model.beta * model.n_mels * errors
 
 
 def supervised_loss(
-    model: PrototypeModel, x: torch.Tensor, labels: torch.Tensor, cross_entropy_weight: float = 0.0
+    model: PrototypeModel,
+    x: torch.Tensor,
+    labels: torch.Tensor,
+    cross_entropy_weight: float = 0.0,
 ) -> tuple:
-    """Supervised objective: ``L_rec(x, y) + w * CE(softmax(-beta F L_rec(x, .)), y)``.
+    """Supervised objective: ``L_rec(x, y) + w * CE(softmax(-beta F
+    L_rec(x, .)), y)``.
 
-    Without cross-entropy only the label's prototype is reconstructed (K times
-    cheaper).  Returns ``(loss, errors)`` with errors (B, K) or (B, 1).
+    Without cross-entropy only the label's prototype is reconstructed (K
+    times cheaper). Returns ``(loss, errors)`` with errors (B, K) or (B,
+    1).
     """
     if cross_entropy_weight == 0.0:
         errors = reconstruction_error(x, model(x, classes=labels))
@@ -336,15 +464,21 @@ def supervised_loss(
 
 
 def clustering_loss(model: PrototypeModel, x: torch.Tensor) -> tuple:
-    """Unsupervised (k-means-like) objective ``min_k L_rec(x, k)``; returns ``(loss, errors (B, K))``."""
+    """Unsupervised (k-means-like) objective ``min_k L_rec(x, k)``;
+    returns ``(loss, errors (B, K))``."""
     errors = reconstruction_error(x, model(x))
     return errors.min(dim=1).values.mean(), errors
 
 
-# --------------------------------------------------------------------------- initialisation
-def kmeans_plus_plus(vectors: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
-    """Pick ``k`` rows of ``vectors`` by k-means++ seeding ({cite}`arthur2007kmeans`): each new seed is drawn
-    with probability proportional to its squared distance to the nearest seed already chosen."""
+# -------------------------------------------------------------------------
+# initialisation
+def kmeans_plus_plus(
+    vectors: np.ndarray, k: int, rng: np.random.Generator
+) -> np.ndarray:
+    """Pick ``k`` rows of ``vectors`` by k-means++ seeding
+    ({cite}`arthur2007kmeans`): each new seed is drawn with probability
+    proportional to its squared distance to the nearest seed already
+    chosen."""
     vectors = np.asarray(vectors, dtype=np.float64)
     if len(vectors) < 1:
         raise ValueError("k-means++ needs at least one vector")
@@ -358,20 +492,29 @@ def kmeans_plus_plus(vectors: np.ndarray, k: int, rng: np.random.Generator) -> n
             else int(rng.choice(len(vectors), p=nearest / total))
         )
         chosen.append(pick)
-        nearest = np.minimum(nearest, ((vectors - vectors[pick]) ** 2).sum(1))
+        nearest = np.minimum(
+            nearest, ((vectors - vectors[pick]) ** 2).sum(1)
+        )
     return vectors[chosen]
 
 
 def initial_prototypes(
-    crops_mean: np.ndarray, k: int, rng: np.random.Generator, noise: float = 0.01
+    crops_mean: np.ndarray,
+    k: int,
+    rng: np.random.Generator,
+    noise: float = 0.01,
 ) -> np.ndarray:
-    """Prototype initialisation: k-means++ among time-averaged training crops, plus Gaussian noise."""
+    """Prototype initialisation: k-means++ among time-averaged training
+    crops, plus Gaussian noise."""
     seeds = kmeans_plus_plus(crops_mean, k, rng)
-    return (seeds + noise * rng.standard_normal(seeds.shape)).astype(np.float32)
+    return (seeds + noise * rng.standard_normal(seeds.shape)).astype(
+        np.float32
+    )
 
 
 def pitch_scale_to_semitones(scale) -> np.ndarray:
-    """Pitch scale ``s`` (prototype read at ``s * hz``) as the heard shift in semitones, ``-12 log2 s``."""
+    """Pitch scale ``s`` (prototype read at ``s * hz``) as the heard
+    shift in semitones, ``-12 log2 s``."""
     return -12.0 * np.log2(np.asarray(scale, dtype=np.float64))
 
 

@@ -1,8 +1,10 @@
 """Model size: the number of trainable parameters, as the papers count it.
 
-Chapters "Training the convnet" (``book/training.md``; 2,068,289 for 1200 paths, the paper's
-"2.1 M") and "Deep Taylor decomposition" (``book/deep_taylor.md``);
-:func:`xaiaudio.training.baselines.train_direct_classifier` also reports it.
+Chapters "Training the convnet" (``book/training.md``; 2,068,289 for 1200
+paths, the paper's "2.1 M") and "Deep Taylor decomposition"
+(``book/deep_taylor.md``);
+:func:`xaiaudio.training.baselines.train_direct_classifier` also reports
+it.
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ from torch import nn
 def count_parameters(model: nn.Module) -> int:
     """Number of trainable parameters of ``model``.
 
-    Used in chapters "Training the convnet" (``book/training.md``) and "Deep Taylor
-    decomposition" (``book/deep_taylor.md``).
+    Used in chapters "Training the convnet" (``book/training.md``) and
+    "Deep Taylor decomposition" (``book/deep_taylor.md``).
 
     Parameters
     ----------
@@ -24,7 +26,7 @@ def count_parameters(model: nn.Module) -> int:
     Returns
     -------
     int
-        The sum of ``numel`` over the parameters that require a gradient (batch-norm running
-        statistics are buffers and do not count).
+        The sum of ``numel`` over the parameters that require a gradient
+        (batch-norm running statistics are buffers and do not count).
     """
     return sum(p.numel() for p in model.parameters() if p.requires_grad)

@@ -1,11 +1,14 @@
-"""How the book states a claim: a generated sentence and a figure of its per-seed values.
+"""How the book states a claim: a generated sentence and a figure of its
+per-seed values.
 
-Every chapter that discusses a claim of the papers shows the same two things, made here from the
-scorecard's rows (:func:`xaiaudio.experiments.scorecard.run_scorecard`, for all claims or a
-chapter's own): :func:`claim_sentence` states the verdict with
-its interval and number of seeds, and :func:`plot_claims` draws each claim's per-seed effects, mean
-and 95 % interval against zero (a forest plot).  Chapters "Training the convnet", "Comparing LRP
-rules", "Class-wise aggregation", the two prototype chapters and "What reproduces".
+Every chapter that discusses a claim of the papers shows the same two
+things, made here from the scorecard's rows
+(:func:`xaiaudio.experiments.scorecard.run_scorecard`, for all claims or a
+chapter's own): :func:`claim_sentence` states the verdict with its interval
+and number of seeds, and :func:`plot_claims` draws each claim's per-seed
+effects, mean and 95 % interval against zero (a forest plot). Chapters
+"Training the convnet", "Comparing LRP rules", "Class-wise aggregation",
+the two prototype chapters and "What reproduces".
 """
 
 from __future__ import annotations
@@ -14,75 +17,120 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 #: Colour of each verdict in figures.
-VERDICT_COLOURS = {"holds": "tab:green", "fails": "tab:red", "inconclusive": "tab:orange",
-                   "not measurable": "tab:grey"}
+VERDICT_COLOURS = {
+    "holds": "tab:green",
+    "fails": "tab:red",
+    "inconclusive": "tab:orange",
+    "not measurable": "tab:grey",
+}
 
 
 def _value(value, digits: int = 1) -> str:
-    return "-" if value is None or not np.isfinite(value) else f"{value:.{digits}f}"
+    return (
+        "-"
+        if value is None or not np.isfinite(value)
+        else f"{value:.{digits}f}"
+    )
 
 
-_VERDICT_WORDS = {"holds": "holds", "fails": "fails", "inconclusive": "is inconclusive",
-                  "not measurable": "is not measurable"}
+_VERDICT_WORDS = {
+    "holds": "holds",
+    "fails": "fails",
+    "inconclusive": "is inconclusive",
+    "not measurable": "is not measurable",
+}
 
 
 def claim_sentence(row: dict, digits: int = 1) -> str:
-    """One sentence stating a claim's verdict from its interval (never typed by hand).
+    """One sentence stating a claim's verdict from its interval (never
+    typed by hand).
 
     Parameters
     ----------
     row : dict
-        A scorecard row: ``claim``, ``metric``, ``estimate``, ``ci_low``, ``ci_high``, ``n_seeds``,
-        ``verdict``, ``reason``, ``variant`` and ``paper_value``.
+        A scorecard row: ``claim``, ``metric``, ``estimate``, ``ci_low``,
+        ``ci_high``, ``n_seeds``, ``verdict``, ``reason``, ``variant`` and
+        ``paper_value``.
     digits : int
         Decimals of the numbers.
 
     Returns
     -------
     str
-        E.g. "The claim "S1+S2 beats S1 in macro accuracy" holds: macro accuracy S1+S2 - S1 (points)
-        is 12.3, 95 % interval [8.1, 16.5] over 5 seeds (split fixed); the paper: 18.2."
+        E.g. "The claim "S1+S2 beats S1 in macro accuracy" holds: macro
+        accuracy S1+S2 - S1 (points) is 12.3, 95 % interval [8.1, 16.5]
+        over 5 seeds (split fixed); the paper: 18.2."
     """
     if row["verdict"] == "not measurable":
-        return f"The claim \"{row['claim']}\" is not measurable here: {row['reason']}."
-    paper = "" if row.get("paper_value") is None else f"; the paper: {_value(row['paper_value'], digits)}"
-    verdict = {**_VERDICT_WORDS, "fails": "fails (the opposite holds)"}[row["verdict"]]
-    return (f"The claim \"{row['claim']}\" {verdict}: {row['metric']} is {_value(row['estimate'], digits)}, "
-            f"95 % interval [{_value(row['ci_low'], digits)}, {_value(row['ci_high'], digits)}] over "
-            f"{row['n_seeds']} seeds ({row['variant']}){paper}.")
+        return (
+            f'The claim "{row["claim"]}" is not measurable here: '
+            f"{row['reason']}."
+        )
+    paper = (
+        ""
+        if row.get("paper_value") is None
+        else f"; the paper: {_value(row['paper_value'], digits)}"
+    )
+    verdict = {**_VERDICT_WORDS, "fails": "fails (the opposite holds)"}[
+        row["verdict"]
+    ]
+    return (
+        f'The claim "{row["claim"]}" {verdict}: {row["metric"]} is '
+        f"{_value(row['estimate'], digits)}, "
+        f"95 % interval [{_value(row['ci_low'], digits)}, "
+        f"{_value(row['ci_high'], digits)}] over "
+        f"{row['n_seeds']} seeds ({row['variant']}){paper}."
+    )
 
 
 def across_splits_sentence(entry: dict) -> str:
-    """One sentence on whether a claim's verdict survives a new draw of the split.
+    """One sentence on whether a claim's verdict survives a new draw of the
+    split.
 
     Parameters
     ----------
     entry : dict
-        A claim's entry of :func:`xaiaudio.experiments.scorecard.verdicts_across_splits` (its ``id``,
-        ``verdict``, ``by_variant`` and ``split_dependent``).
+        A claim's entry of
+        :func:`xaiaudio.experiments.scorecard.verdicts_across_splits` (its
+        ``id``, ``verdict``, ``by_variant`` and ``split_dependent``).
 
     Returns
     -------
     str
-        E.g. "Claim A2 holds with the split fixed but is inconclusive with the split redrawn, so
-        the book counts it as inconclusive: its verdict depends on which clips were drawn."
+        E.g. "Claim A2 holds with the split fixed but is inconclusive with
+        the split redrawn, so the book counts it as inconclusive: its
+        verdict depends on which clips were drawn."
     """
     claim_id, by_variant = entry["id"], entry["by_variant"]
     if not entry["split_dependent"]:
-        where = "with the split fixed and redrawn alike" if len(by_variant) > 1 else "on its one split"
-        return f"Claim {claim_id} {_VERDICT_WORDS[entry['verdict']]} {where}."
-    parts = [f"{_VERDICT_WORDS[verdict]} with the {variant}" for variant, verdict in by_variant.items()]
-    return (f"Claim {claim_id} {' but '.join(parts)}, so the book counts it as inconclusive: its "
-            "verdict depends on which clips were drawn.")
+        where = (
+            "with the split fixed and redrawn alike"
+            if len(by_variant) > 1
+            else "on its one split"
+        )
+        return (
+            f"Claim {claim_id} {_VERDICT_WORDS[entry['verdict']]} {where}."
+        )
+    parts = [
+        f"{_VERDICT_WORDS[verdict]} with the {variant}"
+        for variant, verdict in by_variant.items()
+    ]
+    return (
+        f"Claim {claim_id} {' but '.join(parts)}, so the book counts it "
+        "as inconclusive: its "
+        "verdict depends on which clips were drawn."
+    )
 
 
 def plot_claims(rows, ax=None, title: str | None = None):
-    """Forest plot: per claim, its per-seed effects (dots), mean and 95 % interval, and zero.
+    """Forest plot: per claim, its per-seed effects (dots), mean and 95 %
+    interval, and zero.
 
     Parameters
     ----------
     rows : sequence of dict
-        Scorecard rows sharing one unit (``metric``); each row is drawn on its own line.
+        Scorecard rows sharing one unit (``metric``); each row is drawn on
+        its own line.
     ax : matplotlib.axes.Axes, optional
         Where to draw (default: a new figure sized to the rows).
     title : str, optional
@@ -97,17 +145,39 @@ def plot_claims(rows, ax=None, title: str | None = None):
         _, ax = plt.subplots(figsize=(7, 0.5 + 0.45 * len(rows)))
     for y, row in enumerate(rows[::-1]):
         colour = VERDICT_COLOURS[row["verdict"]]
-        seeds = np.asarray([np.nan if v is None else v for v in row["per_seed"]], dtype=float)
-        ax.plot(seeds, np.full(len(seeds), y), "o", ms=4, alpha=0.5, color=colour)
-        if row["verdict"] != "not measurable" and np.isfinite(row["ci_low"]):
-            ax.plot([row["ci_low"], row["ci_high"]], [y, y], "-", lw=2.5, color=colour)
+        seeds = np.asarray(
+            [np.nan if v is None else v for v in row["per_seed"]],
+            dtype=float,
+        )
+        ax.plot(
+            seeds,
+            np.full(len(seeds), y),
+            "o",
+            ms=4,
+            alpha=0.5,
+            color=colour,
+        )
+        if row["verdict"] != "not measurable" and np.isfinite(
+            row["ci_low"]
+        ):
+            ax.plot(
+                [row["ci_low"], row["ci_high"]],
+                [y, y],
+                "-",
+                lw=2.5,
+                color=colour,
+            )
         if row["estimate"] is not None and np.isfinite(row["estimate"]):
             ax.plot(row["estimate"], y, "D", ms=7, color=colour)
         if row.get("paper_value") is not None:
             ax.plot(row["paper_value"], y, "x", ms=8, color="black")
     ax.axvline(0.0, color="black", lw=0.8)
-    labels = [f"{row['id']} ({row['variant']})" if row["variant"] != "split fixed" else row["id"]
-              for row in rows[::-1]]
+    labels = [
+        f"{row['id']} ({row['variant']})"
+        if row["variant"] != "split fixed"
+        else row["id"]
+        for row in rows[::-1]
+    ]
     ax.set_yticks(range(len(rows)), labels)
     ax.set_ylim(-0.7, len(rows) - 0.3)
     ax.set_xlabel(title or rows[0]["metric"])

@@ -1,8 +1,9 @@
-"""Figures of modulation rates: how one clip's rate is found, and the corpus's rates beside their truth.
+"""Figures of modulation rates: how one clip's rate is found, and the
+corpus's rates beside their truth.
 
-The numbers come from :func:`xaiaudio.features.modulation.rate_analysis` and
-:func:`xaiaudio.experiments.rates.measured_rates`; these functions only draw them.  Chapter
-"Listening to playing techniques".
+The numbers come from :func:`xaiaudio.features.modulation.rate_analysis`
+and :func:`xaiaudio.experiments.rates.measured_rates`; these functions only
+draw them. Chapter "Listening to playing techniques".
 """
 
 from __future__ import annotations
@@ -17,19 +18,28 @@ from matplotlib.ticker import FixedFormatter, FixedLocator, NullFormatter
 from xaiaudio.features.modulation import RateAnalysis
 from xaiaudio.synth.techniques import RATE_RANGES
 
-#: Axis label of each kind of track (:data:`xaiaudio.features.modulation.TRACK_OF_TECHNIQUE`).
-TRACK_LABELS = {"pitch": "pitch about the median (cents)", "envelope": "level (dB)",
-                "centroid": "spectral centroid (octaves re 1 Hz)"}
+#: Axis label of each kind of track
+#: (:data:`xaiaudio.features.modulation.TRACK_OF_TECHNIQUE`).
+TRACK_LABELS = {
+    "pitch": "pitch about the median (cents)",
+    "envelope": "level (dB)",
+    "centroid": "spectral centroid (octaves re 1 Hz)",
+}
 
-#: Rate ticks (Hz) on logarithmic rate axes: one per octave over the five techniques' rates.
+#: Rate ticks (Hz) on logarithmic rate axes: one per octave over the five
+#: techniques' rates.
 RATE_TICKS = (4, 8, 16, 32)
 
 
-def plot_rate_analysis(audio: np.ndarray, sample_rate: int, analysis: RateAnalysis, clip) -> plt.Figure:
-    """Spectrogram, modulation track and rate spectrum of one clip, side by side.
+def plot_rate_analysis(
+    audio: np.ndarray, sample_rate: int, analysis: RateAnalysis, clip
+) -> plt.Figure:
+    """Spectrogram, modulation track and rate spectrum of one clip, side by
+    side.
 
-    The rate spectrum marks the measured rate and, when the clip has one, its ground-truth rate
-    (dashed).  Chapter "Listening to playing techniques".
+    The rate spectrum marks the measured rate and, when the clip has one,
+    its ground-truth rate (dashed). Chapter "Listening to playing
+    techniques".
 
     Parameters
     ----------
@@ -40,47 +50,90 @@ def plot_rate_analysis(audio: np.ndarray, sample_rate: int, analysis: RateAnalys
     analysis : RateAnalysis
         The clip's :func:`xaiaudio.features.modulation.rate_analysis`.
     clip : mapping
-        The clip's table row: ``instrument``, ``technique``, ``midi``, ``dynamics`` and
-        ``rate_hz`` (NaN when unknown).
+        The clip's table row: ``instrument``, ``technique``, ``midi``,
+        ``dynamics`` and ``rate_hz`` (NaN when unknown).
 
     Returns
     -------
     matplotlib.figure.Figure
         The figure, laid out and not yet shown.
     """
-    fig, axes = plt.subplots(1, 3, figsize=(14, 3.4), gridspec_kw={"width_ratios": [1.2, 1.2, 1]})
-    spectrum_db = librosa.amplitude_to_db(np.abs(librosa.stft(audio, n_fft=2048, hop_length=256)), ref=np.max)
-    librosa.display.specshow(spectrum_db, sr=sample_rate, hop_length=256, x_axis="s", y_axis="log",
-                             ax=axes[0], vmin=-80)
-    axes[0].set(title=f"{clip['instrument']} {clip['technique']}, MIDI {clip['midi']} {clip['dynamics']}",
-                xlabel="time (s)", ylabel="frequency (Hz)")
+    fig, axes = plt.subplots(
+        1,
+        3,
+        figsize=(14, 3.4),
+        gridspec_kw={"width_ratios": [1.2, 1.2, 1]},
+    )
+    spectrum_db = librosa.amplitude_to_db(
+        np.abs(librosa.stft(audio, n_fft=2048, hop_length=256)), ref=np.max
+    )
+    librosa.display.specshow(
+        spectrum_db,
+        sr=sample_rate,
+        hop_length=256,
+        x_axis="s",
+        y_axis="log",
+        ax=axes[0],
+        vmin=-80,
+    )
+    axes[0].set(
+        title=(
+            f"{clip['instrument']} {clip['technique']}, "
+            f"MIDI {clip['midi']} {clip['dynamics']}"
+        ),
+        xlabel="time (s)",
+        ylabel="frequency (Hz)",
+    )
     axes[1].plot(analysis.times, analysis.values, lw=1)
-    axes[1].set(title=f"tracked {analysis.track}", xlabel="time (s)", ylabel=TRACK_LABELS[analysis.track])
+    axes[1].set(
+        title=f"tracked {analysis.track}",
+        xlabel="time (s)",
+        ylabel=TRACK_LABELS[analysis.track],
+    )
     axes[2].plot(analysis.frequencies, analysis.explained, lw=1)
-    axes[2].axvline(analysis.rate_hz, color="C1", label=f"measured {analysis.rate_hz:.2f} Hz")
+    axes[2].axvline(
+        analysis.rate_hz,
+        color="C1",
+        label=f"measured {analysis.rate_hz:.2f} Hz",
+    )
     if np.isfinite(clip["rate_hz"]):
-        axes[2].axvline(clip["rate_hz"], color="k", ls="--", label=f"ground truth {clip['rate_hz']:.2f} Hz")
-    axes[2].set(title="rate spectrum of the track", xlabel="modulation frequency (Hz)",
-                ylabel="explained variance")
+        axes[2].axvline(
+            clip["rate_hz"],
+            color="k",
+            ls="--",
+            label=f"ground truth {clip['rate_hz']:.2f} Hz",
+        )
+    axes[2].set(
+        title="rate spectrum of the track",
+        xlabel="modulation frequency (Hz)",
+        ylabel="explained variance",
+    )
     axes[2].legend(fontsize=8)
     fig.tight_layout()
     return fig
 
 
 def _log_rate_axis(axis) -> None:
-    # Rates span 3 to 45 Hz: octave ticks read better than matplotlib's decades.
+    # Rates span 3 to 45 Hz: octave ticks read better than matplotlib's
+    # decades.
     axis.set_major_locator(FixedLocator(RATE_TICKS))
-    axis.set_major_formatter(FixedFormatter([str(tick) for tick in RATE_TICKS]))
+    axis.set_major_formatter(
+        FixedFormatter([str(tick) for tick in RATE_TICKS])
+    )
     axis.set_minor_formatter(NullFormatter())
 
 
-def plot_corpus_rates(table: pd.DataFrame, rates: pd.DataFrame, techniques) -> plt.Figure:
-    """Rates per technique beside the ranges they were drawn from, and measured against true rates.
+def plot_corpus_rates(
+    table: pd.DataFrame, rates: pd.DataFrame, techniques
+) -> plt.Figure:
+    """Rates per technique beside the ranges they were drawn from, and
+    measured against true rates.
 
-    Left: every clip's ground-truth rate per technique (the measured rates of ``rates`` when the
-    table has none, as for real SOL) with a bar over the range of
-    :data:`xaiaudio.synth.techniques.RATE_RANGES`.  Right, only with ground truth: measured against
-    true rate, one colour per technique, with the diagonal.  Chapter "Listening to playing
+    Left: every clip's ground-truth rate per technique (the measured rates
+    of ``rates`` when the table has none, as for real SOL) with a bar over
+    the range of :data:`xaiaudio.synth.techniques.RATE_RANGES`. Right, only
+    with ground truth: measured against true rate, one colour per
+    technique, with the diagonal. Chapter "Listening to playing
     techniques".
 
     Parameters
@@ -88,42 +141,61 @@ def plot_corpus_rates(table: pd.DataFrame, rates: pd.DataFrame, techniques) -> p
     table : pandas.DataFrame
         Every clip: ``technique`` and ``rate_hz``.
     rates : pandas.DataFrame
-        The measured sample, as returned by :func:`xaiaudio.experiments.rates.measured_rates`.
+        The measured sample, as returned by
+        :func:`xaiaudio.experiments.rates.measured_rates`.
     techniques : sequence of str
         The techniques, bottom to top on the left panel.
 
     Returns
     -------
     matplotlib.figure.Figure
-        The figure, laid out and not yet shown; its right panel is hidden without ground truth.
+        The figure, laid out and not yet shown; its right panel is hidden
+        without ground truth.
     """
     ground_truth = bool(table["rate_hz"].notna().any())
     fig, axes = plt.subplots(1, 2, figsize=(13, 3.8))
     for position, technique in enumerate(techniques):
         if ground_truth:
-            values = table.loc[table["technique"] == technique, "rate_hz"].dropna()
+            values = table.loc[
+                table["technique"] == technique, "rate_hz"
+            ].dropna()
         else:
-            values = rates.loc[rates["technique"] == technique, "measured_hz"]
+            values = rates.loc[
+                rates["technique"] == technique, "measured_hz"
+            ]
         jitter = np.random.default_rng(0).uniform(-0.15, 0.15, len(values))
         axes[0].scatter(values, position + jitter, s=8, alpha=0.6)
         low, high = RATE_RANGES[technique]
-        axes[0].plot([low, high], [position + 0.3, position + 0.3], color="k", lw=2)
+        axes[0].plot(
+            [low, high], [position + 0.3, position + 0.3], color="k", lw=2
+        )
     axes[0].set_xscale("log")
     axes[0].set_xticks(RATE_TICKS, [str(tick) for tick in RATE_TICKS])
     axes[0].xaxis.set_minor_formatter(NullFormatter())
     axes[0].set_yticks(range(len(techniques)), techniques)
-    axes[0].set(xlabel="modulation rate (Hz)", title="Rates per technique (bar: range drawn from)")
+    axes[0].set(
+        xlabel="modulation rate (Hz)",
+        title="Rates per technique (bar: range drawn from)",
+    )
     if ground_truth:
         for technique in techniques:
             chosen = rates.loc[rates["technique"] == technique]
-            axes[1].scatter(chosen["rate_hz"], chosen["measured_hz"], s=14, label=technique)
+            axes[1].scatter(
+                chosen["rate_hz"],
+                chosen["measured_hz"],
+                s=14,
+                label=technique,
+            )
         axes[1].plot([3, 45], [3, 45], color="k", lw=1)
         axes[1].set_xscale("log")
         axes[1].set_yscale("log")
         _log_rate_axis(axes[1].xaxis)
         _log_rate_axis(axes[1].yaxis)
-        axes[1].set(xlabel="ground-truth rate (Hz)", ylabel="measured rate (Hz)",
-                    title="Measured from the audio vs ground truth")
+        axes[1].set(
+            xlabel="ground-truth rate (Hz)",
+            ylabel="measured rate (Hz)",
+            title="Measured from the audio vs ground truth",
+        )
         axes[1].legend(fontsize=8)
     else:
         axes[1].set_visible(False)

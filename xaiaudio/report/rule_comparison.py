@@ -1,11 +1,14 @@
-"""Tables and sentences that compare LRP rules on a test set, generated from the results.
+"""Tables and sentences that compare LRP rules on a test set, generated
+from the results.
 
-Chapter "Comparing LRP rules", on one trained network: :func:`kurtosis_table` (peakedness per
-rule and class), :func:`paired_test_table` (do two rules' kurtosis differ, clip by clip?) and
-:func:`order_share_table` (relevance on S1 and S2), with the statistics of
-:mod:`xaiaudio.explain.statistics`.  Over training seeds, for the composite taken apart
-(:mod:`xaiaudio.experiments.kurtosis_drivers`): :func:`drivers_table` and the generated
-:func:`drivers_conclusion` (when does LRP-[eps, z+] give peakier maps than LRP-eps?).
+Chapter "Comparing LRP rules", on one trained network:
+:func:`kurtosis_table` (peakedness per rule and class),
+:func:`paired_test_table` (do two rules' kurtosis differ, clip by clip?)
+and :func:`order_share_table` (relevance on S1 and S2), with the statistics
+of :mod:`xaiaudio.explain.statistics`. Over training seeds, for the
+composite taken apart (:mod:`xaiaudio.experiments.kurtosis_drivers`):
+:func:`drivers_table` and the generated :func:`drivers_conclusion` (when
+does LRP-[eps, z+] give peakier maps than LRP-eps?).
 """
 
 from __future__ import annotations
@@ -16,7 +19,14 @@ import pandas as pd
 from xaiaudio.explain import statistics
 
 #: The columns of :func:`paired_test_table`, in the order shown.
-PAIRED_TEST_COLUMNS = ("n", "mean_difference", "wilcoxon_statistic", "wilcoxon_p", "t_statistic", "t_p")
+PAIRED_TEST_COLUMNS = (
+    "n",
+    "mean_difference",
+    "wilcoxon_statistic",
+    "wilcoxon_p",
+    "t_statistic",
+    "t_p",
+)
 
 
 def _mean_pm_std(values) -> str:
@@ -24,35 +34,43 @@ def _mean_pm_std(values) -> str:
     return f"{mean:.2f} ± {std:.2f}"
 
 
-def kurtosis_table(kurtosis: dict, labels, classes, published: dict) -> pd.DataFrame:
-    """Kurtosis per rule as "mean ± std" over all test clips and over each true class.
+def kurtosis_table(
+    kurtosis: dict, labels, classes, published: dict
+) -> pd.DataFrame:
+    """Kurtosis per rule as "mean ± std" over all test clips and over each
+    true class.
 
     Chapter "Comparing LRP rules".
 
     Parameters
     ----------
     kurtosis : dict
-        Rule name -> per-clip kurtosis (:func:`xaiaudio.explain.statistics.kurtosis_per_example`).
+        Rule name -> per-clip kurtosis
+        (:func:`xaiaudio.explain.statistics.kurtosis_per_example`).
     labels : array-like of int
         Each clip's true class, an index into ``classes``.
     classes : sequence of str
         Class names, one column each.
     published : dict
-        Rule name -> the paper's figure, shown as given (a rule missing here shows "-").
+        Rule name -> the paper's figure, shown as given (a rule missing
+        here shows "-").
 
     Returns
     -------
     pandas.DataFrame
-        Indexed by ``method``: the published figure, ``all test clips`` and one column per class,
-        each "mean ± std" (sample standard deviation, finite values only; "nan" for a class
-        without clips).
+        Indexed by ``method``: the published figure, ``all test clips`` and
+        one column per class, each "mean ± std" (sample standard deviation,
+        finite values only; "nan" for a class without clips).
     """
     labels = np.asarray(labels)
     rows = []
     for name, values in kurtosis.items():
         values = np.asarray(values, dtype=float)
-        row = {"method": name, "published (paper, SOL)": published.get(name, "-"),
-               "all test clips": _mean_pm_std(values)}
+        row = {
+            "method": name,
+            "published (paper, SOL)": published.get(name, "-"),
+            "all test clips": _mean_pm_std(values),
+        }
         for index, technique in enumerate(classes):
             row[technique] = _mean_pm_std(values[labels == index])
         rows.append(row)
@@ -67,15 +85,16 @@ def paired_test_table(tests: dict, baseline: str) -> pd.DataFrame:
     Parameters
     ----------
     tests : dict
-        Rule name -> :func:`xaiaudio.explain.statistics.paired_test` of the baseline's scores
-        (first argument) against the rule's (second).
+        Rule name -> :func:`xaiaudio.explain.statistics.paired_test` of the
+        baseline's scores (first argument) against the rule's (second).
     baseline : str
         The rule every test compares with, named in the index.
 
     Returns
     -------
     pandas.DataFrame
-        Columns :data:`PAIRED_TEST_COLUMNS`; the index is named "kurtosis of ... minus <baseline>".
+        Columns :data:`PAIRED_TEST_COLUMNS`; the index is named "kurtosis
+        of ... minus <baseline>".
     """
     table = pd.DataFrame(tests).T[list(PAIRED_TEST_COLUMNS)]
     table.index.name = f"kurtosis of ... minus {baseline}"
@@ -83,67 +102,102 @@ def paired_test_table(tests: dict, baseline: str) -> pd.DataFrame:
 
 
 def order_share_table(relevance: dict, n_s1: int) -> pd.DataFrame:
-    """Share of absolute relevance on the S1 and S2 paths per rule, averaged over clips (in %).
+    """Share of absolute relevance on the S1 and S2 paths per rule,
+    averaged over clips (in %).
 
     Chapter "Comparing LRP rules".
 
     Parameters
     ----------
     relevance : dict
-        Rule name -> time-averaged relevance ``(clips, paths)``, S1 paths first.
+        Rule name -> time-averaged relevance ``(clips, paths)``, S1 paths
+        first.
     n_s1 : int
         How many paths are first-order.
 
     Returns
     -------
     pandas.DataFrame
-        Indexed by ``method``: ``share on S1 (%)`` (mean over clips), ``std (%)`` (its sample
-        standard deviation) and ``share on S2 (%)`` (the rest).
+        Indexed by ``method``: ``share on S1 (%)`` (mean over clips), ``std
+        (%)`` (its sample standard deviation) and ``share on S2 (%)`` (the
+        rest).
     """
     rows = []
     for name, values in relevance.items():
-        s1_mean, s1_std = statistics.mean_std(statistics.order_shares(values, n_s1)[:, 0])
-        rows.append({"method": name, "share on S1 (%)": 100 * s1_mean, "std (%)": 100 * s1_std,
-                     "share on S2 (%)": 100 * (1 - s1_mean)})
+        s1_mean, s1_std = statistics.mean_std(
+            statistics.order_shares(values, n_s1)[:, 0]
+        )
+        rows.append(
+            {
+                "method": name,
+                "share on S1 (%)": 100 * s1_mean,
+                "std (%)": 100 * s1_std,
+                "share on S2 (%)": 100 * (1 - s1_mean),
+            }
+        )
     return pd.DataFrame(rows).set_index("method")
 
 
-#: How each verdict of :func:`xaiaudio.experiments.seeds.seed_summary` reads for a kurtosis difference.
-PEAKEDNESS = {"holds": "peakier", "fails": "flatter", "inconclusive": "not told apart",
-              "not measurable": "not measurable"}
+#: How each verdict of :func:`xaiaudio.experiments.seeds.seed_summary`
+#: reads for a kurtosis difference.
+PEAKEDNESS = {
+    "holds": "peakier",
+    "fails": "flatter",
+    "inconclusive": "not told apart",
+    "not measurable": "not measurable",
+}
 
 
 def _interval(row: dict) -> str:
-    return f"{row['estimate']:.2f} [{row['ci_low']:.2f}, {row['ci_high']:.2f}]"
+    low, high = row["ci_low"], row["ci_high"]
+    return f"{row['estimate']:.2f} [{low:.2f}, {high:.2f}]"
 
 
 def drivers_table(rows) -> pd.DataFrame:
-    """The variants of :mod:`xaiaudio.experiments.kurtosis_drivers` as a table, one row per variant and state.
+    """The variants of :mod:`xaiaudio.experiments.kurtosis_drivers` as a
+    table, one row per variant and state.
 
     Chapter "Comparing LRP rules".
 
     Parameters
     ----------
     rows : sequence of dict
-        The ``rows`` of :class:`xaiaudio.experiments.kurtosis_drivers.KurtosisDrivers`.
+        The ``rows`` of
+        :class:`xaiaudio.experiments.kurtosis_drivers.KurtosisDrivers`.
 
     Returns
     -------
     pandas.DataFrame
-        Indexed by ``variant`` and ``network`` (trained or untrained): ``factor``, ``kurtosis
-        difference [95 % interval]`` over seeds, ``[eps, z+] maps`` (peakier, flatter or not told
-        apart, from the verdict), the mean kurtosis of the variant's map and of its LRP-eps,
-        ``positive S2 paths (%)`` of both, and ``correlation with input`` (of the variant's map
-        magnitude with the input magnitude).
+        Indexed by ``variant`` and ``network`` (trained or untrained):
+        ``factor``, ``kurtosis difference [95 % interval]`` over seeds,
+        ``[eps, z+] maps`` (peakier, flatter or not told apart, from the
+        verdict), the mean kurtosis of the variant's map and of its
+        LRP-eps, ``positive S2 paths (%)`` of both, and ``correlation with
+        input`` (of the variant's map magnitude with the input magnitude).
     """
-    table = pd.DataFrame([{"variant": row["id"], "network": row["variant"], "factor": row["factor"],
-                           "kurtosis difference [95 % interval]": _interval(row),
-                           "[eps, z+] maps": PEAKEDNESS[row["verdict"]],
-                           "kurtosis, [eps, z+]": round(row["kurtosis"], 2),
-                           "kurtosis, LRP-eps": round(row["baseline_kurtosis"], 2),
-                           "positive S2 paths, [eps, z+] (%)": round(row["positive_s2"]),
-                           "positive S2 paths, LRP-eps (%)": round(row["baseline_positive_s2"]),
-                           "correlation with input": round(row["input_correlation"], 2)} for row in rows])
+    table = pd.DataFrame(
+        [
+            {
+                "variant": row["id"],
+                "network": row["variant"],
+                "factor": row["factor"],
+                "kurtosis difference [95 % interval]": _interval(row),
+                "[eps, z+] maps": PEAKEDNESS[row["verdict"]],
+                "kurtosis, [eps, z+]": round(row["kurtosis"], 2),
+                "kurtosis, LRP-eps": round(row["baseline_kurtosis"], 2),
+                "positive S2 paths, [eps, z+] (%)": round(
+                    row["positive_s2"]
+                ),
+                "positive S2 paths, LRP-eps (%)": round(
+                    row["baseline_positive_s2"]
+                ),
+                "correlation with input": round(
+                    row["input_correlation"], 2
+                ),
+            }
+            for row in rows
+        ]
+    )
     return table.set_index(["variant", "network"])
 
 
@@ -152,89 +206,168 @@ def _quoted(names) -> str:
 
 
 def _label(row: dict) -> str:
-    return f'"{row["id"]}"' + (" before training" if row["variant"] == "untrained" else "")
+    return f'"{row["id"]}"' + (
+        " before training" if row["variant"] == "untrained" else ""
+    )
 
 
 def _verdict_sentence(group: list, opening: str) -> str:
-    parts = [f"{phrase} for {_quoted(names)}"
-             for verdict, phrase in (("holds", "peakier (the whole 95 % interval above zero)"),
-                                     ("fails", "flatter (the whole interval below zero)"),
-                                     ("inconclusive", "not told apart from LRP-eps (the interval "
-                                                      "containing zero)"))
-             if (names := [row["id"] for row in group if row["verdict"] == verdict])]
+    parts = [
+        f"{phrase} for {_quoted(names)}"
+        for verdict, phrase in (
+            ("holds", "peakier (the whole 95 % interval above zero)"),
+            ("fails", "flatter (the whole interval below zero)"),
+            (
+                "inconclusive",
+                "not told apart from LRP-eps (the interval "
+                "containing zero)",
+            ),
+        )
+        if (
+            names := [
+                row["id"] for row in group if row["verdict"] == verdict
+            ]
+        )
+    ]
     n_seeds = max(row["n_seeds"] for row in group)
-    return f"{opening}, over {n_seeds} seeds, the [eps, z+] maps are " + "; ".join(parts) + "."
+    return (
+        f"{opening}, over {n_seeds} seeds, the [eps, z+] maps are "
+        + "; ".join(parts)
+        + "."
+    )
 
 
 def _moved_sentence(rows: list, main: dict) -> str:
-    others = [row for row in rows if row is not main and row["verdict"] != main["verdict"]]
+    others = [
+        row
+        for row in rows
+        if row is not main and row["verdict"] != main["verdict"]
+    ]
     if not others:
         return "Every variant has the verdict of the published pair."
-    opening = (f"Against the published pair on the trained networks (mean kurtosis {main['kurtosis']:.2f} "
-               f"for [eps, z+], {main['baseline_kurtosis']:.2f} for LRP-eps), the variants with another "
-               "verdict move mainly")
+    opening = (
+        "Against the published pair on the trained networks (mean "
+        f"kurtosis {main['kurtosis']:.2f} "
+        f"for [eps, z+], {main['baseline_kurtosis']:.2f} for LRP-eps), "
+        "the variants with another "
+        "verdict move mainly"
+    )
     moved = {"LRP-eps": [], "[eps, z+]": []}
     for row in others:
-        baseline_moved = abs(row["baseline_kurtosis"] - main["baseline_kurtosis"]) > \
-            abs(row["kurtosis"] - main["kurtosis"])
+        baseline_moved = abs(
+            row["baseline_kurtosis"] - main["baseline_kurtosis"]
+        ) > abs(row["kurtosis"] - main["kurtosis"])
         moved["LRP-eps" if baseline_moved else "[eps, z+]"].append(
-            f"{_label(row)} ([eps, z+] {row['kurtosis']:.2f}, LRP-eps {row['baseline_kurtosis']:.2f})")
-    parts = [f"the {name} map: {', '.join(labels)}" for name, labels in moved.items() if labels]
+            f"{_label(row)} ([eps, z+] {row['kurtosis']:.2f}, LRP-eps "
+            f"{row['baseline_kurtosis']:.2f})"
+        )
+    parts = [
+        f"the {name} map: {', '.join(labels)}"
+        for name, labels in moved.items()
+        if labels
+    ]
     return opening + " " + "; and mainly ".join(parts) + "."
 
 
-def _link_sentence(state: str, link: dict, agreement_threshold: float) -> str:
-    where = "before training" if state == "untrained" else "on the trained networks"
-    text = (f"Clip by clip {where} ({link['n_clips']} clips), the rank correlation of the published "
-            f"composite's kurtosis with that of the input magnitude is {link['spearman']:.2f}, and whether "
-            f"it exceeds the kurtosis of LRP-eps matches whether the input's does for "
-            f"{100 * link['agreement']:.0f} % of the clips")
+def _link_sentence(
+    state: str, link: dict, agreement_threshold: float
+) -> str:
+    where = (
+        "before training"
+        if state == "untrained"
+        else "on the trained networks"
+    )
+    text = (
+        f"Clip by clip {where} ({link['n_clips']} clips), the rank "
+        "correlation of the published "
+        "composite's kurtosis with that of the input magnitude is "
+        f"{link['spearman']:.2f}, and whether "
+        "it exceeds the kurtosis of LRP-eps matches whether the input's "
+        "does for "
+        f"{100 * link['agreement']:.0f} % of the clips"
+    )
     if link["agreement"] >= agreement_threshold:
-        text += (": there LRP-[eps, z+] is peakier than LRP-eps when the normalised input that the first "
-                 "convolution reads is itself peakier than the LRP-eps map")
+        text += (
+            ": there LRP-[eps, z+] is peakier than LRP-eps when the "
+            "normalised input that the first "
+            "convolution reads is itself peakier than the LRP-eps map"
+        )
     else:
         text += ", so the input's own peakedness decides it only in part"
-    return text + f" (the published map is the peakier for {100 * link['published_peakier']:.0f} % of them)."
+    return (
+        text
+        + " (the published map is the peakier for "
+        + f"{100 * link['published_peakier']:.0f} % of them)."
+    )
 
 
-def drivers_conclusion(rows, links: dict, reference: str, agreement_threshold: float = 0.8) -> dict:
-    """When LRP-[eps, z+] gives peakier maps than LRP-eps, in sentences generated from the measurements.
+def drivers_conclusion(
+    rows, links: dict, reference: str, agreement_threshold: float = 0.8
+) -> dict:
+    """When LRP-[eps, z+] gives peakier maps than LRP-eps, in sentences
+    generated from the measurements.
 
-    Three paragraphs.  ``verdicts``: per network state, the variants whose kurtosis difference is
-    above zero, below zero or undecided over seeds.  ``maps``: for each variant whose verdict
-    differs from the ``reference`` pair's on the trained networks, whether it moved mainly the
-    [eps, z+] map or the LRP-eps map (the larger change of mean kurtosis), then the positive S2
-    paths and the input correlation of the reference.  ``clips``: per state, whether the input's
-    own peakedness decides, clip by clip, which map is peakier (it does when ``agreement`` reaches
-    ``agreement_threshold``).  Chapter "Comparing LRP rules" glues them.
+    Three paragraphs. ``verdicts``: per network state, the variants whose
+    kurtosis difference is above zero, below zero or undecided over seeds.
+    ``maps``: for each variant whose verdict differs from the ``reference``
+    pair's on the trained networks, whether it moved mainly the [eps, z+]
+    map or the LRP-eps map (the larger change of mean kurtosis), then the
+    positive S2 paths and the input correlation of the reference.
+    ``clips``: per state, whether the input's own peakedness decides, clip
+    by clip, which map is peakier (it does when ``agreement`` reaches
+    ``agreement_threshold``). Chapter "Comparing LRP rules" glues them.
 
     Parameters
     ----------
     rows : sequence of dict
-        The ``rows`` of :class:`xaiaudio.experiments.kurtosis_drivers.KurtosisDrivers`.
+        The ``rows`` of
+        :class:`xaiaudio.experiments.kurtosis_drivers.KurtosisDrivers`.
     links : dict
-        State (``"trained"``, ``"untrained"``) -> :func:`xaiaudio.experiments.kurtosis_drivers.input_link`
-        of that state's clips.
+        State (``"trained"``, ``"untrained"``) ->
+        :func:`xaiaudio.experiments.kurtosis_drivers.input_link` of that
+        state's clips.
     reference : str
-        The ``id`` of the published composite's rows, whose trained row is the reference pair.
+        The ``id`` of the published composite's rows, whose trained row is
+        the reference pair.
     agreement_threshold : float
-        Share of clips from which the input's peakedness is said to decide the ordering.
+        Share of clips from which the input's peakedness is said to decide
+        the ordering.
 
     Returns
     -------
     dict
-        ``{"verdicts": str, "maps": str, "clips": str}``, each sentence ending with a full stop
-        (``clips`` is empty without ``links``).
+        ``{"verdicts": str, "maps": str, "clips": str}``, each sentence
+        ending with a full stop (``clips`` is empty without ``links``).
     """
     rows = list(rows)
-    openings = {"trained": "On the trained networks", "untrained": "Before training"}
-    verdicts = [_verdict_sentence(group, opening) for state, opening in openings.items()
-                if (group := [row for row in rows if row["variant"] == state])]
-    main = next(row for row in rows if row["id"] == reference and row["variant"] == "trained")
-    positive = (f"With z+ on the convolutions, {main['positive_s2']:.0f} % of the S2 paths receive "
-                f"positive relevance (LRP-eps: {main['baseline_positive_s2']:.0f} %), and the magnitude of "
-                "the map correlates with that of the normalised input at "
-                f"{main['input_correlation']:.2f} on average.")
-    clips = [_link_sentence(state, link, agreement_threshold) for state, link in links.items()]
-    return {"verdicts": " ".join(verdicts), "maps": _moved_sentence(rows, main) + " " + positive,
-            "clips": " ".join(clips)}
+    openings = {
+        "trained": "On the trained networks",
+        "untrained": "Before training",
+    }
+    verdicts = [
+        _verdict_sentence(group, opening)
+        for state, opening in openings.items()
+        if (group := [row for row in rows if row["variant"] == state])
+    ]
+    main = next(
+        row
+        for row in rows
+        if row["id"] == reference and row["variant"] == "trained"
+    )
+    positive = (
+        f"With z+ on the convolutions, {main['positive_s2']:.0f} % of the "
+        "S2 paths receive "
+        f"positive relevance (LRP-eps: {main['baseline_positive_s2']:.0f} "
+        "%), and the magnitude of "
+        "the map correlates with that of the normalised input at "
+        f"{main['input_correlation']:.2f} on average."
+    )
+    clips = [
+        _link_sentence(state, link, agreement_threshold)
+        for state, link in links.items()
+    ]
+    return {
+        "verdicts": " ".join(verdicts),
+        "maps": _moved_sentence(rows, main) + " " + positive,
+        "clips": " ".join(clips),
+    }

@@ -1,11 +1,14 @@
-"""The chapter runtime table of the course guide, read from the file the chapter benchmark writes.
+"""The chapter runtime table of the course guide, read from the file the
+chapter benchmark writes.
 
-``benchmarks/bench_chapters.py --record`` writes ``benchmarks/results/chapter_runtimes.json``
-(:func:`record_runtimes`): ``{"machine": str, "measured_on": "YYYY-MM-DD", "how": {preset: str},
-"seconds": {chapter: {preset: seconds}}}``, chapters in reading order, ``how`` saying how each
-preset's times were taken (:func:`measurement_notes`).  :func:`read_runtimes` reads it (a
-missing or broken file is reported, not raised), :func:`runtime_table` lays it out for the
-page.  Chapter "Teaching with this book" (``book/course.md``).
+``benchmarks/bench_chapters.py --record`` writes
+``benchmarks/results/chapter_runtimes.json`` (:func:`record_runtimes`):
+``{"machine": str, "measured_on": "YYYY-MM-DD", "how": {preset: str},
+"seconds": {chapter: {preset: seconds}}}``, chapters in reading order,
+``how`` saying how each preset's times were taken
+(:func:`measurement_notes`). :func:`read_runtimes` reads it (a missing or
+broken file is reported, not raised), :func:`runtime_table` lays it out for
+the page. Chapter "Teaching with this book" (``book/course.md``).
 """
 
 from __future__ import annotations
@@ -20,11 +23,17 @@ from xaiaudio.core.presets import PRESET_NAMES
 #: What the table says where no time was measured.
 NOT_MEASURED = "not measured"
 
-#: Where the chapter benchmark writes the runtimes (in a checkout of the repository).
-#: (``benchmarks/results/chapter_runtimes.json``; its value, an absolute path, is this machine's.)
+#: Where the chapter benchmark writes the runtimes (in a checkout of the
+#: repository): ``benchmarks/results/chapter_runtimes.json`` (its value, an
+#: absolute path, is this machine's).
 #:
 #: :meta hide-value:
-RUNTIMES_FILE = Path(__file__).resolve().parents[2] / "benchmarks" / "results" / "chapter_runtimes.json"
+RUNTIMES_FILE = (
+    Path(__file__).resolve().parents[2]
+    / "benchmarks"
+    / "results"
+    / "chapter_runtimes.json"
+)
 
 
 def read_runtimes(path=None) -> tuple[dict, str]:
@@ -35,16 +44,17 @@ def read_runtimes(path=None) -> tuple[dict, str]:
     Parameters
     ----------
     path : str or pathlib.Path, optional
-        The JSON file written by ``benchmarks/bench_chapters.py --record``; default
-        :data:`RUNTIMES_FILE` (a default in the signature would print this machine's path in the book).
+        The JSON file written by ``benchmarks/bench_chapters.py --record``;
+        default :data:`RUNTIMES_FILE` (a default in the signature would
+        print this machine's path in the book).
 
     Returns
     -------
     record : dict
         The record, or ``{}``.
     problem : str
-        ``""``, or a sentence saying what is wrong with the file (missing, unreadable, not a JSON
-        object).
+        ``""``, or a sentence saying what is wrong with the file (missing,
+        unreadable, not a JSON object).
     """
     path = Path(RUNTIMES_FILE if path is None else path)
     try:
@@ -52,16 +62,21 @@ def read_runtimes(path=None) -> tuple[dict, str]:
     except FileNotFoundError:
         return {}, f"no file {path.name} yet"
     except (OSError, ValueError) as error:
-        return {}, f"{path.name} could not be read ({type(error).__name__})"
+        return (
+            {},
+            f"{path.name} could not be read ({type(error).__name__})",
+        )
     if not isinstance(record, dict):
         return {}, f"{path.name} does not hold a JSON object"
     return record, ""
 
 
 def format_seconds(seconds) -> str:
-    """A measured time for the table: ``"12 s"`` below two minutes, ``"3.4 min"`` from two minutes on.
+    """A measured time for the table: ``"12 s"`` below two minutes, ``"3.4
+    min"`` from two minutes on.
 
-    Used by :func:`runtime_table` (chapter "Teaching with this book", ``book/course.md``).
+    Used by :func:`runtime_table` (chapter "Teaching with this book",
+    ``book/course.md``).
 
     Parameters
     ----------
@@ -71,12 +86,18 @@ def format_seconds(seconds) -> str:
     Returns
     -------
     str
-        The formatted time; :data:`NOT_MEASURED` for anything that is not a non-negative number
-        (``None``, a string, a bool, NaN).
+        The formatted time; :data:`NOT_MEASURED` for anything that is not a
+        non-negative number (``None``, a string, a bool, NaN).
     """
-    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not seconds >= 0:
+    if (
+        isinstance(seconds, bool)
+        or not isinstance(seconds, (int, float))
+        or not seconds >= 0
+    ):
         return NOT_MEASURED
-    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
+    return (
+        f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
+    )
 
 
 def runtime_table(record: dict, chapters=()) -> pd.DataFrame:
@@ -89,27 +110,44 @@ def runtime_table(record: dict, chapters=()) -> pd.DataFrame:
     record : dict
         As returned by :func:`read_runtimes`.
     chapters : sequence of str, default ()
-        Chapters to list first, in this order (e.g. the table of contents); chapters the record
-        measured but that are not listed follow.
+        Chapters to list first, in this order (e.g. the table of contents);
+        chapters the record measured but that are not listed follow.
 
     Returns
     -------
     pandas.DataFrame
         Indexed by chapter, columns ``smoke``, ``book``, ``paper``
-        (:data:`xaiaudio.core.presets.PRESET_NAMES`); a missing or malformed entry reads
-        :data:`NOT_MEASURED`.
+        (:data:`xaiaudio.core.presets.PRESET_NAMES`); a missing or
+        malformed entry reads :data:`NOT_MEASURED`.
     """
-    seconds = record.get("seconds") if isinstance(record.get("seconds"), dict) else {}
+    seconds = (
+        record.get("seconds")
+        if isinstance(record.get("seconds"), dict)
+        else {}
+    )
     stems = list(dict.fromkeys([*chapters, *seconds]))
     rows = []
     for stem in stems:
-        times = seconds.get(stem) if isinstance(seconds.get(stem), dict) else {}
-        rows.append({"chapter": stem} | {name: format_seconds(times.get(name)) for name in PRESET_NAMES})
-    return pd.DataFrame(rows, columns=["chapter", *PRESET_NAMES]).set_index("chapter")
+        times = (
+            seconds.get(stem)
+            if isinstance(seconds.get(stem), dict)
+            else {}
+        )
+        rows.append(
+            {"chapter": stem}
+            | {
+                name: format_seconds(times.get(name))
+                for name in PRESET_NAMES
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["chapter", *PRESET_NAMES]
+    ).set_index("chapter")
 
 
 def measurement_notes(record: dict) -> str:
-    """How each preset's times were taken, one clause per preset (``""`` when the record does not say).
+    """How each preset's times were taken, one clause per preset (``""``
+    when the record does not say).
 
     Chapter "Teaching with this book" (``book/course.md``).
 
@@ -121,19 +159,33 @@ def measurement_notes(record: dict) -> str:
     Returns
     -------
     str
-        E.g. ``"smoke: chapters one after the other; book: one jupyter-book build"``.
+        E.g. ``"smoke: chapters one after the other; book: one jupyter-book
+        build"``.
     """
     how = record.get("how") if isinstance(record.get("how"), dict) else {}
-    noted = [preset for preset in PRESET_NAMES if isinstance(how.get(preset), str)]
+    noted = [
+        preset
+        for preset in PRESET_NAMES
+        if isinstance(how.get(preset), str)
+    ]
     return "; ".join(f"{preset}: {how[preset]}" for preset in noted)
 
 
-def record_runtimes(path, machine: str, measured_on: str, preset: str, seconds: dict, how: str = "") -> dict:
-    """Add one preset's chapter times to the runtime file (other presets' times are kept).
+def record_runtimes(
+    path,
+    machine: str,
+    measured_on: str,
+    preset: str,
+    seconds: dict,
+    how: str = "",
+) -> dict:
+    """Add one preset's chapter times to the runtime file (other presets'
+    times are kept).
 
-    Times are rounded to 0.1 s; the file's ``machine`` and ``measured_on`` are replaced.  Called
-    by ``benchmarks/bench_chapters.py --record``; the table of chapter "Teaching with this book"
-    (``book/course.md``) reads the result.
+    Times are rounded to 0.1 s; the file's ``machine`` and ``measured_on``
+    are replaced. Called by ``benchmarks/bench_chapters.py --record``; the
+    table of chapter "Teaching with this book" (``book/course.md``) reads
+    the result.
 
     Parameters
     ----------
@@ -148,7 +200,8 @@ def record_runtimes(path, machine: str, measured_on: str, preset: str, seconds: 
     seconds : dict
         Chapter stem -> seconds, in reading order.
     how : str, optional
-        How these times were taken (kept per preset, see :func:`measurement_notes`).
+        How these times were taken (kept per preset, see
+        :func:`measurement_notes`).
 
     Returns
     -------
@@ -156,11 +209,22 @@ def record_runtimes(path, machine: str, measured_on: str, preset: str, seconds: 
         The record written.
     """
     record, _ = read_runtimes(path)
-    times = record.get("seconds") if isinstance(record.get("seconds"), dict) else {}
+    times = (
+        record.get("seconds")
+        if isinstance(record.get("seconds"), dict)
+        else {}
+    )
     for stem, value in seconds.items():
         times.setdefault(stem, {})[preset] = round(float(value), 1)
-    notes = record.get("how") if isinstance(record.get("how"), dict) else {}
+    notes = (
+        record.get("how") if isinstance(record.get("how"), dict) else {}
+    )
     notes[preset] = how
-    record = {"machine": machine, "measured_on": measured_on, "how": notes, "seconds": times}
+    record = {
+        "machine": machine,
+        "measured_on": measured_on,
+        "how": notes,
+        "seconds": times,
+    }
     Path(path).write_text(json.dumps(record, indent=1) + "\n")
     return record

@@ -1,9 +1,11 @@
-"""Figures of the two-dimensional toy classifier (chapter "Deep Taylor decomposition").
+"""Figures of the two-dimensional toy classifier (chapter "Deep Taylor
+decomposition").
 
-:func:`toy_composites` names the three rules the chapter draws; :func:`plot_neuron_roots`
-draws one ReLU neuron's hyperplane and root points; :func:`plot_relevance_maps` draws the
-relevance of each rule over the input square.  The data and network are in
-:mod:`xaiaudio.models.toy2d`.  Chapter "Deep Taylor decomposition" (``book/deep_taylor.md``).
+:func:`toy_composites` names the three rules the chapter draws;
+:func:`plot_neuron_roots` draws one ReLU neuron's hyperplane and root
+points; :func:`plot_relevance_maps` draws the relevance of each rule over
+the input square. The data and network are in :mod:`xaiaudio.models.toy2d`.
+Chapter "Deep Taylor decomposition" (``book/deep_taylor.md``).
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ from xaiaudio.explain import lrp
 def toy_composites(epsilon: float = 0.1) -> dict:
     """The three rules drawn in the chapter, as from-scratch composites.
 
-    The eps rule gets a visible ``epsilon`` so that its effect shows on the toy problem.
-    Chapter "Deep Taylor decomposition" (``book/deep_taylor.md``).
+    The eps rule gets a visible ``epsilon`` so that its effect shows on the
+    toy problem. Chapter "Deep Taylor decomposition"
+    (``book/deep_taylor.md``).
 
     Parameters
     ----------
@@ -30,8 +33,8 @@ def toy_composites(epsilon: float = 0.1) -> dict:
     Returns
     -------
     dict
-        Display name (``"LRP-0"``, ``"LRP-eps (eps = 0.1)"``, ``"LRP-z+"``) -> composite for
-        :func:`xaiaudio.explain.lrp.lrp`.
+        Display name (``"LRP-0"``, ``"LRP-eps (eps = 0.1)"``, ``"LRP-z+"``)
+        -> composite for :func:`xaiaudio.explain.lrp.lrp`.
     """
     return {
         "LRP-0": lrp.lrp0_composite(),
@@ -41,13 +44,15 @@ def toy_composites(epsilon: float = 0.1) -> dict:
 
 
 def plot_neuron_roots(ax, weight, bias: float, y, limits=(-0.1, 1.1)):
-    """Draw one ReLU neuron ``relu(w @ y + b)`` in the plane: hyperplane, root points, z+ segment.
+    """Draw one ReLU neuron ``relu(w @ y + b)`` in the plane: hyperplane,
+    root points, z+ segment.
 
-    Shades the half-plane where the neuron is active, marks the point ``y``, the root point for
-    ``d = y`` (LRP-0, Eq. 9; the search line passes through the origin), and the z+ segment from
-    ``y`` to ``y * 1[w <= 0]`` with its root point (Eq. 10), using
-    :func:`xaiaudio.explain.lrp.root_point`.  Chapter "Deep Taylor decomposition"
-    (``book/deep_taylor.md``).
+    Shades the half-plane where the neuron is active, marks the point
+    ``y``, the root point for ``d = y`` (LRP-0, Eq. 9; the search line
+    passes through the origin), and the z+ segment from ``y`` to ``y * 1[w
+    <= 0]`` with its root point (Eq. 10), using
+    :func:`xaiaudio.explain.lrp.root_point`. Chapter "Deep Taylor
+    decomposition" (``book/deep_taylor.md``).
 
     Parameters
     ----------
@@ -73,19 +78,46 @@ def plot_neuron_roots(ax, weight, bias: float, y, limits=(-0.1, 1.1)):
     grid = np.linspace(lo, hi, 200)
     gx, gy = np.meshgrid(grid, grid)
     z = weight[0].item() * gx + weight[1].item() * gy + bias
-    ax.contourf(gx, gy, z > 0, levels=[0.5, 1.5], colors=["#fde0c5"], alpha=0.8)
+    ax.contourf(
+        gx, gy, z > 0, levels=[0.5, 1.5], colors=["#fde0c5"], alpha=0.8
+    )
     ax.contour(gx, gy, z, levels=[0.0], colors="k", linewidths=1.5)
-    root_0 = lrp.root_point(weight, bias, y, lrp.search_direction(weight, y, "0"))
-    root_plus = lrp.root_point(weight, bias, y, lrp.search_direction(weight, y, "zplus"))
+    root_0 = lrp.root_point(
+        weight, bias, y, lrp.search_direction(weight, y, "0")
+    )
+    root_plus = lrp.root_point(
+        weight, bias, y, lrp.search_direction(weight, y, "zplus")
+    )
     end_plus = y * (weight <= 0)
-    ax.plot([0, y[0]], [0, y[1]], ls="--", color="tab:blue", lw=1, label="search line d = y (LRP-0)")
-    ax.plot([end_plus[0], y[0]], [end_plus[1], y[1]], color="tab:green", lw=3, alpha=0.7,
-            label="z+ segment (y 1[w<=0], y)")
+    ax.plot(
+        [0, y[0]],
+        [0, y[1]],
+        ls="--",
+        color="tab:blue",
+        lw=1,
+        label="search line d = y (LRP-0)",
+    )
+    ax.plot(
+        [end_plus[0], y[0]],
+        [end_plus[1], y[1]],
+        color="tab:green",
+        lw=3,
+        alpha=0.7,
+        label="z+ segment (y 1[w<=0], y)",
+    )
     ax.plot(*y, "ko", ms=7, label="input y")
-    ax.plot(*root_0, "s", color="tab:blue", ms=8, label="root point, d = y")
-    ax.plot(*root_plus, "D", color="tab:green", ms=8, label="root point, z+")
-    ax.annotate("", xy=(0.5 + 0.15 * weight[0].item(), 0.9 + 0.15 * weight[1].item()), xytext=(0.5, 0.9),
-                arrowprops={"arrowstyle": "->"})
+    ax.plot(
+        *root_0, "s", color="tab:blue", ms=8, label="root point, d = y"
+    )
+    ax.plot(
+        *root_plus, "D", color="tab:green", ms=8, label="root point, z+"
+    )
+    ax.annotate(
+        "",
+        xy=(0.5 + 0.15 * weight[0].item(), 0.9 + 0.15 * weight[1].item()),
+        xytext=(0.5, 0.9),
+        arrowprops={"arrowstyle": "->"},
+    )
     ax.text(0.5, 0.93, "w", ha="right")
     ax.set_xlim(lo, hi)
     ax.set_ylim(lo, hi)
@@ -97,22 +129,27 @@ def plot_neuron_roots(ax, weight, bias: float, y, limits=(-0.1, 1.1)):
     return root_0, root_plus
 
 
-def plot_relevance_maps(model: nn.Module, maps: dict, xx: np.ndarray, yy: np.ndarray):
-    """Figure with one row per rule and one column per input coordinate: relevance over the plane.
+def plot_relevance_maps(
+    model: nn.Module, maps: dict, xx: np.ndarray, yy: np.ndarray
+):
+    """Figure with one row per rule and one column per input coordinate:
+    relevance over the plane.
 
-    The model's decision boundary (equal logits) is drawn on every panel; each row has its own
-    symmetric colour scale, clipped at the 99th percentile of the absolute relevance.  Chapter
-    "Deep Taylor decomposition" (``book/deep_taylor.md``).
+    The model's decision boundary (equal logits) is drawn on every panel;
+    each row has its own symmetric colour scale, clipped at the 99th
+    percentile of the absolute relevance. Chapter "Deep Taylor
+    decomposition" (``book/deep_taylor.md``).
 
     Parameters
     ----------
     model : torch.nn.Module
         The toy network (2 inputs, 2 logits).
     maps : dict
-        Rule name -> relevance, a torch tensor ``(N, 2)`` on the grid points (row-major order of
-        ``xx.ravel()``).
+        Rule name -> relevance, a torch tensor ``(N, 2)`` on the grid
+        points (row-major order of ``xx.ravel()``).
     xx, yy : numpy.ndarray, shape (resolution, resolution)
-        The grid (:func:`xaiaudio.models.toy2d.input_grid`), ``N = resolution ** 2``.
+        The grid (:func:`xaiaudio.models.toy2d.input_grid`), ``N =
+        resolution ** 2``.
 
     Returns
     -------
@@ -121,21 +158,48 @@ def plot_relevance_maps(model: nn.Module, maps: dict, xx: np.ndarray, yy: np.nda
     """
 
     shape = xx.shape
-    points = torch.tensor(np.stack([xx.ravel(), yy.ravel()], axis=1), dtype=torch.float32)
+    points = torch.tensor(
+        np.stack([xx.ravel(), yy.ravel()], axis=1), dtype=torch.float32
+    )
     with torch.no_grad():
-        margin = (model(points) @ torch.tensor([-1.0, 1.0])).reshape(shape).numpy()
-    fig, axes = plt.subplots(len(maps), 2, figsize=(7, 3.2 * len(maps)), squeeze=False,
-                             constrained_layout=True)
+        margin = (
+            (model(points) @ torch.tensor([-1.0, 1.0]))
+            .reshape(shape)
+            .numpy()
+        )
+    fig, axes = plt.subplots(
+        len(maps),
+        2,
+        figsize=(7, 3.2 * len(maps)),
+        squeeze=False,
+        constrained_layout=True,
+    )
     for row, (name, relevance) in zip(axes, maps.items()):
         relevance = relevance.detach().numpy()
         vmax = float(np.quantile(np.abs(relevance), 0.99)) or 1.0
         for column, ax in enumerate(row):
-            image = ax.pcolormesh(xx, yy, relevance[:, column].reshape(shape), cmap="RdBu_r",
-                                  vmin=-vmax, vmax=vmax, shading="auto")
-            ax.contour(xx, yy, margin, levels=[0.0], colors="k", linewidths=1)
+            image = ax.pcolormesh(
+                xx,
+                yy,
+                relevance[:, column].reshape(shape),
+                cmap="RdBu_r",
+                vmin=-vmax,
+                vmax=vmax,
+                shading="auto",
+            )
+            ax.contour(
+                xx, yy, margin, levels=[0.0], colors="k", linewidths=1
+            )
             ax.set_aspect("equal")
-            ax.set_title(f"{name}: relevance of x[{column + 1}]", fontsize=9)
+            ax.set_title(
+                f"{name}: relevance of x[{column + 1}]", fontsize=9
+            )
             ax.set_xlabel("x[1] (arbitrary units)")
             ax.set_ylabel("x[2] (arbitrary units)")
-        fig.colorbar(image, ax=row.tolist(), shrink=0.8, label="relevance (logit units)")
+        fig.colorbar(
+            image,
+            ax=row.tolist(),
+            shrink=0.8,
+            label="relevance (logit units)",
+        )
     return fig

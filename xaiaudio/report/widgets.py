@@ -1,11 +1,14 @@
-"""An ipywidgets explorer: technique, pitch, rate and depth -> audio player and scattering map.
+"""An ipywidgets explorer: technique, pitch, rate and depth -> audio player
+and scattering map.
 
 Used by the chapter "The scattering transform" (``book/scattering.md``).
-:class:`ScatteringExplorer` separates the computation (:meth:`ScatteringExplorer.render`,
-testable without a browser) from the widget layout (:meth:`ScatteringExplorer.widget`), which
-needs a live kernel.  For the rendered book, where no kernel runs, :meth:`ScatteringExplorer.sweep`
-precomputes the maps of a rate sweep made by the same :meth:`ScatteringExplorer.render` and plays
-them back with a slider in the page (``matplotlib.animation``'s JavaScript player).
+:class:`ScatteringExplorer` separates the computation
+(:meth:`ScatteringExplorer.render`, testable without a browser) from the
+widget layout (:meth:`ScatteringExplorer.widget`), which needs a live
+kernel. For the rendered book, where no kernel runs,
+:meth:`ScatteringExplorer.sweep` precomputes the maps of a rate sweep made
+by the same :meth:`ScatteringExplorer.render` and plays them back with a
+slider in the page (``matplotlib.animation``'s JavaScript player).
 """
 
 from __future__ import annotations
@@ -25,22 +28,30 @@ from xaiaudio.report.plane import plot_plane
 from xaiaudio.synth.corpus import synthesise_note
 from xaiaudio.synth.techniques import DEPTH_RANGES, RATE_RANGES
 
-#: One instrument per technique that plays it in the embedded corpus (used by the explorer).
-DEFAULT_INSTRUMENTS = {"vibrato": "Vn", "trill": "Fl", "tremolo": "Vn", "bisbigliando": "Hp",
-                       "flatterzunge": "Fl"}
+#: One instrument per technique that plays it in the embedded corpus (used
+#: by the explorer).
+DEFAULT_INSTRUMENTS = {
+    "vibrato": "Vn",
+    "trill": "Fl",
+    "tremolo": "Vn",
+    "bisbigliando": "Hp",
+    "flatterzunge": "Fl",
+}
 
 
 @dataclass
 class Rendering:
-    """What one explorer update produces: the clip, its features and the drawn figure.
+    """What one explorer update produces: the clip, its features and the
+    drawn figure.
 
-    Returned by :meth:`ScatteringExplorer.render` (chapter "The scattering transform",
-    ``book/scattering.md``).
+    Returned by :meth:`ScatteringExplorer.render` (chapter "The scattering
+    transform", ``book/scattering.md``).
 
     Parameters
     ----------
     audio : numpy.ndarray, shape (samples,), float32
-        The standardised clip (unit standard deviation) at the preset's sample rate.
+        The standardised clip (unit standard deviation) at the preset's
+        sample rate.
     features : numpy.ndarray, shape (paths, frames), float32
         Its raw (not normalised) scattering coefficients, S1 paths first.
     figure : matplotlib.figure.Figure
@@ -53,10 +64,11 @@ class Rendering:
 
 
 class ScatteringExplorer:
-    """Synthesise one note of a technique and show its carrier-modulation map.
+    """Synthesise one note of a technique and show its carrier-modulation
+    map.
 
-    Chapter "The scattering transform" (``book/scattering.md``): the interactive explorer and
-    its static figure.
+    Chapter "The scattering transform" (``book/scattering.md``): the
+    interactive explorer and its static figure.
 
     Parameters
     ----------
@@ -65,26 +77,37 @@ class ScatteringExplorer:
     device : str or torch.device, optional
         Where the scattering runs (``None``: the CPU).
     seed : int, default 0
-        Seed of the note's random parts; every call with the same settings gives the same note.
+        Seed of the note's random parts; every call with the same settings
+        gives the same note.
     synthesise : callable, optional
-        ``synthesise(instrument, midi, dynamics, technique, rate_hz, depth, n_samples,
-        sample_rate, rng) -> audio``; defaults to :func:`xaiaudio.synth.corpus.synthesise_note`
-        (tests pass a stub).
+        ``synthesise(instrument, midi, dynamics, technique, rate_hz, depth,
+        n_samples, sample_rate, rng) -> audio``; defaults to
+        :func:`xaiaudio.synth.corpus.synthesise_note` (tests pass a stub).
     instruments : dict, optional
-        Technique -> instrument code that plays it (default :data:`DEFAULT_INSTRUMENTS`); its
-        keys are the techniques the widget offers.
+        Technique -> instrument code that plays it (default
+        :data:`DEFAULT_INSTRUMENTS`); its keys are the techniques the
+        widget offers.
     """
 
-    def __init__(self, preset=None, device=None, seed: int = 0, synthesise: Callable | None = None,
-                 instruments: dict | None = None):
+    def __init__(
+        self,
+        preset=None,
+        device=None,
+        seed: int = 0,
+        synthesise: Callable | None = None,
+        instruments: dict | None = None,
+    ):
         self.preset = get_preset(preset)
         self.device = device
         self.seed = seed
         self.instruments = dict(instruments or DEFAULT_INSTRUMENTS)
         self.synthesise = synthesise or synthesise_note
 
-    def audio(self, technique: str, midi: int, rate_hz: float, depth: float) -> np.ndarray:
-        """The standardised clip (preset length) of one ``mf`` note with the given technique settings.
+    def audio(
+        self, technique: str, midi: int, rate_hz: float, depth: float
+    ) -> np.ndarray:
+        """The standardised clip (preset length) of one ``mf`` note with
+        the given technique settings.
 
         Parameters
         ----------
@@ -95,7 +118,8 @@ class ScatteringExplorer:
         rate_hz : float
             Modulation rate in Hz.
         depth : float
-            Modulation depth, in the technique's unit (:data:`xaiaudio.synth.techniques.DEPTH_RANGES`).
+            Modulation depth, in the technique's unit
+            (:data:`xaiaudio.synth.techniques.DEPTH_RANGES`).
 
         Returns
         -------
@@ -108,17 +132,34 @@ class ScatteringExplorer:
             If ``technique`` has no instrument.
         """
         rng = np.random.default_rng(self.seed)
-        note = self.synthesise(self.instruments[technique], int(midi), "mf", technique, float(rate_hz),
-                               float(depth), self.preset.clip_samples, self.preset.sample_rate, rng)
+        note = self.synthesise(
+            self.instruments[technique],
+            int(midi),
+            "mf",
+            technique,
+            float(rate_hz),
+            float(depth),
+            self.preset.clip_samples,
+            self.preset.sample_rate,
+            rng,
+        )
         note = np.asarray(note, dtype=np.float32)
         return (note / (note.std() + 1e-8)).astype(np.float32)
 
-    def render(self, technique: str, midi: int, rate_hz: float, depth: float, ax=None) -> Rendering:
+    def render(
+        self,
+        technique: str,
+        midi: int,
+        rate_hz: float,
+        depth: float,
+        ax=None,
+    ) -> Rendering:
         """Synthesise, scatter and draw: the widget's callback.
 
         The map shows the logarithm of the time-averaged scattering energy
-        (:func:`xaiaudio.report.plane.plot_plane`), with a dashed line at the modulation rate.
-        Chapter "The scattering transform" (``book/scattering.md``) shows one rendering.
+        (:func:`xaiaudio.report.plane.plot_plane`), with a dashed line at
+        the modulation rate. Chapter "The scattering transform"
+        (``book/scattering.md``) shows one rendering.
 
         Parameters
         ----------
@@ -136,19 +177,37 @@ class ScatteringExplorer:
         features = scatter(audio, self.preset, self.device)
         if ax is None:
             _, ax = plt.subplots(figsize=(5.5, 4))
-        self._draw(features, f"{technique}, MIDI {int(midi)}, {rate_hz:.1f} Hz, depth {depth:g}", rate_hz, ax)
+        self._draw(
+            features,
+            f"{technique}, MIDI {int(midi)}, {rate_hz:.1f} Hz, depth "
+            f"{depth:g}",
+            rate_hz,
+            ax,
+        )
         return Rendering(audio=audio, features=features, figure=ax.figure)
 
-    def _draw(self, features: np.ndarray, title: str, rate_hz: float, ax) -> None:
-        plot_plane(features.mean(-1), scattering_paths(self.preset), ax=ax, log_color=True, title=title,
-                   colorbar_label="time-averaged S")
+    def _draw(
+        self, features: np.ndarray, title: str, rate_hz: float, ax
+    ) -> None:
+        plot_plane(
+            features.mean(-1),
+            scattering_paths(self.preset),
+            ax=ax,
+            log_color=True,
+            title=title,
+            colorbar_label="time-averaged S",
+        )
         ax.axvline(np.log2(rate_hz), color="cyan", lw=0.8, ls="--")
 
-    def sweep(self, technique: str, midi: int, rates_hz, depth: float) -> tuple[FuncAnimation, list]:
-        """The map of one note at each rate of a sweep, as frames a slider plays back without a kernel.
+    def sweep(
+        self, technique: str, midi: int, rates_hz, depth: float
+    ) -> tuple[FuncAnimation, list]:
+        """The map of one note at each rate of a sweep, as frames a slider
+        plays back without a kernel.
 
-        Every frame is drawn as :meth:`render` draws; ``animation.to_jshtml()`` gives the
-        HTML of a player with a slider (chapter "The scattering transform", ``book/scattering.md``).
+        Every frame is drawn as :meth:`render` draws;
+        ``animation.to_jshtml()`` gives the HTML of a player with a slider
+        (chapter "The scattering transform", ``book/scattering.md``).
 
         Parameters
         ----------
@@ -160,33 +219,52 @@ class ScatteringExplorer:
         Returns
         -------
         animation : matplotlib.animation.FuncAnimation
-            One frame per rate; its figure is closed (it lives in the animation only).
+            One frame per rate; its figure is closed (it lives in the
+            animation only).
         audio : list of numpy.ndarray
             The clip of each frame, in the same order.
         """
         rates_hz = [float(rate) for rate in rates_hz]
         if not rates_hz:
             raise ValueError("a sweep needs at least one rate")
-        audio = [self.audio(technique, midi, rate, depth) for rate in rates_hz]
-        features = [scatter(clip, self.preset, self.device) for clip in audio]
+        audio = [
+            self.audio(technique, midi, rate, depth) for rate in rates_hz
+        ]
+        features = [
+            scatter(clip, self.preset, self.device) for clip in audio
+        ]
         fig = plt.figure(figsize=(6, 4), layout="constrained")
 
         def draw(frame: int):
-            fig.clear()  # a frame adds a colour bar: start each one from an empty figure
-            title = f"{technique}, MIDI {int(midi)}, {rates_hz[frame]:.1f} Hz, depth {depth:g}"
-            self._draw(features[frame], title, rates_hz[frame], fig.add_subplot())
+            # a frame adds a colour bar: start each one from an empty one
+            fig.clear()
+            title = (
+                f"{technique}, MIDI {int(midi)}, "
+                f"{rates_hz[frame]:.1f} Hz, depth {depth:g}"
+            )
+            self._draw(
+                features[frame], title, rates_hz[frame], fig.add_subplot()
+            )
             return fig.axes
 
-        animation = FuncAnimation(fig, draw, frames=len(rates_hz), repeat=False)
+        animation = FuncAnimation(
+            fig, draw, frames=len(rates_hz), repeat=False
+        )
         plt.close(fig)
         return animation, audio
 
-    def widget(self, rate_ranges: dict | None = None, depth_ranges: dict | None = None):
-        """The interactive explorer: a technique menu and sliders, then an audio player and the map.
+    def widget(
+        self,
+        rate_ranges: dict | None = None,
+        depth_ranges: dict | None = None,
+    ):
+        """The interactive explorer: a technique menu and sliders, then an
+        audio player and the map.
 
-        Choosing a technique resets the rate and depth sliders to the middle of its ranges (one
-        redraw only); moving any control redraws.  Only useful in a live kernel: chapter "The
-        scattering transform" (``book/scattering.md``).
+        Choosing a technique resets the rate and depth sliders to the
+        middle of its ranges (one redraw only); moving any control redraws.
+        Only useful in a live kernel: chapter "The scattering transform"
+        (``book/scattering.md``).
 
         Parameters
         ----------
@@ -194,7 +272,8 @@ class ScatteringExplorer:
             Technique -> (low, high) rate in Hz (default
             :data:`xaiaudio.synth.techniques.RATE_RANGES`).
         depth_ranges : dict, optional
-            Technique -> (low, high) depth (default :data:`xaiaudio.synth.techniques.DEPTH_RANGES`).
+            Technique -> (low, high) depth (default
+            :data:`xaiaudio.synth.techniques.DEPTH_RANGES`).
 
         Returns
         -------
@@ -203,22 +282,39 @@ class ScatteringExplorer:
         """
         rate_ranges = rate_ranges or RATE_RANGES
         depth_ranges = depth_ranges or DEPTH_RANGES
-        technique = w.Dropdown(options=list(self.instruments), value="vibrato", description="technique")
-        midi = w.IntSlider(value=69, min=48, max=84, description="MIDI pitch")
-        rate = w.FloatSlider(value=6.0, min=1.0, max=48.0, step=0.5, description="rate (Hz)")
-        depth = w.FloatSlider(value=30.0, min=1.0, max=200.0, step=1.0, description="depth")
+        technique = w.Dropdown(
+            options=list(self.instruments),
+            value="vibrato",
+            description="technique",
+        )
+        midi = w.IntSlider(
+            value=69, min=48, max=84, description="MIDI pitch"
+        )
+        rate = w.FloatSlider(
+            value=6.0, min=1.0, max=48.0, step=0.5, description="rate (Hz)"
+        )
+        depth = w.FloatSlider(
+            value=30.0, min=1.0, max=200.0, step=1.0, description="depth"
+        )
 
         out = w.Output()
-        resetting = [False]  # while the dropdown resets the sliders, their changes must not redraw
+        resetting = [
+            False
+            # while the dropdown resets the sliders, their changes must not
+            # redraw
+        ]
 
         def redraw(_change=None) -> None:
             if resetting[0]:
                 return
             with out:
                 out.clear_output(wait=True)
-                result = self.render(technique.value, midi.value, rate.value, depth.value)
+                result = self.render(
+                    technique.value, midi.value, rate.value, depth.value
+                )
                 display(Audio(result.audio, rate=self.preset.sample_rate))
-                display(result.figure)  # this figure only, not every figure open in the kernel
+                # this figure only, not every figure open in the kernel
+                display(result.figure)
                 plt.close(result.figure)
 
         def reset(change) -> None:
@@ -236,4 +332,6 @@ class ScatteringExplorer:
         for control in (midi, rate, depth):
             control.observe(redraw, names="value")
         redraw()
-        return w.VBox([w.HBox([technique, midi]), w.HBox([rate, depth]), out])
+        return w.VBox(
+            [w.HBox([technique, midi]), w.HBox([rate, depth]), out]
+        )

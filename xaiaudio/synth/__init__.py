@@ -1,1 +1,2 @@
-"""Stage 3: the embedded synthetic corpus: technique physics, instrument timbres, notes, voices."""
+"""Stage 3: the embedded synthetic corpus: technique physics, instrument
+timbres, notes, voices."""

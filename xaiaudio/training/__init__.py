@@ -1,1 +1,2 @@
-"""Stage 6: metrics, the convnet's training, the prototype curriculum, baseline fitting."""
+"""Stage 6: metrics, the convnet's training, the prototype curriculum,
+baseline fitting."""

@@ -1,12 +1,14 @@
 """Classification scores, one definition each, from scikit-learn.
 
-Both papers report a "macro" or "average" accuracy: the mean over classes of each class's
-recall (balanced accuracy).  Every function takes ``(labels, predictions)`` in that order,
-as scikit-learn does.  Wang et al.'s chapter ("Training the convnet", ``book/training.md``)
-uses fractions (:func:`macro_accuracy`, :func:`per_class_recall`, :func:`confusion_matrix`);
-Loiseau et al.'s tables ("Playable prototypes", ``book/prototypes.md``, and "Playable
-prototypes: voices", ``book/prototypes_voices.md``) use percentages
-(:func:`overall_and_average_accuracy`).  Clusters are turned into classes by
+Both papers report a "macro" or "average" accuracy: the mean over classes
+of each class's recall (balanced accuracy). Every function takes ``(labels,
+predictions)`` in that order, as scikit-learn does. Wang et al.'s chapter
+("Training the convnet", ``book/training.md``) uses fractions
+(:func:`macro_accuracy`, :func:`per_class_recall`,
+:func:`confusion_matrix`); Loiseau et al.'s tables ("Playable prototypes",
+``book/prototypes.md``, and "Playable prototypes: voices",
+``book/prototypes_voices.md``) use percentages
+(:func:`overall_and_average_accuracy`). Clusters are turned into classes by
 :func:`majority_mapping` over *training* assignments.
 """
 
@@ -19,12 +21,14 @@ import sklearn.metrics
 
 
 def macro_accuracy(labels, predictions) -> float:
-    """Balanced accuracy: the mean recall over the classes present in ``labels``.
+    """Balanced accuracy: the mean recall over the classes present in
+    ``labels``.
 
-    A class that is predicted but absent from ``labels`` does not count (scikit-learn's warning
-    about it is silenced).  Chapter "Training the convnet" (``book/training.md``), through
-    :attr:`xaiaudio.training.classifier.Evaluation.macro_accuracy`; also the AA of
-    :func:`overall_and_average_accuracy`.
+    A class that is predicted but absent from ``labels`` does not count
+    (scikit-learn's warning about it is silenced). Chapter "Training the
+    convnet" (``book/training.md``), through
+    :attr:`xaiaudio.training.classifier.Evaluation.macro_accuracy`; also
+    the AA of :func:`overall_and_average_accuracy`.
 
     Parameters
     ----------
@@ -42,13 +46,17 @@ def macro_accuracy(labels, predictions) -> float:
         If ``labels`` is empty or the two shapes differ.
     """
     labels, predictions = _checked(labels, predictions)
-    with warnings.catch_warnings():  # a predicted class absent from labels is not an error here
+    # a predicted class absent from labels is not an error here
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        return float(sklearn.metrics.balanced_accuracy_score(labels, predictions))
+        return float(
+            sklearn.metrics.balanced_accuracy_score(labels, predictions)
+        )
 
 
 def per_class_recall(labels, predictions, n_classes: int) -> np.ndarray:
-    """Recall of each class ``0 .. n_classes - 1``: the fraction of its examples predicted as it.
+    """Recall of each class ``0 .. n_classes - 1``: the fraction of its
+    examples predicted as it.
 
     Chapter "Training the convnet" (``book/training.md``), through
     :attr:`xaiaudio.training.classifier.Evaluation.per_class_recall`.
@@ -71,12 +79,18 @@ def per_class_recall(labels, predictions, n_classes: int) -> np.ndarray:
         If ``labels`` is empty or the two shapes differ.
     """
     labels, predictions = _checked(labels, predictions)
-    return sklearn.metrics.recall_score(labels, predictions, labels=np.arange(n_classes), average=None,
-                                        zero_division=np.nan)
+    return sklearn.metrics.recall_score(
+        labels,
+        predictions,
+        labels=np.arange(n_classes),
+        average=None,
+        zero_division=np.nan,
+    )
 
 
 def confusion_matrix(labels, predictions, n_classes: int) -> np.ndarray:
-    """Confusion matrix: counts ``[true class, predicted class]`` over classes ``0 .. n_classes - 1``.
+    """Confusion matrix: counts ``[true class, predicted class]`` over
+    classes ``0 .. n_classes - 1``.
 
     Chapter "Training the convnet" (``book/training.md``), through
     :attr:`xaiaudio.training.classifier.Evaluation.confusion`.
@@ -91,7 +105,8 @@ def confusion_matrix(labels, predictions, n_classes: int) -> np.ndarray:
     Returns
     -------
     numpy.ndarray of int, shape (n_classes, n_classes)
-        Entry ``[i, j]`` counts the examples of class ``i`` predicted as ``j``.
+        Entry ``[i, j]`` counts the examples of class ``i`` predicted as
+        ``j``.
 
     Raises
     ------
@@ -99,15 +114,18 @@ def confusion_matrix(labels, predictions, n_classes: int) -> np.ndarray:
         If ``labels`` is empty or the two shapes differ.
     """
     labels, predictions = _checked(labels, predictions)
-    return sklearn.metrics.confusion_matrix(labels, predictions, labels=np.arange(n_classes))
+    return sklearn.metrics.confusion_matrix(
+        labels, predictions, labels=np.arange(n_classes)
+    )
 
 
 def overall_and_average_accuracy(labels, predictions) -> dict:
     """The OA and AA columns of Loiseau et al.'s tables, in percent.
 
-    Chapters "Playable prototypes" (``book/prototypes.md``) and "Playable prototypes: voices"
-    (``book/prototypes_voices.md``), through :func:`xaiaudio.training.prototypes.evaluate_prototypes`
-    and :mod:`xaiaudio.training.baselines`.
+    Chapters "Playable prototypes" (``book/prototypes.md``) and "Playable
+    prototypes: voices" (``book/prototypes_voices.md``), through
+    :func:`xaiaudio.training.prototypes.evaluate_prototypes` and
+    :mod:`xaiaudio.training.baselines`.
 
     Parameters
     ----------
@@ -117,8 +135,8 @@ def overall_and_average_accuracy(labels, predictions) -> dict:
     Returns
     -------
     dict
-        ``{"OA": percentage of correct predictions, "AA": mean per-class recall in percent}``
-        (AA is 100 x :func:`macro_accuracy`).
+        ``{"OA": percentage of correct predictions, "AA": mean per-class
+        recall in percent}`` (AA is 100 x :func:`macro_accuracy`).
 
     Raises
     ------
@@ -126,16 +144,21 @@ def overall_and_average_accuracy(labels, predictions) -> dict:
         If ``labels`` is empty or the two shapes differ.
     """
     labels, predictions = _checked(labels, predictions)
-    return {"OA": 100.0 * float(sklearn.metrics.accuracy_score(labels, predictions)),
-            "AA": 100.0 * macro_accuracy(labels, predictions)}
+    return {
+        "OA": 100.0
+        * float(sklearn.metrics.accuracy_score(labels, predictions)),
+        "AA": 100.0 * macro_accuracy(labels, predictions),
+    }
 
 
-def majority_mapping(assignments, labels, n_clusters: int, n_classes: int) -> np.ndarray:
+def majority_mapping(
+    assignments, labels, n_clusters: int, n_classes: int
+) -> np.ndarray:
     """Class of each cluster by majority vote over (training) assignments.
 
-    Chapters "Playable prototypes" (``book/prototypes.md``) and "Playable prototypes: voices"
-    (``book/prototypes_voices.md``): the unsupervised prototypes and the k-means baseline are
-    scored through this mapping.
+    Chapters "Playable prototypes" (``book/prototypes.md``) and "Playable
+    prototypes: voices" (``book/prototypes_voices.md``): the unsupervised
+    prototypes and the k-means baseline are scored through this mapping.
 
     Parameters
     ----------
@@ -151,8 +174,9 @@ def majority_mapping(assignments, labels, n_clusters: int, n_classes: int) -> np
     Returns
     -------
     numpy.ndarray of int, shape (n_clusters,)
-        The class of each cluster (ties go to the smaller class index); a cluster no example is
-        assigned to gets the most frequent class of ``labels``.
+        The class of each cluster (ties go to the smaller class index); a
+        cluster no example is assigned to gets the most frequent class of
+        ``labels``.
     """
     assignments, labels = np.asarray(assignments), np.asarray(labels)
     fallback = int(np.bincount(labels, minlength=n_classes).argmax())
@@ -160,7 +184,9 @@ def majority_mapping(assignments, labels, n_clusters: int, n_classes: int) -> np
     for k in range(n_clusters):
         members = labels[assignments == k]
         if members.size:
-            mapping[k] = int(np.bincount(members, minlength=n_classes).argmax())
+            mapping[k] = int(
+                np.bincount(members, minlength=n_classes).argmax()
+            )
     return mapping
 
 
@@ -169,5 +195,8 @@ def _checked(labels, predictions) -> tuple[np.ndarray, np.ndarray]:
     if labels.size == 0:
         raise ValueError("no labelled examples to score")
     if labels.shape != predictions.shape:
-        raise ValueError(f"labels {labels.shape} and predictions {predictions.shape} differ in shape")
+        raise ValueError(
+            f"labels {labels.shape} and predictions {predictions.shape} "
+            "differ in shape"
+        )
     return labels, predictions

@@ -1,19 +1,20 @@
 """Curriculum training and evaluation of the playable-prototype model.
 
-Used by the chapters "Playable prototypes" (``book/prototypes.md``) and "Playable
-prototypes: voices" (``book/prototypes_voices.md``), mostly through
-:func:`xaiaudio.experiments.prototypes.run_prototype_experiments`.  The model is
-:class:`xaiaudio.models.prototypes.PrototypeModel`; the data a
+Used by the chapters "Playable prototypes" (``book/prototypes.md``) and
+"Playable prototypes: voices" (``book/prototypes_voices.md``), mostly
+through :func:`xaiaudio.experiments.prototypes.run_prototype_experiments`.
+The model is :class:`xaiaudio.models.prototypes.PrototypeModel`; the data a
 :class:`xaiaudio.features.spectrograms.SpectrogramSet`.
 
-* :func:`train_prototypes`: supervised (with or without cross-entropy) or unsupervised
-  training through the curriculum raw -> gain -> pitch -> filters (-> temperature) ->
-  lr_decay (:func:`curriculum`), each stage ending when the training loss has not improved
-  for ``patience`` epochs.  Trained weights are cached; :func:`fit_prototypes` is the
-  uncached training itself.
-* :func:`evaluate_prototypes`: overall accuracy (OA), average per-class accuracy (AA) and
-  reconstruction error of whole clips; clusters are mapped to classes by majority vote over
-  the *training* assignments.
+* :func:`train_prototypes`: supervised (with or without cross-entropy) or
+  unsupervised training through the curriculum raw -> gain -> pitch ->
+  filters (-> temperature) -> lr_decay (:func:`curriculum`), each stage
+  ending when the training loss has not improved for ``patience`` epochs.
+  Trained weights are cached; :func:`fit_prototypes` is the uncached
+  training itself.
+* :func:`evaluate_prototypes`: overall accuracy (OA), average per-class
+  accuracy (AA) and reconstruction error of whole clips; clusters are
+  mapped to classes by majority vote over the *training* assignments.
 """
 
 from __future__ import annotations
@@ -39,18 +40,25 @@ from xaiaudio.models.prototypes import (
     reconstruction_error,
     supervised_loss,
 )
-from xaiaudio.training.metrics import majority_mapping, overall_and_average_accuracy
+from xaiaudio.training.metrics import (
+    majority_mapping,
+    overall_and_average_accuracy,
+)
 
-#: Per-preset training settings.  ``paper`` is the published setting (lr 1e-4, batch 128, crops of 256
-#: frames for instruments and 192 for speech, patience 10 epochs, no cap); ``book`` and ``smoke`` shrink
-#: the crops, the mel axis and the patience, cap each stage's epochs and raise the learning rate so
-#: that a run fits in minutes (book) or seconds (smoke) on one CPU thread.  The budgets of ``book``
-#: come from the budget curves of chapter "Playable prototypes"
-#: (:mod:`xaiaudio.experiments.prototype_budgets`): the direct CNN (``baseline_epochs``, seconds per
-#: run) trains as long as its curve still pays; the autoencoder (``autoencoder_epochs``) past its knee,
-#: where more epochs only lower its clustering accuracy; the prototypes (``max_stage_epochs``,
-#: ``patience``, minutes per run) short of their knee, which five seeds of both prototype models cannot
-#: afford within the chapter's ten minutes on two cores.
+#: Per-preset training settings. ``paper`` is the published setting (lr
+#: 1e-4, batch 128, crops of 256 frames for instruments and 192 for speech,
+#: patience 10 epochs, no cap); ``book`` and ``smoke`` shrink the crops,
+#: the mel axis and the patience, cap each stage's epochs and raise the
+#: learning rate so that a run fits in minutes (book) or seconds (smoke) on
+#: one CPU thread. The budgets of ``book`` come from the budget curves of
+#: chapter "Playable prototypes"
+#: (:mod:`xaiaudio.experiments.prototype_budgets`): the direct CNN
+#: (``baseline_epochs``, seconds per run) trains as long as its curve still
+#: pays; the autoencoder (``autoencoder_epochs``) past its knee, where more
+#: epochs only lower its clustering accuracy; the prototypes
+#: (``max_stage_epochs``, ``patience``, minutes per run) short of their
+#: knee, which five seeds of both prototype models cannot afford within the
+#: chapter's ten minutes on two cores.
 SETTINGS = {
     "smoke": dict(
         n_mels=32,
@@ -103,35 +111,42 @@ COMMON = dict(
     lr_decay=0.1,
     min_improvement=1e-3,
 )
-#: Loss values are reported as mean squared error x 100 (the normalised log-mel lies in about [0, 1]).
+#: Loss values are reported as mean squared error x 100 (the normalised
+#: log-mel lies in about [0, 1]).
 LREC_SCALE = 100.0
 
 
 def training_settings(preset, overrides: dict | None = None) -> dict:
-    """The training settings of a preset: the per-preset :data:`SETTINGS` merged into :data:`COMMON`.
+    """The training settings of a preset: the per-preset :data:`SETTINGS`
+    merged into :data:`COMMON`.
 
-    Chapter "Playable prototypes" (``book/prototypes.md``) shows them and overrides the budgets
-    for its budget curves; the datasets of both playable-prototype chapters take their number of
-    mel bands from them (:func:`xaiaudio.experiments.datasets.instrument_set`,
+    Chapter "Playable prototypes" (``book/prototypes.md``) shows them and
+    overrides the budgets for its budget curves; the datasets of both
+    playable-prototype chapters take their number of mel bands from them
+    (:func:`xaiaudio.experiments.datasets.instrument_set`,
     :func:`~xaiaudio.experiments.datasets.voice_set`).
 
     Parameters
     ----------
     preset : str, Preset or RunConfig
-        Which preset's settings (see :func:`xaiaudio.core.presets.settings_for`).
+        Which preset's settings (see
+        :func:`xaiaudio.core.presets.settings_for`).
     overrides : dict, optional
-        Settings that replace the preset's (e.g. ``{"max_stage_epochs": 24, "patience": 4}``).
+        Settings that replace the preset's (e.g. ``{"max_stage_epochs": 24,
+        "patience": 4}``).
 
     Returns
     -------
     dict
-        :data:`COMMON` updated with ``SETTINGS[preset]``, then with ``overrides`` (a new dict each call).
+        :data:`COMMON` updated with ``SETTINGS[preset]``, then with
+        ``overrides`` (a new dict each call).
 
     Raises
     ------
     KeyError
-        If :data:`SETTINGS` has no entry for the preset, or an override names no setting (a typo
-        would otherwise train the preset's model under another cache key).
+        If :data:`SETTINGS` has no entry for the preset, or an override
+        names no setting (a typo would otherwise train the preset's model
+        under another cache key).
     """
     merged = {**COMMON, **settings_for(SETTINGS, preset)}
     unknown = sorted(set(overrides or {}) - set(merged))
@@ -140,13 +155,16 @@ def training_settings(preset, overrides: dict | None = None) -> dict:
     return {**merged, **(overrides or {})}
 
 
-def random_crops(data: SpectrogramSet, indices, frames: int, rng: np.random.Generator) -> np.ndarray:
+def random_crops(
+    data: SpectrogramSet, indices, frames: int, rng: np.random.Generator
+) -> np.ndarray:
     """One random crop of ``frames`` frames per clip, as a batch.
 
-    A clip shorter than ``frames`` is copied whole to the start of its row and padded with
-    zeros (the floor of the normalised log-mel: silence).  Used by :func:`fit_prototypes` and
-    :mod:`xaiaudio.training.baselines` (chapters "Playable prototypes", ``book/prototypes.md``,
-    and "Playable prototypes: voices", ``book/prototypes_voices.md``).
+    A clip shorter than ``frames`` is copied whole to the start of its row
+    and padded with zeros (the floor of the normalised log-mel: silence).
+    Used by :func:`fit_prototypes` and :mod:`xaiaudio.training.baselines`
+    (chapters "Playable prototypes", ``book/prototypes.md``, and "Playable
+    prototypes: voices", ``book/prototypes_voices.md``).
 
     Parameters
     ----------
@@ -164,7 +182,9 @@ def random_crops(data: SpectrogramSet, indices, frames: int, rng: np.random.Gene
     numpy.ndarray, shape (len(indices), n_mels, frames), float32
         The crops.
     """
-    out = np.zeros((len(indices), data.settings.n_mels, frames), dtype=np.float32)
+    out = np.zeros(
+        (len(indices), data.settings.n_mels, frames), dtype=np.float32
+    )
     for row, i in enumerate(indices):
         feature = data.features[i]
         length = feature.shape[1]
@@ -176,17 +196,24 @@ def random_crops(data: SpectrogramSet, indices, frames: int, rng: np.random.Gene
     return out
 
 
-# --------------------------------------------------------------------------- evaluation
+# -------------------------------------------------------------------------
+# evaluation
 @torch.no_grad()
 def reconstruction_errors(
-    model: PrototypeModel, data: SpectrogramSet, indices, batch_size: int = 32, device="cpu"
+    model: PrototypeModel,
+    data: SpectrogramSet,
+    indices,
+    batch_size: int = 32,
+    device="cpu",
 ) -> np.ndarray:
-    """Reconstruction error ``L_rec(x, k)`` of whole clips (not crops) by every prototype.
+    """Reconstruction error ``L_rec(x, k)`` of whole clips (not crops) by
+    every prototype.
 
-    Clips are batched by equal length.  The model is put in eval mode; no gradients.  Used by
-    :func:`evaluate_prototypes` and directly in chapters "Playable prototypes"
-    (``book/prototypes.md``, an exercise) and "Playable prototypes: voices"
-    (``book/prototypes_voices.md``, the loudness check).
+    Clips are batched by equal length. The model is put in eval mode; no
+    gradients. Used by :func:`evaluate_prototypes` and directly in chapters
+    "Playable prototypes" (``book/prototypes.md``, an exercise) and
+    "Playable prototypes: voices" (``book/prototypes_voices.md``, the
+    loudness check).
 
     Parameters
     ----------
@@ -204,8 +231,10 @@ def reconstruction_errors(
     Returns
     -------
     numpy.ndarray, shape (len(indices), n_prototypes), float64
-        Mean squared error over frames and mel bins (:func:`xaiaudio.models.prototypes.reconstruction_error`),
-        not scaled by :data:`LREC_SCALE`; ``argmin`` over axis 1 gives each clip's prototype.
+        Mean squared error over frames and mel bins
+        (:func:`xaiaudio.models.prototypes.reconstruction_error`), not
+        scaled by :data:`LREC_SCALE`; ``argmin`` over axis 1 gives each
+        clip's prototype.
     """
     model.eval()
     indices = np.asarray(indices)
@@ -215,7 +244,9 @@ def reconstruction_errors(
         rows = np.flatnonzero(lengths == length)
         for start in range(0, len(rows), batch_size):
             chunk = rows[start : start + batch_size]
-            x = torch.from_numpy(np.stack([data.features[indices[r]] for r in chunk])).to(device)
+            x = torch.from_numpy(
+                np.stack([data.features[indices[r]] for r in chunk])
+            ).to(device)
             out[chunk] = reconstruction_error(x, model(x)).cpu().numpy()
     return out
 
@@ -228,16 +259,19 @@ def evaluate_prototypes(
     train_errors: np.ndarray | None = None,
     device="cpu",
 ) -> dict:
-    """OA, AA and reconstruction error of a prototype model on one split, from whole clips.
+    """OA, AA and reconstruction error of a prototype model on one split,
+    from whole clips.
 
-    Supervised: the prediction is ``argmin_k L_rec`` (prototype ``k`` stands for class ``k``) and
-    L_rec is the error of the true class's prototype.  Unsupervised: clusters (best prototypes)
-    are mapped to classes by majority vote over the training assignments
-    (:func:`xaiaudio.training.metrics.majority_mapping`) and L_rec is the error of the best
-    prototype.  Used by :func:`fit_prototypes` (validation after each stage) and
-    :func:`xaiaudio.experiments.prototypes.run_prototype_experiments` (chapters "Playable
-    prototypes", ``book/prototypes.md``, and "Playable prototypes: voices",
-    ``book/prototypes_voices.md``).
+    Supervised: the prediction is ``argmin_k L_rec`` (prototype ``k``
+    stands for class ``k``) and L_rec is the error of the true class's
+    prototype. Unsupervised: clusters (best prototypes) are mapped to
+    classes by majority vote over the training assignments
+    (:func:`xaiaudio.training.metrics.majority_mapping`) and L_rec is the
+    error of the best prototype. Used by :func:`fit_prototypes` (validation
+    after each stage) and
+    :func:`xaiaudio.experiments.prototypes.run_prototype_experiments`
+    (chapters "Playable prototypes", ``book/prototypes.md``, and "Playable
+    prototypes: voices", ``book/prototypes_voices.md``).
 
     Parameters
     ----------
@@ -249,16 +283,17 @@ def evaluate_prototypes(
         ``"train"``, ``"val"`` or ``"test"``.
     supervised : bool
         Whether prototype ``k`` is tied to class ``k``.
-    train_errors : numpy.ndarray, shape (training clips, n_prototypes), optional
-        :func:`reconstruction_errors` of the training split (unsupervised only; computed when
-        missing).
+    train_errors : numpy.ndarray, shape (train clips, prototypes), optional
+        :func:`reconstruction_errors` of the training split (unsupervised
+        only; computed when missing).
     device : str or torch.device, default "cpu"
         Where the clips are sent.
 
     Returns
     -------
     dict
-        ``{"OA": percent, "AA": percent, "L_rec": mean squared error x LREC_SCALE}``.
+        ``{"OA": percent, "AA": percent, "L_rec": mean squared error x
+        LREC_SCALE}``.
     """
     idx = data.indices(split)
     errors = reconstruction_errors(model, data, idx, device=device)
@@ -269,22 +304,32 @@ def evaluate_prototypes(
         lrec = errors[np.arange(len(idx)), labels].mean()
     else:
         if train_errors is None:
-            train_errors = reconstruction_errors(model, data, data.indices("train"), device=device)
+            train_errors = reconstruction_errors(
+                model, data, data.indices("train"), device=device
+            )
         mapping = majority_mapping(
-            train_errors.argmin(1), data.labels[data.indices("train")], model.n_prototypes, data.n_classes
+            train_errors.argmin(1),
+            data.labels[data.indices("train")],
+            model.n_prototypes,
+            data.n_classes,
         )
         predictions = mapping[assign]
         lrec = errors.min(1).mean()
-    return {**overall_and_average_accuracy(labels, predictions), "L_rec": LREC_SCALE * float(lrec)}
+    return {
+        **overall_and_average_accuracy(labels, predictions),
+        "L_rec": LREC_SCALE * float(lrec),
+    }
 
 
-# --------------------------------------------------------------------------- training
+# -------------------------------------------------------------------------
+# training
 def curriculum(mode: str, cross_entropy: bool) -> list:
     """The stages of the training curriculum, in order.
 
-    Always ``raw, gain, pitch, filters`` then ``lr_decay``; ``temperature`` comes before
-    ``lr_decay`` when ``mode == "supervised"`` and ``cross_entropy``.  Chapters "Playable
-    prototypes" (``book/prototypes.md``) and "Playable prototypes: voices"
+    Always ``raw, gain, pitch, filters`` then ``lr_decay``; ``temperature``
+    comes before ``lr_decay`` when ``mode == "supervised"`` and
+    ``cross_entropy``. Chapters "Playable prototypes"
+    (``book/prototypes.md``) and "Playable prototypes: voices"
     (``book/prototypes_voices.md``) report one row per stage.
 
     Parameters
@@ -308,10 +353,11 @@ def curriculum(mode: str, cross_entropy: bool) -> list:
 def active_transforms(stage: str) -> tuple:
     """The transformations enabled at a curriculum stage.
 
-    ``raw``: none; ``gain``: gain; ``pitch``: gain and pitch; any later stage (``filters``,
-    ``temperature``, ``lr_decay``, or a name it does not know): all of
-    :data:`xaiaudio.models.prototypes.TRANSFORMS`.  Used by :func:`fit_prototypes` and
-    :meth:`TrainedPrototypes.model_at` (chapter "Playable prototypes", ``book/prototypes.md``).
+    ``raw``: none; ``gain``: gain; ``pitch``: gain and pitch; any later
+    stage (``filters``, ``temperature``, ``lr_decay``, or a name it does
+    not know): all of :data:`xaiaudio.models.prototypes.TRANSFORMS`. Used
+    by :func:`fit_prototypes` and :meth:`TrainedPrototypes.model_at`
+    (chapter "Playable prototypes", ``book/prototypes.md``).
 
     Parameters
     ----------
@@ -330,10 +376,12 @@ def active_transforms(stage: str) -> tuple:
 
 @dataclass
 class TrainedPrototypes:
-    """A trained prototype model with its per-stage history and the weights at the end of each stage.
+    """A trained prototype model with its per-stage history and the weights
+    at the end of each stage.
 
-    Returned by :func:`train_prototypes`; chapters "Playable prototypes" (``book/prototypes.md``)
-    and "Playable prototypes: voices" (``book/prototypes_voices.md``).
+    Returned by :func:`train_prototypes`; chapters "Playable prototypes"
+    (``book/prototypes.md``) and "Playable prototypes: voices"
+    (``book/prototypes_voices.md``).
 
     Parameters
     ----------
@@ -359,10 +407,12 @@ class TrainedPrototypes:
     settings: dict
 
     def model_at(self, stage: str) -> PrototypeModel:
-        """A copy of the model as it was at the end of curriculum ``stage``.
+        """A copy of the model as it was at the end of curriculum
+        ``stage``.
 
-        Chapter "Playable prototypes" (``book/prototypes.md``) uses ``model_at("filters")`` (the
-        supervised model before cross-entropy) and draws the reconstructions stage by stage.
+        Chapter "Playable prototypes" (``book/prototypes.md``) uses
+        ``model_at("filters")`` (the supervised model before cross-entropy)
+        and draws the reconstructions stage by stage.
 
         Parameters
         ----------
@@ -372,8 +422,8 @@ class TrainedPrototypes:
         Returns
         -------
         xaiaudio.models.prototypes.PrototypeModel
-            A deep copy of ``model`` (same device) with that stage's weights and transformations,
-            in eval mode.
+            A deep copy of ``model`` (same device) with that stage's
+            weights and transformations, in eval mode.
 
         Raises
         ------
@@ -386,25 +436,36 @@ class TrainedPrototypes:
         return model.eval()
 
     def stage_metrics(self) -> list:
-        """The per-stage history without the per-epoch losses, ready for a table.
+        """The per-stage history without the per-epoch losses, ready for a
+        table.
 
-        No chapter calls it: :func:`xaiaudio.experiments.prototypes.ablation_rows` reads ``history``
-        itself for Table 1 of the playable-prototype chapters.
+        No chapter calls it:
+        :func:`xaiaudio.experiments.prototypes.ablation_rows` reads
+        ``history`` itself for Table 1 of the playable-prototype chapters.
 
         Returns
         -------
         list of dict
-            One dict per stage: ``stage``, ``epochs``, ``train_loss``, ``reseeded``, ``beta``,
-            ``val_OA``, ``val_AA`` and ``val_L_rec``.
+            One dict per stage: ``stage``, ``epochs``, ``train_loss``,
+            ``reseeded``, ``beta``, ``val_OA``, ``val_AA`` and
+            ``val_L_rec``.
         """
-        return [{k: v for k, v in row.items() if k != "losses"} for row in self.history]
+        return [
+            {k: v for k, v in row.items() if k != "losses"}
+            for row in self.history
+        ]
 
 
 def _reseed(
-    model: PrototypeModel, counts: np.ndarray, fraction: float, noise: float, gen: torch.Generator
+    model: PrototypeModel,
+    counts: np.ndarray,
+    fraction: float,
+    noise: float,
+    gen: torch.Generator,
 ) -> int:
-    """Replace prototypes used by fewer than ``fraction * N / K`` samples with a copy of the most used one
-    plus noise (its transformation heads are copied too).  Returns the number re-seeded."""
+    """Replace prototypes used by fewer than ``fraction * N / K`` samples
+    with a copy of the most used one plus noise (its transformation heads
+    are copied too). Returns the number re-seeded."""
     expected = counts.sum() / len(counts)
     dead = np.flatnonzero(counts < fraction * expected)
     if dead.size == 0 or dead.size == len(counts):
@@ -414,11 +475,17 @@ def _reseed(
         for j, k in enumerate(dead):
             source = int(order[j % max(1, len(counts) - dead.size)])
             bump = noise * torch.randn(model.n_mels, generator=gen)
-            model.prototypes[k] = model.prototypes[source] + bump.to(model.prototypes.device)
+            model.prototypes[k] = model.prototypes[source] + bump.to(
+                model.prototypes.device
+            )
             for decoder in model.decoders.values():
                 n = decoder.n_out
-                decoder.head.weight[k * n : (k + 1) * n] = decoder.head.weight[source * n : (source + 1) * n]
-                decoder.head.bias[k * n : (k + 1) * n] = decoder.head.bias[source * n : (source + 1) * n]
+                decoder.head.weight[k * n : (k + 1) * n] = (
+                    decoder.head.weight[source * n : (source + 1) * n]
+                )
+                decoder.head.bias[k * n : (k + 1) * n] = decoder.head.bias[
+                    source * n : (source + 1) * n
+                ]
     return int(dead.size)
 
 
@@ -430,18 +497,23 @@ def fit_prototypes(
     progress: bool = True,
     settings: dict | None = None,
 ) -> dict:
-    """Train a prototype model through the whole curriculum, without the cache.
+    """Train a prototype model through the whole curriculum, without the
+    cache.
 
-    This is what :func:`train_prototypes` caches.  The prototypes start from k-means++ among the
-    time-averaged training crops, plus noise (:func:`xaiaudio.models.prototypes.initial_prototypes`),
-    in both modes.  AdamW trains the networks, the prototypes (no weight decay) and the
-    temperature parameter ``theta`` (its own learning rate ``beta_lr``).  Each epoch draws one
-    random crop per training clip; a stage ends when the epoch loss has not fallen by a fraction
-    ``min_improvement`` for ``patience`` epochs (or after ``max_stage_epochs``); ``lr_decay``
-    multiplies every learning rate by ``lr_decay``.  Unsupervised, prototypes used by too few
-    crops are re-seeded after each epoch.  After each stage the model is scored on the validation
-    split (:func:`evaluate_prototypes`).  Called directly by the tests and
-    ``benchmarks/bench_prototypes.py``; the chapters go through :func:`train_prototypes`.
+    This is what :func:`train_prototypes` caches. The prototypes start from
+    k-means++ among the time-averaged training crops, plus noise
+    (:func:`xaiaudio.models.prototypes.initial_prototypes`), in both modes.
+    AdamW trains the networks, the prototypes (no weight decay) and the
+    temperature parameter ``theta`` (its own learning rate ``beta_lr``).
+    Each epoch draws one random crop per training clip; a stage ends when
+    the epoch loss has not fallen by a fraction ``min_improvement`` for
+    ``patience`` epochs (or after ``max_stage_epochs``); ``lr_decay``
+    multiplies every learning rate by ``lr_decay``. Unsupervised,
+    prototypes used by too few crops are re-seeded after each epoch. After
+    each stage the model is scored on the validation split
+    (:func:`evaluate_prototypes`). Called directly by the tests and
+    ``benchmarks/bench_prototypes.py``; the chapters go through
+    :func:`train_prototypes`.
 
     Parameters
     ----------
@@ -456,35 +528,49 @@ def fit_prototypes(
     progress : bool, default True
         Show a tqdm bar over the curriculum stages.
     settings : dict, optional
-        Replaces :func:`training_settings` of the preset (tests and benchmarks shrink it).
+        Replaces :func:`training_settings` of the preset (tests and
+        benchmarks shrink it).
 
     Returns
     -------
     dict
-        ``{"states": {stage: state dict (CPU)}, "history": JSON text, "stages": JSON text}``
-        (text, so that :func:`xaiaudio.core.cache.cached_state_dict` can store it).  ``history``
-        is a list of one row per stage: ``stage``, ``epochs``, ``train_loss`` (last epoch) and
-        ``losses`` (every epoch), both x :data:`LREC_SCALE`, ``reseeded``, ``beta`` and the
-        validation ``val_OA``, ``val_AA``, ``val_L_rec``; ``stages`` the list of :func:`curriculum`.
+        ``{"states": {stage: state dict (CPU)}, "history": JSON text,
+        "stages": JSON text}`` (text, so that
+        :func:`xaiaudio.core.cache.cached_state_dict` can store it).
+        ``history`` is a list of one row per stage: ``stage``, ``epochs``,
+        ``train_loss`` (last epoch) and ``losses`` (every epoch), both x
+        :data:`LREC_SCALE`, ``reseeded``, ``beta`` and the validation
+        ``val_OA``, ``val_AA``, ``val_L_rec``; ``stages`` the list of
+        :func:`curriculum`.
 
     Raises
     ------
     ValueError
-        If ``mode`` is neither ``"supervised"`` nor ``"unsupervised"``, if the training split is
-        empty, or (unsupervised) if it has fewer clips than there are prototypes.
+        If ``mode`` is neither ``"supervised"`` nor ``"unsupervised"``, if
+        the training split is empty, or (unsupervised) if it has fewer
+        clips than there are prototypes.
     FloatingPointError
         If an epoch's training loss is not finite.
     """
     if mode not in ("supervised", "unsupervised"):
-        raise ValueError(f"mode must be 'supervised' or 'unsupervised', got {mode!r}")
+        raise ValueError(
+            f"mode must be 'supervised' or 'unsupervised', got {mode!r}"
+        )
     cfg = settings or training_settings(config)
     seed = config.seed
     train_idx = data.indices("train")
     if len(train_idx) < data.n_classes and mode == "unsupervised":
-        raise ValueError(f"{len(train_idx)} training clips cannot seed {data.n_classes} prototypes")
+        raise ValueError(
+            f"{len(train_idx)} training clips cannot seed "
+            f"{data.n_classes} prototypes"
+        )
     if len(train_idx) == 0:
         raise ValueError("the training split is empty")
-    crop = cfg["speech_crop_frames"] if data.kind == "speech" else cfg["crop_frames"]
+    crop = (
+        cfg["speech_crop_frames"]
+        if data.kind == "speech"
+        else cfg["crop_frames"]
+    )
     rng = np.random.default_rng(seed)
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
@@ -493,24 +579,45 @@ def fit_prototypes(
     history, states = [], {}
     with torch_threads(cfg["threads"]):
         model = PrototypeModel(
-            data.n_classes, data.settings.n_mels, data.settings.sample_rate, cfg["theta_init"]
+            data.n_classes,
+            data.settings.n_mels,
+            data.settings.sample_rate,
+            cfg["theta_init"],
         ).to(device)
         means = random_crops(data, train_idx, crop, rng).mean(axis=2)
-        init = initial_prototypes(means, data.n_classes, rng, cfg["init_noise"])
+        init = initial_prototypes(
+            means, data.n_classes, rng, cfg["init_noise"]
+        )
         with torch.no_grad():
             model.prototypes.copy_(torch.from_numpy(init))
-        network = [p for name, p in model.named_parameters() if name not in ("prototypes", "theta")]
+        network = [
+            p
+            for name, p in model.named_parameters()
+            if name not in ("prototypes", "theta")
+        ]
         optimizer = torch.optim.AdamW(
             [
-                {"params": network, "lr": cfg["lr"], "weight_decay": cfg["weight_decay"]},
-                {"params": [model.prototypes], "lr": cfg["lr"], "weight_decay": 0.0},
-                {"params": [model.theta], "lr": cfg["beta_lr"], "weight_decay": 0.0},
+                {
+                    "params": network,
+                    "lr": cfg["lr"],
+                    "weight_decay": cfg["weight_decay"],
+                },
+                {
+                    "params": [model.prototypes],
+                    "lr": cfg["lr"],
+                    "weight_decay": 0.0,
+                },
+                {
+                    "params": [model.theta],
+                    "lr": cfg["beta_lr"],
+                    "weight_decay": 0.0,
+                },
             ]
         )
         stages = curriculum(mode, cross_entropy)
         bar = tqdm(
             total=len(stages),
-            desc=f"{mode}{' + CE' if cross_entropy and supervised else ''}",
+            desc=mode + (" + CE" if cross_entropy and supervised else ""),
             disable=not progress,
             leave=False,
         )
@@ -520,7 +627,11 @@ def fit_prototypes(
                     group["lr"] *= cfg["lr_decay"]
             else:
                 model.active = active_transforms(stage)
-            use_ce = supervised and cross_entropy and stage in ("temperature", "lr_decay")
+            use_ce = (
+                supervised
+                and cross_entropy
+                and stage in ("temperature", "lr_decay")
+            )
             best, wait, losses, reseeded = np.inf, 0, [], 0
             while True:
                 model.train()
@@ -530,31 +641,54 @@ def fit_prototypes(
                     batch = order[start : start + cfg["batch_size"]]
                     if len(batch) < 2:  # batch norm needs two examples
                         continue
-                    x = torch.from_numpy(random_crops(data, batch, crop, rng)).to(device)
+                    x = torch.from_numpy(
+                        random_crops(data, batch, crop, rng)
+                    ).to(device)
                     if supervised:
                         y = torch.from_numpy(data.labels[batch]).to(device)
-                        loss, _ = supervised_loss(model, x, y, cfg["cross_entropy_weight"] if use_ce else 0.0)
+                        loss, _ = supervised_loss(
+                            model,
+                            x,
+                            y,
+                            cfg["cross_entropy_weight"] if use_ce else 0.0,
+                        )
                     else:
                         loss, errors = clustering_loss(model, x)
-                        counts += np.bincount(errors.argmin(1).cpu().numpy(), minlength=data.n_classes)
+                        counts += np.bincount(
+                            errors.argmin(1).cpu().numpy(),
+                            minlength=data.n_classes,
+                        )
                     optimizer.zero_grad(set_to_none=True)
                     loss.backward()
                     optimizer.step()
                     total += loss.item() * len(batch)
                 epoch_loss = total / len(order)
                 if not np.isfinite(epoch_loss):
-                    raise FloatingPointError(f"training loss became {epoch_loss} at stage {stage}")
+                    raise FloatingPointError(
+                        f"training loss became {epoch_loss} at stage "
+                        f"{stage}"
+                    )
                 losses.append(epoch_loss)
                 if not supervised:
-                    reseeded += _reseed(model, counts, cfg["reseed_fraction"], cfg["reseed_noise"], gen)
+                    reseeded += _reseed(
+                        model,
+                        counts,
+                        cfg["reseed_fraction"],
+                        cfg["reseed_noise"],
+                        gen,
+                    )
                 if epoch_loss < best * (1.0 - cfg["min_improvement"]):
                     best, wait = epoch_loss, 0
                 else:
                     wait += 1
                 cap = cfg["max_stage_epochs"]
-                if wait >= cfg["patience"] or (cap is not None and len(losses) >= cap):
+                if wait >= cfg["patience"] or (
+                    cap is not None and len(losses) >= cap
+                ):
                     break
-            metrics = evaluate_prototypes(model, data, "val", supervised, device=device)
+            metrics = evaluate_prototypes(
+                model, data, "val", supervised, device=device
+            )
             history.append(
                 {
                     "stage": stage,
@@ -566,10 +700,17 @@ def fit_prototypes(
                     **{f"val_{k}": v for k, v in metrics.items()},
                 }
             )
-            states[stage] = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+            states[stage] = {
+                k: v.detach().cpu().clone()
+                for k, v in model.state_dict().items()
+            }
             bar.update(1)
         bar.close()
-    return {"states": states, "history": json.dumps(history), "stages": json.dumps(stages)}
+    return {
+        "states": states,
+        "history": json.dumps(history),
+        "stages": json.dumps(stages),
+    }
 
 
 def train_prototypes(
@@ -580,18 +721,23 @@ def train_prototypes(
     progress: bool = True,
     settings: dict | None = None,
 ) -> TrainedPrototypes:
-    """Train (or load from the cache) a prototype model through the whole curriculum.
+    """Train (or load from the cache) a prototype model through the whole
+    curriculum.
 
-    Supervised: prototype ``k`` reconstructs class ``k``; with ``cross_entropy`` the loss gains
-    ``0.01 x CE(softmax(-beta F L_rec))`` from the temperature stage on
-    (:func:`xaiaudio.models.prototypes.supervised_loss`).  Unsupervised: the loss is
-    ``min_k L_rec`` and unused prototypes are re-seeded; ``cross_entropy`` is ignored.  The key of
-    the cache entry is the data's content hash, the mode, the settings (overrides included), the
-    seed and the training code, so an override equal to the preset's value finds the preset's run.
-    Chapters "Playable prototypes" (``book/prototypes.md``) and "Playable prototypes: voices"
-    (``book/prototypes_voices.md``), through
-    :func:`xaiaudio.experiments.prototypes.run_prototype_experiments`; the budget curves of
-    "Playable prototypes" override the epoch cap and patience
+    Supervised: prototype ``k`` reconstructs class ``k``; with
+    ``cross_entropy`` the loss gains ``0.01 x CE(softmax(-beta F L_rec))``
+    from the temperature stage on
+    (:func:`xaiaudio.models.prototypes.supervised_loss`). Unsupervised: the
+    loss is ``min_k L_rec`` and unused prototypes are re-seeded;
+    ``cross_entropy`` is ignored. The key of the cache entry is the data's
+    content hash, the mode, the settings (overrides included), the seed and
+    the training code, so an override equal to the preset's value finds the
+    preset's run. Chapters "Playable prototypes" (``book/prototypes.md``)
+    and "Playable prototypes: voices" (``book/prototypes_voices.md``),
+    through
+    :func:`xaiaudio.experiments.prototypes.run_prototype_experiments`; the
+    budget curves of "Playable prototypes" override the epoch cap and
+    patience
     (:func:`xaiaudio.experiments.prototype_budgets.validation_oa`).
 
     Parameters
@@ -607,13 +753,14 @@ def train_prototypes(
     progress : bool, default True
         Show a tqdm bar over the curriculum stages (when training).
     settings : dict, optional
-        Values that replace those of :func:`training_settings` (e.g. ``{"max_stage_epochs": 24,
-        "patience": 4}`` for a budget curve).
+        Values that replace those of :func:`training_settings` (e.g.
+        ``{"max_stage_epochs": 24, "patience": 4}`` for a budget curve).
 
     Returns
     -------
     TrainedPrototypes
-        The final model (on ``config.device``, in eval mode), its per-stage history and weights.
+        The final model (on ``config.device``, in eval mode), its per-stage
+        history and weights.
 
     Raises
     ------
@@ -622,15 +769,37 @@ def train_prototypes(
     """
     cfg = training_settings(config, settings)
     cross_entropy = bool(cross_entropy) and mode == "supervised"
-    key = cache.content_key("prototypes", cache.source_fingerprint(sys.modules[__name__]),
-                            data.fingerprint(), mode, cross_entropy, cfg, config.seed)
+    key = cache.content_key(
+        "prototypes",
+        cache.source_fingerprint(sys.modules[__name__]),
+        data.fingerprint(),
+        mode,
+        cross_entropy,
+        cfg,
+        config.seed,
+    )
     stored = cache.cached_state_dict(
-        "prototypes", key, lambda: fit_prototypes(data, config, mode, cross_entropy, progress, cfg))
+        "prototypes",
+        key,
+        lambda: fit_prototypes(
+            data, config, mode, cross_entropy, progress, cfg
+        ),
+    )
     stages = json.loads(stored["stages"])
-    model = PrototypeModel(data.n_classes, data.settings.n_mels, data.settings.sample_rate, cfg["theta_init"])
+    model = PrototypeModel(
+        data.n_classes,
+        data.settings.n_mels,
+        data.settings.sample_rate,
+        cfg["theta_init"],
+    )
     model.load_state_dict(stored["states"][stages[-1]])
     model.active = TRANSFORMS
     model.to(config.device).eval()
-    return TrainedPrototypes(model, json.loads(stored["history"]), stored["states"], mode, cross_entropy, cfg)
-
-
+    return TrainedPrototypes(
+        model,
+        json.loads(stored["history"]),
+        stored["states"],
+        mode,
+        cross_entropy,
+        cfg,
+    )

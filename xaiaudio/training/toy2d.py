@@ -1,7 +1,9 @@
-"""Training the two-dimensional toy classifier of the chapter "Deep Taylor decomposition".
+"""Training the two-dimensional toy classifier of the chapter "Deep Taylor
+decomposition".
 
-The data and the network are in :mod:`xaiaudio.models.toy2d`, the figures in
-:mod:`xaiaudio.report.toy2d`.  Chapter "Deep Taylor decomposition" (``book/deep_taylor.md``).
+The data and the network are in :mod:`xaiaudio.models.toy2d`, the figures
+in :mod:`xaiaudio.report.toy2d`. Chapter "Deep Taylor decomposition"
+(``book/deep_taylor.md``).
 """
 
 from __future__ import annotations
@@ -12,22 +14,27 @@ from torch import nn
 from xaiaudio.models.toy2d import toy_mlp, wedge_data
 
 
-def train_toy_mlp(settings: dict, seed: int = 0) -> tuple[nn.Sequential, float]:
+def train_toy_mlp(
+    settings: dict, seed: int = 0
+) -> tuple[nn.Sequential, float]:
     """Train the toy network on wedge data with full-batch Adam.
 
     The network is :func:`~xaiaudio.models.toy2d.toy_mlp`, the data
-    :func:`~xaiaudio.models.toy2d.wedge_data`.  Adam (learning rate 1e-2) on the cross-entropy of
-    all ``n_train`` points at once, for ``steps`` steps, on one CPU thread (the matrices are tiny;
-    the previous thread count is restored).  The accuracy is measured on 2048 fresh points
-    (seed ``seed + 1``).  Chapter "Deep Taylor decomposition" (``book/deep_taylor.md``).
+    :func:`~xaiaudio.models.toy2d.wedge_data`. Adam (learning rate 1e-2) on
+    the cross-entropy of all ``n_train`` points at once, for ``steps``
+    steps, on one CPU thread (the matrices are tiny; the previous thread
+    count is restored). The accuracy is measured on 2048 fresh points (seed
+    ``seed + 1``). Chapter "Deep Taylor decomposition"
+    (``book/deep_taylor.md``).
 
     Parameters
     ----------
     settings : dict
-        An entry of :data:`xaiaudio.models.toy2d.TOY_SETTINGS`: reads ``n_train``, ``hidden`` and
-        ``steps``.
+        An entry of :data:`xaiaudio.models.toy2d.TOY_SETTINGS`: reads
+        ``n_train``, ``hidden`` and ``steps``.
     seed : int, default 0
-        Seed of torch's global generator (initial weights) and of the training points.
+        Seed of torch's global generator (initial weights) and of the
+        training points.
 
     Returns
     -------
@@ -52,5 +59,7 @@ def train_toy_mlp(settings: dict, seed: int = 0) -> tuple[nn.Sequential, float]:
         torch.set_num_threads(threads)
     x_test, y_test = wedge_data(2048, seed + 1)
     with torch.no_grad():
-        accuracy = (model(x_test).argmax(1) == y_test).float().mean().item()
+        accuracy = (
+            (model(x_test).argmax(1) == y_test).float().mean().item()
+        )
     return model.eval(), accuracy
