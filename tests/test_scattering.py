@@ -14,6 +14,8 @@ from xaiaudio.features.scattering import (  # noqa: E402
     fit_normaliser,
     path_table,
     scatter,
+    scatter_paths_torch,
+    scatter_torch,
     scattering_module,
     scattering_paths,
     scattering_spec,
@@ -147,3 +149,15 @@ def test_explorer_callback_returns_audio_features_and_figure():
     assert result.features.shape == (872, 32)
     plt.close(result.figure)
     explorer.widget()  # builds the ipywidgets layout (rendering happens in a kernel)
+
+
+def test_scatter_paths_torch_equals_the_full_transform_and_has_gradients():
+    torch = pytest.importorskip("torch")
+    audio = torch.randn(2, scattering_spec("smoke").clip_samples)
+    rows = [0, 5, 65, 66, 300, 871, 300]  # S1, S2, several carriers, a repeat
+    full = scatter_torch(audio, "smoke")[:, rows]
+    signal = audio.clone().requires_grad_()
+    part = scatter_paths_torch(signal, rows, "smoke")
+    assert torch.equal(part.detach(), full)
+    part.sum().backward()
+    assert torch.isfinite(signal.grad).all() and signal.grad.abs().sum() > 0

@@ -140,8 +140,9 @@ def run_prototype_experiments(
 
 
 # -------------------------------------------------------------------------
-# figures : The curriculum stages whose reconstructions the form of Fig. 5
-# shows, in order.
+# figures
+#: The curriculum stages whose reconstructions the form of Fig. 5 shows, in
+#: order.
 FIG5_STAGES = ("raw", "gain", "pitch", "filters")
 
 

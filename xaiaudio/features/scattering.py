@@ -28,6 +28,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import torch
+from kymatio.scattering1d.core.scattering1d import (
+    scattering1d as scattering_core,
+)
 
 from xaiaudio.core.compat import scattering1d
 from xaiaudio.core.presets import Preset, get_preset, settings_for
@@ -428,6 +431,68 @@ def scatter_torch(audio, preset=None, device=None):
     return out.index_select(-2, index)
 
 
+def scatter_paths_torch(audio, rows, preset=None) -> torch.Tensor:
+    """Differentiable scattering of a few kept paths: the rows ``rows`` of
+    :func:`scatter_torch`, with gradients, at the cost of those paths only.
+
+    Resynthesis (:mod:`xaiaudio.explain.resynthesis`, chapter "Listening
+    to relevance", ``book/listening_relevance.md``) descends a loss on a
+    handful of coefficients thousands of times; computing all of the
+    preset's paths for each step would cost up to a hundred times more.
+    kymatio's own core function runs once per carrier (first-order filter)
+    with only the second-order filters that ``rows`` pair with it, so the
+    values are kymatio's, bit for bit.
+
+    Parameters
+    ----------
+    audio : torch.Tensor
+        ``(batch, clip_samples)``, float32; may require gradients.
+    rows : array-like of int
+        Rows of the kept paths (feature order, see
+        :func:`scattering_paths`), any order, repeats allowed.
+    preset : str, Preset, ScatteringSpec or None
+        See :func:`scattering_spec`.
+
+    Returns
+    -------
+    torch.Tensor
+        ``(batch, len(rows), frames)`` on ``audio``'s device.
+    """
+    spec = scattering_spec(preset)
+    module = scattering_module(spec, audio.device)
+    paths = scattering_paths(spec)
+    rows = np.asarray(rows, dtype=int)
+    # kymatio keeps its filters as module buffers and reads them back
+    # before each transform; do the same before calling its core.
+    module.load_filters()
+    signal = audio.reshape(audio.shape[0], 1, audio.shape[-1])
+    columns = [None] * len(rows)
+    for n1 in np.unique(paths.n1[rows]):
+        here = np.flatnonzero(paths.n1[rows] == n1)
+        n2s = sorted({int(paths.n2[r]) for r in rows[here]} - {-1})
+        out = scattering_core(
+            signal,
+            module.backend,
+            [module.psi1_f[n1]],
+            [module.psi2_f[n2] for n2 in n2s],
+            module.phi_f,
+            pad_left=module.pad_left,
+            pad_right=module.pad_right,
+            ind_start=module.ind_start,
+            ind_end=module.ind_end,
+            max_order=2 if n2s else 1,
+        )
+        # out: order 0, order 1 of n1, then (n1, n2) for n2 in n2s
+        coefficient = {-1: out[1]["coef"]}
+        for entry in out[2:]:
+            coefficient[n2s[entry["n"][1]]] = entry["coef"]
+        for h in here:
+            columns[h] = coefficient[int(paths.n2[rows[h]])]
+    return torch.stack(columns, dim=1).reshape(
+        audio.shape[0], len(rows), -1
+    )
+
+
 def scatter(audio, preset=None, device=None, orders=(1, 2)) -> np.ndarray:
     """Scattering features of audio clips, as the chapters use them.
 
@@ -629,8 +694,9 @@ def fit_normaliser(
 
 
 # -------------------------------------------------------------------------
-# closed-form check : Carriers and modulation rates (Hz) of the closed-form
-# check per preset (the chapter's grid).
+# closed-form check
+#: Carriers and modulation rates (Hz) of the closed-form check per preset
+#: (the chapter's grid).
 CLOSED_FORM_GRID = {
     "smoke": ((500.0, 2000.0), (4.0, 16.0)),
     "book": (

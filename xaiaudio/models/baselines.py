@@ -134,8 +134,7 @@ class ConvAutoencoder(nn.Module):
 
         Returns
         -------
-        torch.Tensor, shape (batch, code_channels, ceil(n_mels / 8),
-        ceil(frames / 8))
+        torch.Tensor, shape (batch, code, ceil(n_mels/8), ceil(frames/8))
             The code (no activation after the last 1 x 1 convolution).
         """
         return self.encoder(2.0 * x.unsqueeze(1) - 1.0)

@@ -64,11 +64,10 @@ class PlayingTechniqueConvNet(nn.Sequential):
     technique out.
 
     Blocks, in forward order, with ``c = n_paths // 4``: ``input_norm``
-    BatchNorm1d(n_paths); ``block1`` Conv1d(n_paths -> c/2, kernel 7) + BN
-    + ReLU + AvgPool1d(2); ``block2`` Conv1d(c/2 -> c, kernel 5) + BN +
-    ReLU + AvgPool1d(2); ``block3`` Conv1d(c -> 2c, kernel 3)
-    + BN + ReLU; ``global_pool`` AdaptiveAvgPool1d(1) (the mean over time);
-      ``flatten``;
+    BatchNorm1d(n_paths); ``block1`` Conv1d(n_paths -> c/2, kernel 7),
+    BN, ReLU, AvgPool1d(2); ``block2`` Conv1d(c/2 -> c, kernel 5), BN,
+    ReLU, AvgPool1d(2); ``block3`` Conv1d(c -> 2c, kernel 3), BN, ReLU;
+    ``global_pool`` AdaptiveAvgPool1d(1) (the mean over time); ``flatten``;
     ``dropout``; ``dense`` Linear(2c -> 64) + ReLU; ``classifier``
     Linear(64 -> n_classes). Convolutions use "same" padding and no bias
     (the batch norm after them has one).
