@@ -22,7 +22,8 @@ from xaiaudio.synth import corpus
 
 def test_registry_covers_every_claim_of_both_papers():
     ids = set(CLAIMS)
-    assert {"A1", "A2", "A2w", "A3", "A4", "A5"} <= ids
+    assert {"A1", "A2", "A2w", "A3", "A4", "A5", "C1"} <= ids
+    assert CLAIMS["C1"].paper == "this book" and CLAIMS["C1"].paper_value is None
     for dataset in ("sol", "speech"):
         assert {f"{b}-{dataset}" for b in ("B1s", "B1u", "B2", "B3", "B4", "B5")} <= ids
     for claim in CLAIMS.values():

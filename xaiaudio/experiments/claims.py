@@ -26,6 +26,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from xaiaudio.core.presets import RunConfig
+from xaiaudio.experiments.audible import (
+    audio_faithfulness,
+    paired_differences,
+)
 from xaiaudio.experiments.datasets import (
     instrument_set,
     load_pmt_dataset,
@@ -48,6 +52,8 @@ from xaiaudio.explain.statistics import (
 
 WANG = "Wang et al. 2023"
 LOISEAU = "Loiseau et al. 2022"
+#: Claims of this book, tested like the papers'.
+OURS = "this book"
 
 #: The composite the published numbers came from, and the baseline every
 #: explainer must beat.
@@ -374,6 +380,27 @@ def pitch_invariance_points(run: TechniqueSeed) -> float:
     return 100.0 * (share - 0.5)
 
 
+def audible_keep_gain_points(run: TechniqueSeed) -> float:
+    """Mean over the tested clips of p(class | the published composite's
+    top k paths only) - p(class | k random paths only), rendered as sound
+    and classified again, in points (chapter "Listening to relevance")."""
+    table = audio_faithfulness(
+        run.config,
+        run.features,
+        run.convnet("S1+S2"),
+        methods=(PUBLISHED_LRP,),
+        modes=("keep",),
+        seed=run.data_config.seed,
+        workers=1,  # already in a seed's process
+    )
+    differences = paired_differences(table)["keep"]
+    if differences.empty:
+        raise NotMeasurable(
+            "no tested clip has enough paths of positive relevance"
+        )
+    return 100.0 * float(differences.mean())
+
+
 # -------------------------------------------------------------------------
 # measures: Loiseau et al.
 def lrec_falls(prefix: str) -> Callable:
@@ -506,6 +533,18 @@ def _wang_claims() -> list[Claim]:
             None,
             "aggregation",
             pitch_invariance_points,
+            "techniques",
+        ),
+        Claim(
+            "C1",
+            OURS,
+            "what LRP calls relevant is what the network needs, in sound",
+            "chapter Listening to relevance: the top k paths of the "
+            "published composite, rendered alone, against k random paths",
+            "p(class | top k only) - p(class | k random only) (points)",
+            None,
+            "listening_relevance",
+            audible_keep_gain_points,
             "techniques",
         ),
     ]

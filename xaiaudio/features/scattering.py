@@ -435,7 +435,7 @@ def scatter_paths_torch(audio, rows, preset=None) -> torch.Tensor:
     """Differentiable scattering of a few kept paths: the rows ``rows`` of
     :func:`scatter_torch`, with gradients, at the cost of those paths only.
 
-    Resynthesis (``xaiaudio.explain.resynthesis``, chapter "Listening
+    Resynthesis (:mod:`xaiaudio.explain.resynthesis`, chapter "Listening
     to relevance", ``book/listening_relevance.md``) descends a loss on a
     handful of coefficients thousands of times; computing all of the
     preset's paths for each step would cost up to a hundred times more.

@@ -1,0 +1,159 @@
+"""Renders of selected scattering coefficients (xaiaudio.explain.resynthesis)
+and the audio-domain faithfulness tables (xaiaudio.experiments.audible)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from xaiaudio.experiments.audible import (
+    RANDOM,
+    faithfulness_verdicts,
+    paired_differences,
+    rate_agreement,
+)
+from xaiaudio.explain.resynthesis import (
+    ResynthesisError,
+    ResynthesisSettings,
+    random_paths,
+    resynthesise,
+    safe_peak,
+    top_k_paths,
+)
+from xaiaudio.features.modulation import measure_modulation_rate
+from xaiaudio.features.scattering import (
+    fwhm,
+    modulated_sinusoid,
+    s2_peak,
+    scatter,
+    scattering_paths,
+    scattering_spec,
+)
+
+PRESET = "smoke"
+
+
+@pytest.fixture(scope="module")
+def am_tone():
+    """A 1 kHz carrier, 100 % amplitude-modulated at 7 Hz, and its S2
+    peak."""
+    tone = modulated_sinusoid(1000.0, 7.0, "am", PRESET)
+    return tone, s2_peak(scatter(tone, PRESET), PRESET)
+
+
+def test_am_tone_from_its_s2_peak_alone_keeps_its_rate(am_tone):
+    tone, peak = am_tone
+    render = resynthesise(tone, [peak], "keep", PRESET)
+    paths = scattering_paths(PRESET)
+    rate = measure_modulation_rate(render.audio[0], scattering_spec(PRESET).sample_rate, "tremolo")
+    assert render.selected_error[0] < 0.05
+    assert abs(rate - 7.0) <= fwhm(paths.sigma2[peak])
+
+
+def test_every_path_kept_reproduces_the_scattering_within_25_percent(am_tone):
+    tone, _ = am_tone
+    every = np.arange(len(scattering_paths(PRESET)))
+    render = resynthesise(tone, every, "keep", PRESET, ResynthesisSettings(iterations=30))
+    assert render.selected_error[0] < 0.25
+    assert render.rest_error[0] == 0.0  # nothing is left outside
+
+
+def test_every_path_removed_leaves_the_coefficients_at_their_floor(am_tone):
+    tone, _ = am_tone
+    every = np.arange(len(scattering_paths(PRESET)))
+    render = resynthesise(tone, every, "remove", PRESET)
+    assert render.selected_error[0] > 0.9  # at most 10 % of S x is left
+    assert render.audio.std() < 0.1 * tone.std()  # near silent (< -20 dB)
+
+
+def test_renders_are_finite_and_deterministic_from_a_seed(am_tone):
+    tone, peak = am_tone
+    rows = [peak, peak - 1]
+    first, again, other = (resynthesise(tone, rows, "keep", PRESET, seed=s) for s in (0, 0, 1))
+    assert np.isfinite(first.audio).all()
+    assert np.array_equal(first.audio, again.audio)
+    assert not np.array_equal(first.audio, other.audio)
+
+
+def test_a_batch_renders_like_its_clips_one_by_one(am_tone):
+    tone, peak = am_tone
+    other = modulated_sinusoid(2000.0, 12.0, "am", PRESET)
+    batch = resynthesise(np.stack([tone, other]), [peak], "remove", PRESET)
+    alone = resynthesise(other, [peak], "remove", PRESET)
+    assert batch.audio.shape == (2, tone.size)
+    assert np.allclose(batch.selected_error[1], alone.selected_error[0], atol=0.05)
+
+
+def test_silence_stays_silence():
+    silence = np.zeros(scattering_spec(PRESET).clip_samples, np.float32)
+    for mode in ("keep", "remove"):
+        render = resynthesise(silence, [70, 71], mode, PRESET)
+        assert not render.audio.any()
+    assert not safe_peak({"clip": silence})["clip"].any()
+
+
+def test_top_k_paths_refuses_what_it_cannot_rank():
+    relevance = np.array([0.5, -1.0, 2.0, 0.0])
+    assert top_k_paths(relevance, 2).tolist() == [2, 0]
+    with pytest.raises(ResynthesisError, match="between 1 and"):
+        top_k_paths(relevance, 5)
+    with pytest.raises(ResynthesisError, match="positive relevance"):
+        top_k_paths(relevance, 3)
+    with pytest.raises(ResynthesisError, match="positive relevance"):
+        top_k_paths(np.zeros(4), 1)
+    with pytest.raises(ResynthesisError, match="NaN"):
+        top_k_paths(np.array([1.0, np.nan]), 1)
+    assert sorted(random_paths(10, 10, 0).tolist()) == list(range(10))
+
+
+def test_bad_clips_and_selections_get_clear_errors(am_tone):
+    tone, peak = am_tone
+    with pytest.raises(ResynthesisError, match="NaN"):
+        resynthesise(np.full_like(tone, np.nan), [peak], "keep", PRESET)
+    with pytest.raises(ResynthesisError, match="samples"):
+        resynthesise(tone[:100], [peak], "keep", PRESET)
+    with pytest.raises(ResynthesisError, match="mode"):
+        resynthesise(tone, [peak], "mute", PRESET)
+    with pytest.raises(ResynthesisError, match="rows"):
+        resynthesise(tone, [10**6], "keep", PRESET)
+
+
+def test_safe_peak_scales_everything_by_one_factor():
+    out = safe_peak({"clip": np.array([4.0, -2.0]), "render": np.array([1.0, 0.5])})
+    assert np.abs(out["clip"]).max() == pytest.approx(0.9)
+    assert out["render"] == pytest.approx([0.225, 0.1125])
+    with pytest.raises(ResynthesisError, match="NaN"):
+        safe_peak({"render": np.array([np.nan])})
+
+
+def _table(keep_top, keep_random, remove_top, remove_random):
+    rows = []
+    for position, values in enumerate(zip(keep_top, keep_random, remove_top, remove_random)):
+        for (selection, mode), p in zip(
+            [("m", "keep"), (RANDOM, "keep"), ("m", "remove"), (RANDOM, "remove")], values
+        ):
+            rows.append(
+                {
+                    "position": position,
+                    "selection": selection,
+                    "mode": mode,
+                    "probability": p,
+                    "true_rate_hz": 8.0,
+                    "render_rate_hz": 8.5 if selection == "m" else 16.0,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def test_paired_differences_and_verdicts_read_the_right_way_round():
+    table = _table([0.9, 0.8, 0.7, 0.9], [0.1, 0.2, 0.1, 0.3], [0.2, 0.1, 0.3, 0.2], [0.9, 0.9, 0.8, 0.95])
+    differences = paired_differences(table)
+    assert differences["keep"].tolist() == pytest.approx([0.8, 0.6, 0.6, 0.6])
+    assert differences["remove"].tolist() == pytest.approx([0.7, 0.8, 0.5, 0.75])
+    verdicts = faithfulness_verdicts(table).set_index("test")
+    assert (verdicts["verdict"] == "holds").all()
+    backwards = faithfulness_verdicts(
+        _table([0.1] * 4, [0.9, 0.8, 0.9, 0.7], [0.9] * 4, [0.1, 0.2, 0.1, 0.3])
+    )
+    assert (backwards["verdict"] == "fails").all()
+    agreement = rate_agreement(table)
+    assert agreement["m"] == 1.0 and agreement[RANDOM] == 0.0

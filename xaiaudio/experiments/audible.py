@@ -1,0 +1,513 @@
+"""Relevance you can hear: renders of explained clips, the network asked
+again, and the audio-domain faithfulness test, cached.
+
+A render (:mod:`xaiaudio.explain.resynthesis`) keeps or removes the ``k``
+paths a method finds most relevant, or ``k`` random paths; each render goes
+through the same scattering, normalisation and convnet as a clip, and we
+record the probability of the class the relevance explained (the clip's
+predicted class). If a method's relevance points at what the network uses,
+"only the top k" should keep more of that probability than "only k random
+paths", and "everything but the top k" should keep less than "everything
+but k random paths". Chapter "Listening to relevance"
+(``book/listening_relevance.md``) and claim C1 of the scorecard.
+
+
+Renders are fed to the network at the level they were made at: a render
+lives in the standardised clip's units (the loader divides every clip by
+its standard deviation), so it is not standardised again.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import scipy.stats
+import torch
+
+from xaiaudio.core import cache
+from xaiaudio.core.parallel import default_workers, run_in_processes
+from xaiaudio.core.presets import settings_for
+from xaiaudio.experiments.examples import seeded_subset
+from xaiaudio.experiments.relevance import clip_relevance
+from xaiaudio.experiments.seeds import t_interval, verdict_from_interval
+from xaiaudio.explain import resynthesis
+from xaiaudio.explain.resynthesis import (
+    random_paths,
+    resynthesise,
+    top_k_paths,
+)
+from xaiaudio.features import scattering
+from xaiaudio.features.modulation import measure_modulation_rate
+from xaiaudio.features.scattering import scatter_torch
+
+#: The methods of the audio-domain test: LRP-eps, both orderings of
+#: LRP-[eps, z+], and one gradient method.
+TESTED_METHODS = (
+    "LRP-eps",
+    "LRP-[eps, z+] published",
+    "LRP-[eps, z+] as written",
+    "gradient x input",
+)
+#: The baseline selection's name in the tables.
+RANDOM = "random"
+
+
+@dataclass(frozen=True)
+class AudibleSettings:
+    """How many paths a render selects and how many clips are tested.
+
+    Attributes
+    ----------
+    k : int
+        Paths kept or removed.
+    test_clips : int or None
+        Test clips of the faithfulness test (``None``: all).
+    k_sweep : tuple of int
+        The values of ``k`` the chapter plays on one clip.
+    """
+
+    k: int
+    test_clips: int | None
+    k_sweep: tuple
+
+
+#: Per preset; ``paper`` tests every test clip (on a GPU).
+AUDIBLE_SETTINGS = {
+    "smoke": AudibleSettings(k=8, test_clips=4, k_sweep=(4, 16)),
+    "book": AudibleSettings(k=16, test_clips=24, k_sweep=(4, 16, 32)),
+    "paper": AudibleSettings(k=16, test_clips=None, k_sweep=(4, 16, 64)),
+}
+
+
+@dataclass(frozen=True)
+class RenderRequest:
+    """One render: a test clip, a selection of paths and a mode.
+
+    Attributes
+    ----------
+    position : int
+        The clip's position in the test split.
+    selection : str
+        A method's name, or :data:`RANDOM`.
+    rows : tuple of int
+        The selected paths.
+    mode : str
+        ``"keep"`` or ``"remove"``.
+    """
+
+    position: int
+    selection: str
+    rows: tuple
+    mode: str
+
+
+@torch.no_grad()
+def class_probabilities(model, normaliser, raw_features) -> np.ndarray:
+    """Softmax of the convnet for the scattering coefficients of clips or
+    renders: normalisation, then the network.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The convnet (every path, S1+S2), in eval mode.
+    normaliser : xaiaudio.features.scattering.Normaliser
+        Its input normalisation.
+    raw_features : array-like, shape (clips, paths, frames)
+        Raw coefficients (a render's ``features``, or a clip's).
+
+    Returns
+    -------
+    numpy.ndarray, shape (clips, classes)
+    """
+    device = next(model.parameters()).device
+    inputs = torch.as_tensor(
+        normaliser(np.asarray(raw_features)), device=device
+    )
+    return torch.softmax(model(inputs), dim=-1).cpu().numpy()
+
+
+def selections(
+    relevance, k: int, position: int, seed: int
+) -> dict[str, np.ndarray]:
+    """The top ``k`` paths of one clip's relevance, and ``k`` random paths
+    drawn for this clip.
+
+    Parameters
+    ----------
+    relevance : array-like, shape (paths,)
+        The clip's time-averaged relevance.
+    k : int
+        Paths selected.
+    position : int
+        The clip's position in the test split (seeds its random paths).
+    seed : int
+        The data seed.
+
+    Returns
+    -------
+    dict
+        ``{"top": rows, "random": rows}``.
+    """
+    return {
+        "top": top_k_paths(relevance, k),
+        "random": random_paths(len(relevance), k, (seed, position)),
+    }
+
+
+RENDER_FIELDS = ("audio", "features", "selected_error", "rest_error")
+
+
+def cached_render(
+    clip: np.ndarray,
+    rows,
+    mode: str,
+    preset: str,
+    mu,
+    seed: int,
+    clip_features=None,
+) -> dict:
+    """One render (:func:`~xaiaudio.explain.resynthesis.resynthesise` with
+    the preset's settings), cached by what it depends on: the clip, the
+    selection, the mode, the normaliser's ``mu`` and the seed (not the
+    network, so every network that selects the same paths shares it).
+
+    Returns
+    -------
+    dict
+        :data:`RENDER_FIELDS` of the render, for one clip.
+    """
+    settings = settings_for(resynthesis.RESYNTHESIS_SETTINGS, preset)
+    rows = [int(r) for r in rows]
+    key = cache.content_key(
+        "render",
+        np.asarray(clip, dtype=np.float32),
+        rows,
+        mode,
+        preset,
+        settings,
+        np.asarray(mu, dtype=np.float32),
+        seed,
+        cache.source_fingerprint(resynthesis, scattering),
+    )
+
+    def compute() -> dict:
+        raw = None if clip_features is None else clip_features()
+        render = resynthesise(
+            clip, rows, mode, preset, settings, mu, seed, raw
+        )
+        return {name: getattr(render, name)[0] for name in RENDER_FIELDS}
+
+    return cache.cached_arrays("renders", key, compute)
+
+
+def _render_clip(
+    clip: np.ndarray, requests: list, preset: str, mu, seed: int
+) -> list[dict]:
+    """Every render of one clip (a job of a worker process, or a call)."""
+    raw = functools.cache(
+        lambda: scatter_torch(torch.as_tensor(clip)[None], preset)
+    )
+    return [
+        cached_render(clip, r.rows, r.mode, preset, mu, seed, raw)
+        for r in requests
+    ]
+
+
+def render_requests(
+    config, features, trained, requests, seed=None, workers=None
+) -> dict:
+    """Render every request and ask the network again; clips run in
+    parallel processes on a CPU, renders are cached one by one.
+
+    Parameters
+    ----------
+    config : xaiaudio.core.presets.RunConfig
+        Preset and device.
+    features : xaiaudio.experiments.techniques.TechniqueFeatures
+        Dataset, normaliser and paths.
+    trained : xaiaudio.experiments.techniques.TrainedConvnet
+        The S1+S2 convnet whose predictions are explained.
+    requests : sequence of RenderRequest
+    seed : int, optional
+        Seed of the renders' random phases (default ``config.seed``).
+    workers : int, optional
+        Processes (default
+        :func:`~xaiaudio.core.parallel.default_workers`; 1 inside a
+        worker process).
+
+    Returns
+    -------
+    dict
+        Arrays in the order of ``requests``: ``audio`` ``(n, samples)``,
+        ``probability`` of the explained (predicted) class,
+        ``selected_error`` and ``rest_error``
+        (:class:`xaiaudio.explain.resynthesis.Render`).
+    """
+    preset = config.preset.name
+    seed = config.seed if seed is None else seed
+    mu = features.normaliser.mu
+    table_rows = features.rows("test")
+    positions = sorted({r.position for r in requests})
+    jobs = [
+        (
+            features.dataset.load_audio(int(table_rows[p])),
+            [r for r in requests if r.position == p],
+            preset,
+            mu,
+            seed,
+        )
+        for p in positions
+    ]
+    if workers is None:
+        workers = default_workers(config, len(jobs))
+    done = (
+        run_in_processes(_render_clip, jobs, workers)
+        if workers > 1
+        else {}
+    )
+    for i in range(len(jobs)):
+        if i not in done:  # one process, or a worker died
+            done[i] = _render_clip(*jobs[i])
+    by_request = {
+        request: result
+        for i in range(len(jobs))
+        for request, result in zip(jobs[i][1], done[i])
+    }
+    ordered = [by_request[r] for r in requests]
+    model = trained.model.eval()
+    test_x, _ = features.subset("test", trained.feature_set)
+    with torch.no_grad():
+        explained = (
+            model(torch.as_tensor(test_x, device=config.device))
+            .argmax(1)
+            .cpu()
+            .numpy()
+        )
+    probabilities = class_probabilities(
+        model,
+        features.normaliser,
+        np.stack([o["features"] for o in ordered]),
+    )
+    return {
+        "audio": np.stack([o["audio"] for o in ordered]),
+        "probability": probabilities[
+            np.arange(len(requests)),
+            explained[[r.position for r in requests]],
+        ],
+        "selected_error": np.array([o["selected_error"] for o in ordered]),
+        "rest_error": np.array([o["rest_error"] for o in ordered]),
+    }
+
+
+def test_positions(config, features) -> np.ndarray:
+    """Positions in the test split of the faithfulness test's clips (all,
+    or a seeded subset of :data:`AUDIBLE_SETTINGS` ``test_clips``)."""
+    limit = settings_for(AUDIBLE_SETTINGS, config.preset.name).test_clips
+    return seeded_subset(len(features.rows("test")), limit, config.seed)
+
+
+def audio_faithfulness(
+    config,
+    features,
+    trained,
+    methods=TESTED_METHODS,
+    modes=resynthesis.MODES,
+    seed: int | None = None,
+    workers: int | None = None,
+) -> pd.DataFrame:
+    """The audio-domain faithfulness test: keep or remove each method's top
+    ``k`` paths, and ``k`` random paths, on every tested clip.
+
+    Parameters
+    ----------
+    config : xaiaudio.core.presets.RunConfig
+        Preset (clips, ``k``, render settings), device, seed.
+    features : xaiaudio.experiments.techniques.TechniqueFeatures
+    trained : xaiaudio.experiments.techniques.TrainedConvnet
+        The S1+S2 convnet.
+    methods : sequence of str
+        Keys of :data:`xaiaudio.explain.registry.METHODS`.
+    modes : sequence of str
+        ``"keep"``, ``"remove"`` or both.
+    seed : int, optional
+        The data seed: it draws the random paths and the renders' phases,
+        so networks of other training seeds share the random renders
+        (default ``config.seed``).
+    workers : int, optional
+        See :func:`render_requests`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per clip, selection (a method or ``"random"``) and mode:
+        ``position``, ``selection``, ``mode``, ``probability`` (of the
+        explained class), ``original`` (its probability on the clip),
+        ``selected_error``, ``rest_error``. A clip whose relevance has
+        fewer than ``k`` positive paths for a method has no row for it.
+    """
+    k = settings_for(AUDIBLE_SETTINGS, config.preset.name).k
+    seed = config.seed if seed is None else seed
+    positions = test_positions(config, features)
+    requests = []
+    for method in methods:
+        relevance = clip_relevance(config, features, trained, method)
+        for p in positions:
+            try:
+                rows = top_k_paths(relevance["relevance"][p], k)
+            except resynthesis.ResynthesisError:
+                continue
+            requests += [
+                RenderRequest(int(p), method, tuple(rows.tolist()), mode)
+                for mode in modes
+            ]
+    for p in positions:
+        rows = random_paths(len(features.paths), k, (seed, int(p)))
+        requests += [
+            RenderRequest(int(p), RANDOM, tuple(rows.tolist()), mode)
+            for mode in modes
+        ]
+    rendered = render_requests(
+        config, features, trained, requests, seed, workers
+    )
+    test = features.dataset.split("test").reset_index(drop=True)
+    test_x, _ = features.subset("test", trained.feature_set)
+    with torch.no_grad():
+        logits = trained.model(
+            torch.as_tensor(test_x, device=config.device)
+        )
+    probabilities = torch.softmax(logits, -1).cpu().numpy()
+    explained = probabilities.argmax(1)
+    technique = [features.dataset.classes[c] for c in test["label"]]
+    sample_rate = config.preset.sample_rate
+    positions = [r.position for r in requests]
+    return pd.DataFrame(
+        {
+            "position": positions,
+            "selection": [r.selection for r in requests],
+            "mode": [r.mode for r in requests],
+            "probability": rendered["probability"],
+            "original": probabilities[positions, explained[positions]],
+            "selected_error": rendered["selected_error"],
+            "rest_error": rendered["rest_error"],
+            "true_rate_hz": test["rate_hz"].to_numpy(float)[positions],
+            "render_rate_hz": [
+                measure_modulation_rate(audio, sample_rate, technique[p])
+                if r.mode == "keep"
+                else np.nan
+                for audio, r, p in zip(
+                    rendered["audio"], requests, positions
+                )
+            ],
+        }
+    )
+
+
+def paired_differences(table: pd.DataFrame) -> pd.DataFrame:
+    """Per method and clip: how much more of the explained class's
+    probability its top ``k`` keep than ``k`` random paths, and how much
+    more removing ``k`` random paths keeps than removing its top ``k``.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :func:`audio_faithfulness`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``method``, ``position``, and for each mode the table
+        holds: ``keep`` (p(top k only) - p(random k only)) and ``remove``
+        (p(without random k) - p(without top k)); positive means the
+        method's paths matter more than random ones.
+    """
+    wide = table.pivot_table(
+        index=["position", "mode"],
+        columns="selection",
+        values="probability",
+    )
+    # positive when the method's paths matter more than random ones
+    signs = {"keep": 1.0, "remove": -1.0}
+    frames = []
+    for method in [c for c in wide.columns if c != RANDOM]:
+        columns = {}
+        for mode, sign in signs.items():
+            if mode in wide.index.get_level_values("mode"):
+                part = wide.xs(mode, level="mode")
+                columns[mode] = sign * (part[method] - part[RANDOM])
+        frame = pd.DataFrame(columns).rename_axis("position").reset_index()
+        frames.append(frame.assign(method=method).dropna())
+    return pd.concat(frames, ignore_index=True)
+
+
+def faithfulness_verdicts(table: pd.DataFrame) -> pd.DataFrame:
+    """Mean paired difference per method and test, its 95 % t interval
+    over clips (:func:`~xaiaudio.experiments.seeds.t_interval`, as for
+    seeds), the verdict read from it, and Wilcoxon's signed-rank p-value.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :func:`audio_faithfulness`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per method and test (``keep``, ``remove``): ``clips``,
+        ``mean``, ``ci_low``, ``ci_high``, ``verdict`` (``holds``: the
+        method's paths matter more than random paths), ``wilcoxon_p``.
+    """
+    rows = []
+    for (method, test), values in (
+        paired_differences(table)
+        .melt(["method", "position"], var_name="test")
+        .groupby(["method", "test"], sort=False)["value"]
+    ):
+        values = values.to_numpy(float)
+        low, high = t_interval(values)
+        nonzero = values[values != 0]
+        rows.append(
+            {
+                "method": method,
+                "test": test,
+                "clips": len(values),
+                "mean": float(values.mean()),
+                "ci_low": low,
+                "ci_high": high,
+                "verdict": verdict_from_interval(low, high),
+                "wilcoxon_p": (
+                    float(scipy.stats.wilcoxon(nonzero).pvalue)
+                    if len(nonzero) >= 2
+                    else float("nan")
+                ),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def rate_agreement(table: pd.DataFrame, tolerance_octaves: float = 0.5):
+    """Share of *keep* renders whose measured modulation rate is within
+    ``tolerance_octaves`` of the clip's true rate, per selection.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :func:`audio_faithfulness` (embedded corpus: true rates known).
+    tolerance_octaves : float
+        Agreement tolerance.
+
+    Returns
+    -------
+    pandas.Series
+        Selection -> share in [0, 1] (NaN when no rate is known).
+    """
+    keep = table[table["mode"] == "keep"]
+    error = np.abs(np.log2(keep["render_rate_hz"] / keep["true_rate_hz"]))
+    known = np.isfinite(error)
+    return (
+        (error[known] <= tolerance_octaves)
+        .groupby(keep.loc[known, "selection"])
+        .mean()
+    )
