@@ -157,6 +157,8 @@ def selections(
     }
 
 
+#: What a cached render holds (see
+#: :class:`xaiaudio.explain.resynthesis.Render`).
 RENDER_FIELDS = ("audio", "features", "selected_error", "rest_error")
 
 
@@ -231,6 +233,7 @@ def render_requests(
     trained : xaiaudio.experiments.techniques.TrainedConvnet
         The S1+S2 convnet whose predictions are explained.
     requests : sequence of RenderRequest
+        What to render.
     seed : int, optional
         Seed of the renders' random phases (default ``config.seed``).
     workers : int, optional
@@ -326,6 +329,7 @@ def audio_faithfulness(
     config : xaiaudio.core.presets.RunConfig
         Preset (clips, ``k``, render settings), device, seed.
     features : xaiaudio.experiments.techniques.TechniqueFeatures
+        Dataset, normaliser and paths.
     trained : xaiaudio.experiments.techniques.TrainedConvnet
         The S1+S2 convnet.
     methods : sequence of str
