@@ -12,7 +12,7 @@ import jupytext
 import pytest
 
 from tools.notebooks import chapters_in_toc, execute_chapter, is_notebook
-from tools.pairs import CODE_COLUMN
+from tools.pairs import CODE_COLUMN, SOURCE_COLUMN
 
 CHAPTERS = [chapter for chapter in chapters_in_toc() if is_notebook(chapter)]
 
@@ -51,8 +51,23 @@ def test_package_source_shown_fits_the_page_column(chapter):
     shown = LITERALINCLUDE.findall(chapter.read_text())
     for relative, dotted in shown:
         source = _pyobject_source((chapter.parent / relative).resolve(), dotted)
-        wide = [line for line in source.splitlines() if len(line) > CODE_COLUMN]
+        wide = [line for line in source.splitlines() if len(line) > SOURCE_COLUMN]
         assert wide == [], f"{relative}:{dotted} (xaiaudio/ruff.toml sets the package's line length)"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda chapter: chapter.stem)
+def test_code_blocks_in_the_text_fit_the_page_column(chapter):
+    """Code blocks outside cells (exercise solutions, shell commands) sit in narrower dropdowns."""
+    wide, fence = [], None
+    for line in chapter.read_text().splitlines():
+        marker = re.match(r"^(`{3,})(\w*)\s*$", line)
+        if fence is None and marker and marker.group(2):
+            fence = marker.group(1)
+        elif fence is not None and line.strip() == fence:
+            fence = None
+        elif fence is not None and len(line) > CODE_COLUMN:
+            wide.append(line)
+    assert wide == []
 
 
 def test_course_guide_plans_every_exercise():

@@ -37,9 +37,13 @@ PAIRED_FORMATS = "ipynb,md:myst"
 INSTALL_TAG = "remove-cell"
 
 #: Characters of code the page's code column shows at 1280 px, measured in Chromium: a code cell is
-#: 672 px wide at 8.7 px a character, a hide-input cell 654 px.  Chapter cells are formatted to it,
-#: so that no code cell scrolls sideways (``tests/test_chapters.py`` checks it).
-CODE_COLUMN = 75
+#: 672 px wide at 8.7 px a character, a hide-input cell or a code block in a dropdown 652-654 px,
+#: which holds 73.  Chapter cells and the code blocks of exercises are formatted to it, so that no
+#: code block scrolls sideways (``tests/test_chapters.py`` checks it).
+CODE_COLUMN = 73
+#: The same for the package's source, which chapters show with ``literalinclude`` in the page's
+#: flow (672 px): ``xaiaudio/ruff.toml`` sets the package's line length to it.
+SOURCE_COLUMN = 75
 
 _INSTALL_TEMPLATE = '''\
 # On a hosted kernel (Colab, a hub) without the package: install it.
