@@ -129,6 +129,20 @@ def class_probabilities(model, normaliser, raw_features) -> np.ndarray:
     return torch.softmax(model(inputs), dim=-1).cpu().numpy()
 
 
+@torch.no_grad()
+def test_probabilities(config, features, trained) -> np.ndarray:
+    """Softmax of the convnet on every test clip (from the cached
+    features); its argmax is the class every render is asked about.
+
+    Returns
+    -------
+    numpy.ndarray, shape (test clips, classes)
+    """
+    test_x, _ = features.subset("test", trained.feature_set)
+    inputs = torch.as_tensor(test_x, device=config.device)
+    return torch.softmax(trained.model.eval()(inputs), -1).cpu().numpy()
+
+
 def selections(
     relevance, k: int, position: int, seed: int
 ) -> dict[str, np.ndarray]:
@@ -280,17 +294,9 @@ def render_requests(
         for request, result in zip(jobs[i][1], done[i])
     }
     ordered = [by_request[r] for r in requests]
-    model = trained.model.eval()
-    test_x, _ = features.subset("test", trained.feature_set)
-    with torch.no_grad():
-        explained = (
-            model(torch.as_tensor(test_x, device=config.device))
-            .argmax(1)
-            .cpu()
-            .numpy()
-        )
+    explained = test_probabilities(config, features, trained).argmax(1)
     probabilities = class_probabilities(
-        model,
+        trained.model.eval(),
         features.normaliser,
         np.stack([o["features"] for o in ordered]),
     )
@@ -377,12 +383,7 @@ def audio_faithfulness(
         config, features, trained, requests, seed, workers
     )
     test = features.dataset.split("test").reset_index(drop=True)
-    test_x, _ = features.subset("test", trained.feature_set)
-    with torch.no_grad():
-        logits = trained.model(
-            torch.as_tensor(test_x, device=config.device)
-        )
-    probabilities = torch.softmax(logits, -1).cpu().numpy()
+    probabilities = test_probabilities(config, features, trained)
     explained = probabilities.argmax(1)
     technique = [features.dataset.classes[c] for c in test["label"]]
     sample_rate = config.preset.sample_rate
