@@ -47,3 +47,34 @@ def test_settings_for_takes_a_name_a_preset_or_a_run_config():
         settings_for(table, "paper")
     with pytest.raises(ValueError, match="unknown preset"):
         settings_for(table, "fast")
+
+
+@pytest.fixture
+def restore_torch_determinism(monkeypatch):
+    """Put back the global flags that make_cuda_deterministic changes."""
+    import torch
+
+    monkeypatch.delenv("CUBLAS_WORKSPACE_CONFIG", raising=False)
+    cudnn, matmul = torch.backends.cudnn, torch.backends.cuda.matmul
+    saved = (cudnn.deterministic, cudnn.benchmark, cudnn.allow_tf32, matmul.allow_tf32,
+             torch.are_deterministic_algorithms_enabled(),
+             torch.is_deterministic_algorithms_warn_only_enabled())
+    yield
+    (cudnn.deterministic, cudnn.benchmark, cudnn.allow_tf32, matmul.allow_tf32) = saved[:4]
+    torch.use_deterministic_algorithms(saved[4], warn_only=saved[5])
+
+
+def test_cuda_is_made_deterministic_and_full_precision(restore_torch_determinism):
+    """Two GPU runs of a seed must agree, and LRP must keep float32 precision (no TF32)."""
+    import os
+
+    import torch
+
+    from xaiaudio.core.presets import make_cuda_deterministic
+
+    make_cuda_deterministic()
+    assert os.environ["CUBLAS_WORKSPACE_CONFIG"] == ":4096:8"
+    assert torch.backends.cudnn.deterministic and not torch.backends.cudnn.benchmark
+    assert not torch.backends.cudnn.allow_tf32 and not torch.backends.cuda.matmul.allow_tf32
+    assert torch.are_deterministic_algorithms_enabled()
+    assert torch.is_deterministic_algorithms_warn_only_enabled()

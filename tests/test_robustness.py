@@ -70,7 +70,7 @@ def test_pipeline_stays_finite_and_is_reproducible(broken_folder, shared_cache, 
         scores.append((evaluation.macro_accuracy, evaluation.predictions.tolist(), trained.history))
         test_x, _ = features.subset("test")
         for method in lrp_methods():
-            relevance = method.zennit(trained.model, torch.as_tensor(test_x))
+            relevance = method.zennit(trained.model, torch.as_tensor(test_x, device=config.device))
             assert torch.isfinite(relevance).all(), method.name
     assert scores[0] == scores[1]
 

@@ -91,3 +91,10 @@ def test_gradient_attribution_reports_a_canonizer_that_is_not_undone():
     model, x = convnet(seed=3)
     result = gradient_attribution(model, x, LayerMapComposite(layer_map=[], canonizers=[LeakyMerge()]))
     assert not result.model_unchanged
+
+
+def test_inputs_on_another_device_than_the_model_get_a_clear_error():
+    """CPU features for a model elsewhere (a GPU; here the meta device) fail before zennit runs."""
+    model = convnet()[0].to("meta")
+    with pytest.raises(ValueError, match="inputs are on cpu, the model on meta"):
+        composites.explain(model, torch.randn(2, 16, 32), composites.epsilon_plus_composite())

@@ -163,6 +163,26 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
+def make_cuda_deterministic() -> None:
+    """Make CUDA computations repeat exactly and keep float32 precision,
+    as on the CPU: deterministic cuDNN and cuBLAS, no TF32.
+
+    By default a GPU trains with non-deterministic kernels (two runs of a
+    seed differ in the last bits, then in the predictions) and convolves
+    in TF32 (10-bit mantissa), which breaks LRP's conservation checks at
+    float32 tolerance. The cost is a slower training step; the book's
+    models are small. ``CUBLAS_WORKSPACE_CONFIG`` only takes effect before
+    cuBLAS starts: call this first (:func:`setup` does). Ops without a
+    deterministic CUDA kernel warn instead of failing.
+    """
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+    torch.backends.cudnn.deterministic = True
+    torch.backends.cudnn.benchmark = False
+    torch.backends.cudnn.allow_tf32 = False
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.use_deterministic_algorithms(True, warn_only=True)
+
+
 @dataclass(frozen=True)
 class RunConfig:
     """What a chapter's ``parameters`` cell resolves to (made by
@@ -218,7 +238,9 @@ def setup(
         data.
     seed : int
         Seeds Python, NumPy and torch now (:func:`seed_everything`) and is
-        kept for the corpus, split and training seeds.
+        kept for the corpus, split and training seeds. On CUDA, the
+        kernels are made deterministic too
+        (:func:`make_cuda_deterministic`).
 
     Returns
     -------
@@ -234,6 +256,8 @@ def setup(
     config = RunConfig(
         get_preset(preset), resolve_device(device), data_dir, int(seed)
     )
+    if config.device.type == "cuda":
+        make_cuda_deterministic()
     seed_everything(config.seed)
     return config
 

@@ -184,11 +184,13 @@ def cached_render(
     mu,
     seed: int,
     clip_features=None,
+    device="cpu",
 ) -> dict:
     """One render (:func:`~xaiaudio.explain.resynthesis.resynthesise` with
     the preset's settings), cached by what it depends on: the clip, the
     selection, the mode, the normaliser's ``mu`` and the seed (not the
-    network, so every network that selects the same paths shares it).
+    network, so every network that selects the same paths shares it, nor
+    the device it was computed on).
 
     Returns
     -------
@@ -212,7 +214,14 @@ def cached_render(
     def compute() -> dict:
         raw = None if clip_features is None else clip_features()
         render = resynthesise(
-            clip, rows, mode, preset, settings, mu, seed, raw
+            torch.as_tensor(clip, device=device),
+            rows,
+            mode,
+            preset,
+            settings,
+            mu,
+            seed,
+            raw,
         )
         return {name: getattr(render, name)[0] for name in RENDER_FIELDS}
 
@@ -220,14 +229,22 @@ def cached_render(
 
 
 def _render_clip(
-    clip: np.ndarray, requests: list, preset: str, mu, seed: int
+    clip: np.ndarray,
+    requests: list,
+    preset: str,
+    mu,
+    seed: int,
+    device="cpu",
 ) -> list[dict]:
-    """Every render of one clip (a job of a worker process, or a call)."""
+    """Every render of one clip (a job of a worker process, or a call),
+    computed on ``device``."""
     raw = functools.cache(
-        lambda: scatter_torch(torch.as_tensor(clip)[None], preset)
+        lambda: scatter_torch(
+            torch.as_tensor(clip, device=device)[None], preset
+        )
     )
     return [
-        cached_render(clip, r.rows, r.mode, preset, mu, seed, raw)
+        cached_render(clip, r.rows, r.mode, preset, mu, seed, raw, device)
         for r in requests
     ]
 
@@ -236,7 +253,8 @@ def render_requests(
     config, features, trained, requests, seed=None, workers=None
 ) -> dict:
     """Render every request and ask the network again; clips run in
-    parallel processes on a CPU, renders are cached one by one.
+    parallel processes on a CPU, one after another on the config's GPU;
+    renders are cached one by one.
 
     Parameters
     ----------
@@ -275,6 +293,7 @@ def render_requests(
             preset,
             mu,
             seed,
+            config.device,
         )
         for p in positions
     ]

@@ -222,7 +222,19 @@ def explain(
     torch.Tensor or tuple of torch.Tensor
         Relevance shaped like ``inputs``; with ``return_output=True``,
         ``(logits, relevance)`` with logits ``(batch, classes)``.
+
+    Raises
+    ------
+    ValueError
+        When ``inputs`` are not on the model's device (say, CPU features
+        for a model on the GPU).
     """
+    parameter = next(model.parameters(), None)
+    if parameter is not None and parameter.device != inputs.device:
+        raise ValueError(
+            f"the inputs are on {inputs.device}, the model on "
+            f"{parameter.device}: move them with inputs.to(device)"
+        )
     was_training = model.training
     model.eval()
     try:

@@ -24,6 +24,7 @@ rest, computed with the full transform. Chapter "Listening to relevance"
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -270,7 +271,8 @@ def resynthesise(
         The normaliser's ``mu`` (see :func:`loss_scale`).
     seed : int
         Seed of a *keep* render's random phases: the same seed gives the
-        same render.
+        same render (on CUDA, to rounding: the backward of kymatio's
+        reflection padding has no deterministic CUDA kernel).
     clip_features : torch.Tensor, optional
         The clips' raw coefficients, ``(clips, paths, frames)``, when the
         caller has them (several renders of one clip); computed otherwise.
@@ -336,7 +338,12 @@ def resynthesise(
         return value
 
     if settings.iterations > 0:
-        optimiser.step(closure)
+        with warnings.catch_warnings():
+            # said once in the docstring, not at every render on CUDA
+            warnings.filterwarnings(
+                "ignore", "reflection_pad1d_backward_out_cuda"
+            )
+            optimiser.step(closure)
     audio = y.detach()
     audio[(x == 0).all(dim=-1)] = 0.0
     if not torch.isfinite(audio).all():
