@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from xaiaudio.experiments.audible import (
+    AUDIBLE_SETTINGS,
     RANDOM,
     faithfulness_verdicts,
     paired_differences,
@@ -157,3 +158,22 @@ def test_paired_differences_and_verdicts_read_the_right_way_round():
     assert (backwards["verdict"] == "fails").all()
     agreement = rate_agreement(table)
     assert agreement["m"] == 1.0 and agreement[RANDOM] == 0.0
+
+
+def test_claim_clips_are_among_the_chapters_clips_and_shared_by_training_seeds():
+    """C1 renders a subset of the chapter's clips, drawn from the data seed only."""
+    from types import SimpleNamespace
+
+    from xaiaudio.core.presets import get_preset
+    from xaiaudio.experiments.audible import test_positions
+
+    features = SimpleNamespace(rows=lambda split: np.arange(100))
+    settings = AUDIBLE_SETTINGS["book"]
+    configs = [SimpleNamespace(preset=get_preset("book"), seed=s) for s in (0, 3)]
+    chapter = test_positions(configs[0], features)
+    assert len(chapter) == settings.test_clips
+    claim = [test_positions(c, features, seed=0, clips=settings.claim_clips) for c in configs]
+    assert len(claim[0]) == settings.claim_clips
+    assert np.array_equal(claim[0], claim[1])  # training seeds 0 and 3, one data seed
+    assert set(claim[0]) <= set(chapter)
+    assert not np.array_equal(test_positions(configs[0], features, seed=1), chapter)

@@ -25,8 +25,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from xaiaudio.core.presets import RunConfig
+from xaiaudio.core.presets import RunConfig, settings_for
 from xaiaudio.experiments.audible import (
+    AUDIBLE_SETTINGS,
     audio_faithfulness,
     paired_differences,
 )
@@ -383,7 +384,10 @@ def pitch_invariance_points(run: TechniqueSeed) -> float:
 def audible_keep_gain_points(run: TechniqueSeed) -> float:
     """Mean over the tested clips of p(class | the published composite's
     top k paths only) - p(class | k random paths only), rendered as sound
-    and classified again, in points (chapter "Listening to relevance")."""
+    and classified again, in points (chapter "Listening to relevance"), on
+    :data:`~xaiaudio.experiments.audible.AUDIBLE_SETTINGS` ``claim_clips``
+    of the chapter's test clips."""
+    clips = settings_for(AUDIBLE_SETTINGS, run.config).claim_clips
     table = audio_faithfulness(
         run.config,
         run.features,
@@ -392,6 +396,7 @@ def audible_keep_gain_points(run: TechniqueSeed) -> float:
         modes=("keep",),
         seed=run.data_config.seed,
         workers=1,  # already in a seed's process
+        clips=clips,
     )
     differences = paired_differences(table)["keep"]
     if differences.empty:
