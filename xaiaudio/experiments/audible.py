@@ -80,8 +80,8 @@ class AudibleSettings:
 
 #: Per preset; ``paper`` tests every test clip (on a GPU). Claim C1 of the
 #: scorecard renders ``claim_clips`` of the test's clips per training seed
-#: and split: at ``book``, 24 clips for 4 more seeds on 2 splits would
-#: triple the chapter's rendering time (the section's budget: 4 minutes).
+#: and split: at ``book``, all 24 would take about 290 more renders (more
+#: than the chapter's 260), past the section's budget of 4 minutes.
 AUDIBLE_SETTINGS = {
     "smoke": AudibleSettings(
         k=8, test_clips=4, k_sweep=(4, 16), claim_clips=2
@@ -353,6 +353,17 @@ def test_positions(
     Networks of several training seeds on one split test the same clips,
     so they share the random paths' renders, and C1's clips are among the
     chapter's (their renders too).
+
+    Parameters
+    ----------
+    config : xaiaudio.core.presets.RunConfig
+        Preset (``test_clips``); its seed is the default ``seed``.
+    features : xaiaudio.experiments.techniques.TechniqueFeatures
+        The test split's rows.
+    seed : int, optional
+        The data seed that draws the clips.
+    clips : int, optional
+        At most this many (``None``: every drawn clip).
 
     Returns
     -------
