@@ -168,12 +168,13 @@ def make_cuda_deterministic() -> None:
     as on the CPU: deterministic cuDNN and cuBLAS, no TF32.
 
     By default a GPU trains with non-deterministic kernels (two runs of a
-    seed differ in the last bits, then in the predictions) and convolves
-    in TF32 (10-bit mantissa), which breaks LRP's conservation checks at
-    float32 tolerance. The cost is a slower training step; the book's
-    models are small. ``CUBLAS_WORKSPACE_CONFIG`` only takes effect before
-    cuBLAS starts: call this first (:func:`setup` does). Ops without a
-    deterministic CUDA kernel warn instead of failing.
+    seed can differ in the last bits, then in the predictions) and
+    convolves in TF32 (a 10-bit mantissa), far below the float32
+    precision that the chapters' LRP checks assume. The cost may be a
+    slower training step; the book's models are small.
+    ``CUBLAS_WORKSPACE_CONFIG`` only takes effect before cuBLAS starts:
+    call this first (:func:`setup` does). Ops without a deterministic CUDA
+    kernel warn instead of failing.
     """
     os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
     torch.backends.cudnn.deterministic = True
