@@ -20,14 +20,16 @@ import torch
 
 
 def tones(preset, count: int) -> np.ndarray:
-    """Standardised amplitude-modulated tones, one per clip."""
+    """Standardised amplitude-modulated tones (the package's closed-form signal) with a little noise,
+    one per clip."""
+    from xaiaudio.features.scattering import modulated_sinusoid
+
     rng = np.random.default_rng(0)
-    t = np.arange(preset.clip_samples) / preset.sample_rate
     out = []
     for _ in range(count):
         f0, rate = 220 * 2 ** rng.uniform(0, 3), rng.uniform(4, 20)
-        x = (1 + 0.8 * np.cos(2 * np.pi * rate * t)) * np.sin(2 * np.pi * f0 * t)
-        x += 0.01 * rng.standard_normal(len(t))
+        x = modulated_sinusoid(f0, rate, "am", preset, depth=0.8)
+        x = x + 0.01 * rng.standard_normal(len(x))
         out.append((x / x.std()).astype(np.float32))
     return np.stack(out)
 
