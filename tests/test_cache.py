@@ -45,7 +45,7 @@ def test_corrupt_entry_is_detected_and_recomputed(damage):
         return {"x": np.arange(1000.0)}
 
     cache.cached_arrays("t", "k", compute)
-    entry = cache.cache_root() / "t" / "k"
+    entry = cache.cache_root() / "t" / cache.entry_key("k", compute)
     payload = entry / "arrays.npz"
     if damage == "truncate":
         payload.write_bytes(payload.read_bytes()[:100])
@@ -68,7 +68,7 @@ def test_failed_build_leaves_no_entry():
 
     with pytest.raises(RuntimeError):
         cache.cached_arrays("t", "broken", fail)
-    assert not (cache.cache_root() / "t" / "broken").exists()
+    assert not (cache.cache_root() / "t" / cache.entry_key("broken", fail)).exists()
     assert not [p for p in (cache.cache_root() / "t").iterdir() if p.is_dir()]
 
 

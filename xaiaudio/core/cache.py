@@ -8,17 +8,16 @@ sees a half-written entry; a lock file serialises builders of the same key
 across processes (two chapters executing at once); an entry whose files no
 longer match the manifest (truncated, edited, half-deleted) is rebuilt.
 
-A key is the hex SHA-256 of everything a result depends on
-(:func:`content_key`), its code included (:func:`source_fingerprint`): a
-changed input or a changed module gives a new key, so no entry ever has to
-be invalidated by hand. Entries are never deleted; removing the root folder
-is always safe (everything is rebuilt on demand).
+An entry's name is the hex SHA-256 of everything its result depends on
+(:func:`content_key`) and of its code, which the cache reads off the
+function that produces the result (:func:`code_fingerprint`: that
+function's module and every ``xaiaudio`` module it imports). A changed
+input or a changed module gives a new name, so no entry ever has to be
+invalidated by hand and no call site can forget a module. Entries are
+never deleted; removing the root folder is always safe (everything is
+rebuilt on demand).
 
-The root is ``$XAIAUDIO_CACHE`` or ``~/.cache/xaiaudio``. Every chapter
-that generates audio, computes features or trains a model caches its
-results here, through :mod:`xaiaudio.data.tables`,
-:mod:`xaiaudio.synth.voices`, :mod:`xaiaudio.features.extraction` and the
-pipelines of ``xaiaudio.training`` and ``xaiaudio.experiments``.
+The root is ``$XAIAUDIO_CACHE`` or ``~/.cache/xaiaudio``.
 """
 
 from __future__ import annotations
@@ -51,14 +50,6 @@ MANIFEST = "MANIFEST.json"
 
 def cache_root() -> Path:
     """The cache's root directory, created if missing.
-
-    Used by every cache entry, hence in chapters "Listening to playing
-    techniques" (``book/listening.md``), "The scattering transform"
-    (``book/scattering.md``), "Training the convnet"
-    (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``),
-    "Class-wise aggregation" (``book/aggregation.md``), "Playable
-    prototypes" (``book/prototypes.md``) and "Playable prototypes: voices"
-    (``book/prototypes_voices.md``).
 
     Returns
     -------
@@ -131,10 +122,6 @@ def content_key(*parts) -> str:
     ``1``); dicts are hashed in sorted key order (their keys as strings),
     dataclasses as the dict of their fields, lists and tuples item by item.
 
-    Used by every cached result of the package: the corpus and splits (all
-    chapters that load a dataset), scattering features, trained models and
-    relevance maps.
-
     Parameters
     ----------
     parts : str, bytes, int, float, bool, None, numpy array, dict, ...
@@ -163,15 +150,6 @@ def content_key(*parts) -> str:
 
 def file_sha256(path: Path) -> str:
     """Hex SHA-256 of a file's bytes, read in 1 MiB blocks.
-
-    Used by :func:`content_key` and :func:`entry_is_valid`, hence in
-    chapters "Listening to playing techniques" (``book/listening.md``),
-    "The scattering transform" (``book/scattering.md``), "Training the
-    convnet" (``book/training.md``), "Comparing LRP rules"
-    (``book/lrp_rules.md``), "Class-wise aggregation"
-    (``book/aggregation.md``), "Playable prototypes"
-    (``book/prototypes.md``) and "Playable prototypes: voices"
-    (``book/prototypes_voices.md``).
 
     Parameters
     ----------
@@ -210,14 +188,6 @@ def _write_manifest(directory: Path) -> None:
 
 def entry_is_valid(directory: Path) -> bool:
     """Whether a cache entry is complete and intact.
-
-    Used by :func:`cached_entry`, hence in chapters "Listening to playing
-    techniques" (``book/listening.md``), "The scattering transform"
-    (``book/scattering.md``), "Training the convnet"
-    (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``),
-    "Class-wise aggregation" (``book/aggregation.md``), "Playable
-    prototypes" (``book/prototypes.md``) and "Playable prototypes: voices"
-    (``book/prototypes_voices.md``).
 
     Parameters
     ----------
@@ -273,6 +243,12 @@ def _package_imports(module: ModuleType) -> set[str]:
     return {name for name in names if name != "xaiaudio"}
 
 
+def _module_source(name: str) -> str:
+    """The source text of module ``name`` (the one lookup of the code
+    fingerprint, so a test can stand an edited module in for it)."""
+    return inspect.getsource(importlib.import_module(name))
+
+
 @functools.cache
 def _closure(name: str) -> tuple[str, ...]:
     seen, todo = set(), [name]
@@ -291,60 +267,101 @@ def source_fingerprint(*modules: ModuleType) -> list:
     A key part built from module *objects*, not file names: editing,
     renaming or moving any module the result depends on changes the key,
     and no list of files can go stale. Comments and docstrings are part of
-    the source, so editing them also rebuilds the result.
-
-    Used in the key of every cached result: the embedded corpus
-    (:func:`xaiaudio.experiments.datasets.embedded_corpus_dir`), the
-    synthetic voices, scattering features, trained models and relevance
-    maps; so in chapters "Listening to playing techniques"
-    (``book/listening.md``), "The scattering transform"
-    (``book/scattering.md``), "Training the convnet"
-    (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``),
-    "Class-wise aggregation" (``book/aggregation.md``), "Playable
-    prototypes" (``book/prototypes.md``) and "Playable prototypes: voices"
-    (``book/prototypes_voices.md``).
+    the source, so editing them also rebuilds the result. Call sites do not
+    pick modules: :func:`cached_entry` takes them from the producing
+    function (:func:`code_fingerprint`).
 
     Parameters
     ----------
     modules : module
-        Any number of positional arguments: the modules whose functions
-        compute the result.
+        Any number of positional arguments.
 
     Returns
     -------
     list of (str, str)
-        ``(module name, source)`` pairs, sorted by name; pass it to
+        ``(module name, source)`` pairs, sorted by name; a key part for
         :func:`content_key`.
     """
     names = sorted(
         {name for module in modules for name in _closure(module.__name__)}
     )
-    return [
-        (name, inspect.getsource(importlib.import_module(name)))
-        for name in names
-    ]
+    return [(name, _module_source(name)) for name in names]
+
+
+def code_fingerprint(function: Callable) -> list:
+    """The code a cached result comes from, read off the function that
+    produces it: the module that defines ``function`` and every
+    ``xaiaudio`` module it imports (:func:`source_fingerprint`).
+
+    A closure or lambda belongs to the module it is written in, a
+    :func:`functools.partial` to its function, a bound method to its
+    class's module.
+
+    Parameters
+    ----------
+    function : callable
+        The producing function.
+
+    Returns
+    -------
+    list of (str, str)
+        As :func:`source_fingerprint`.
+
+    Raises
+    ------
+    TypeError
+        When the function's module has no source to read (a function typed
+        into a notebook or an interpreter): its result could not be told
+        apart from that of an edited version, so it is not cached.
+    """
+    while isinstance(function, functools.partial):
+        function = function.func
+    module = inspect.getmodule(function)
+    try:
+        return source_fingerprint(module)
+    except (OSError, TypeError, AttributeError) as error:
+        name = getattr(function, "__qualname__", repr(function))
+        raise TypeError(
+            f"cannot cache the result of {name}: the source of its "
+            f"module ({getattr(module, '__name__', None)}) cannot be "
+            "read, so an edit could not change the key; define the "
+            "function in a module file"
+        ) from error
+
+
+def entry_key(key: str, produce: Callable) -> str:
+    """The name of a cache entry: ``key`` together with the code of the
+    function that produces the entry (:func:`code_fingerprint`).
+
+    Every entry is named this way, so editing any module on the path of a
+    result gives it a new entry, and no call site can leave a module out.
+
+    Parameters
+    ----------
+    key : str
+        What the result depends on besides its code, usually from
+        :func:`content_key`.
+    produce : callable
+        The function that computes the result.
+
+    Returns
+    -------
+    str
+        64 hexadecimal characters.
+    """
+    return content_key(key, code_fingerprint(produce))
 
 
 def cached_entry(
     namespace: str, key: str, produce: Callable[[Path], None]
 ) -> Path:
-    """Return the directory of entry ``namespace/key``, building it with
-    ``produce`` if needed.
+    """Return the directory of the entry of ``key`` and ``produce``'s
+    code, building it with ``produce`` if needed.
 
     ``produce(directory)`` writes the payload files into an empty temporary
     directory. A missing or corrupt entry is (re)built under a lock: the
     manifest is written, then the directory is renamed into place, so
     readers never see a partial entry.
-
-    Used directly by
-    :func:`xaiaudio.experiments.datasets.embedded_corpus_dir` (the embedded
-    corpus) and :func:`xaiaudio.data.tables.load_sol_table` (saved splits),
-    which every chapter that loads the SOL-layout corpus calls, and by
-    :func:`xaiaudio.features.extraction.extract_features` (scattering
-    features: chapters "The scattering transform" (``book/scattering.md``),
-    "Training the convnet" (``book/training.md``), "Comparing LRP rules"
-    (``book/lrp_rules.md``) and "Class-wise aggregation"
-    (``book/aggregation.md``)).
 
     Parameters
     ----------
@@ -352,35 +369,45 @@ def cached_entry(
         Sub-folder of the cache root that groups one kind of result
         (``"corpus"``, ``"scattering-features"``, ``"splits"``...).
     key : str
-        The entry's name, usually from :func:`content_key`.
+        What the result depends on besides its code, usually from
+        :func:`content_key`.
     produce : callable
         ``produce(directory: pathlib.Path) -> None``; writes the payload
-        files.
+        files. Its module and what that imports are part of the entry's
+        name (:func:`entry_key`).
 
     Returns
     -------
     pathlib.Path
-        ``<root>/<namespace>/<key>``, valid in the sense of
-        :func:`entry_is_valid`.
+        ``<root>/<namespace>/<entry_key(key, produce)>``, valid in the
+        sense of :func:`entry_is_valid`.
 
     Raises
     ------
+    TypeError
+        When ``produce``'s code cannot be read (:func:`code_fingerprint`).
     Exception
         Whatever ``produce`` raises; the half-built directory is removed
         and no entry is left.
     """
+    return _entry(namespace, entry_key(key, produce), produce)
+
+
+def _entry(
+    namespace: str, name: str, produce: Callable[[Path], None]
+) -> Path:
     base = cache_root() / namespace
-    final = base / key
+    final = base / name
     if entry_is_valid(final):
         return final
     base.mkdir(parents=True, exist_ok=True)
-    with FileLock(base / f".{key}.lock"):
+    with FileLock(base / f".{name}.lock"):
         # another process built it while we waited
         if entry_is_valid(final):
             return final
         if final.exists():
             shutil.rmtree(final)
-        staging = Path(tempfile.mkdtemp(prefix=f".{key}.", dir=base))
+        staging = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=base))
         try:
             produce(staging)
             _write_manifest(staging)
@@ -397,20 +424,14 @@ def cached_arrays(
     """Cache a dict of NumPy arrays computed by ``compute()`` (stored as
     ``arrays.npz``).
 
-    Used for the synthetic voices
-    (:func:`xaiaudio.synth.voices.make_voice_corpus`, chapter "Playable
-    prototypes: voices" (``book/prototypes_voices.md``)) and the relevance
-    maps of ``xaiaudio.experiments.relevance`` (chapters "Comparing LRP
-    rules" (``book/lrp_rules.md``) and "Class-wise aggregation"
-    (``book/aggregation.md``)).
-
     Parameters
     ----------
     namespace, key : str
         As in :func:`cached_entry`.
     compute : callable
         ``compute() -> dict[str, numpy.ndarray]``, called only when the
-        entry is missing or corrupt. Object arrays must not be used: the
+        entry is missing or corrupt; its code is part of the entry's name
+        (:func:`entry_key`). Object arrays must not be used: the
         entry is loaded with ``allow_pickle=False``, so reading them back
         would raise ``ValueError``.
 
@@ -424,7 +445,7 @@ def cached_arrays(
         arrays = compute()
         np.savez(directory / "arrays.npz", **arrays)
 
-    entry = cached_entry(namespace, key, produce)
+    entry = _entry(namespace, entry_key(key, compute), produce)
     with np.load(entry / "arrays.npz", allow_pickle=False) as stored:
         return {name: stored[name] for name in stored.files}
 
@@ -438,12 +459,6 @@ def cached_state_dict(
     Loaded back with ``torch.load(..., weights_only=True)``, so a cache
     entry can never execute code.
 
-    Used for the trained convnet (chapters "Training the convnet"
-    (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``),
-    "Class-wise aggregation" (``book/aggregation.md``)) and the prototype
-    models (chapters "Playable prototypes" (``book/prototypes.md``) and
-    "Playable prototypes: voices" (``book/prototypes_voices.md``)).
-
     Parameters
     ----------
     namespace, key : str
@@ -451,7 +466,8 @@ def cached_state_dict(
     compute : callable
         ``compute() -> dict``, called only when the entry is missing or
         corrupt (typically: train a model and return its ``state_dict()``
-        and history).
+        and history); its code is part of the entry's name
+        (:func:`entry_key`).
 
     Returns
     -------
@@ -464,7 +480,7 @@ def cached_state_dict(
         torch.save(compute(), buffer)
         (directory / "state.pt").write_bytes(buffer.getvalue())
 
-    entry = cached_entry(namespace, key, produce)
+    entry = _entry(namespace, entry_key(key, compute), produce)
     return torch.load(
         entry / "state.pt", weights_only=True, map_location="cpu"
     )
@@ -476,17 +492,14 @@ def cached_json(
     """Cache a JSON-serialisable value (metrics, histories, tables), stored
     as ``value.json``.
 
-    Used for the baselines' metrics (``xaiaudio.training.baselines``;
-    chapters "Playable prototypes" (``book/prototypes.md``) and "Playable
-    prototypes: voices" (``book/prototypes_voices.md``)).
-
     Parameters
     ----------
     namespace, key : str
         As in :func:`cached_entry`.
     compute : callable
         ``compute() -> object``, called only when the entry is missing or
-        corrupt; the value must be JSON-serialisable.
+        corrupt; the value must be JSON-serialisable. Its code is part of
+        the entry's name (:func:`entry_key`).
 
     Returns
     -------
@@ -503,6 +516,5 @@ def cached_json(
     def produce(directory: Path) -> None:
         (directory / "value.json").write_text(json.dumps(compute()))
 
-    return json.loads(
-        (cached_entry(namespace, key, produce) / "value.json").read_text()
-    )
+    entry = _entry(namespace, entry_key(key, compute), produce)
+    return json.loads((entry / "value.json").read_text())

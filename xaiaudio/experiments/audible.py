@@ -39,7 +39,6 @@ from xaiaudio.explain.resynthesis import (
     resynthesise,
     top_k_paths,
 )
-from xaiaudio.features import scattering
 from xaiaudio.features.modulation import measure_modulation_rate
 from xaiaudio.features.scattering import scatter_torch
 
@@ -221,7 +220,6 @@ def cached_render(
         settings,
         np.asarray(mu, dtype=np.float32),
         seed,
-        cache.source_fingerprint(resynthesis, scattering),
     )
 
     def compute() -> dict:

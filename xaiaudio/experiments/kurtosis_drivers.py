@@ -34,7 +34,6 @@ are cached. Chapter "Comparing LRP rules" (``book/lrp_rules.md``).
 from __future__ import annotations
 
 import functools
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -422,7 +421,6 @@ def seed_statistics(
         list(maps),
         weights,
         inputs,
-        cache.source_fingerprint(sys.modules[__name__]),
     )
     return cache.cached_arrays(
         "kurtosis-drivers",

@@ -26,7 +26,6 @@ import torch
 from xaiaudio.core import cache
 from xaiaudio.core.presets import settings_for
 from xaiaudio.experiments.examples import seeded_subset
-from xaiaudio.explain import faithfulness, registry
 from xaiaudio.explain.faithfulness import (
     aopc,
     deletion_curve,
@@ -217,7 +216,6 @@ def clip_relevance(
         _weights(trained.model),
         x,
         config.seed,
-        cache.source_fingerprint(registry),
     )
     stored = cache.cached_arrays(
         "relevance",
@@ -297,7 +295,6 @@ def _deletion_curves(
         relevance,
         classes,
         steps,
-        cache.source_fingerprint(registry, faithfulness),
     )
     return cache.cached_arrays(
         "deletion",

@@ -16,7 +16,6 @@ only because the weights do. Chapter "Class-wise aggregation"
 from __future__ import annotations
 
 import dataclasses
-import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -292,7 +291,6 @@ def sanity_checks(
         x,
         calibration,
         config.seed,
-        cache.source_fingerprint(sys.modules[__name__]),
     )
     stored = cache.cached_arrays(
         "sanity",

@@ -28,9 +28,7 @@ from xaiaudio.features.scattering import (
     fit_normaliser,
     scattering_paths,
 )
-from xaiaudio.models import convnet
 from xaiaudio.models.convnet import PlayingTechniqueConvNet
-from xaiaudio.training import classifier
 from xaiaudio.training.classifier import (
     TRAINING_SETTINGS,
     TrainingSettings,
@@ -288,7 +286,6 @@ def trained_convnet(
         val_y,
         settings,
         config.seed,
-        cache.source_fingerprint(convnet, classifier),
     )
 
     def fit() -> dict:

@@ -12,8 +12,9 @@ stored array.
 
 The cache key holds the scattering spec (preset rate, clip length, J, Q, T,
 carrier threshold), the ordered list of file names, every file's content,
-and the source of the audio-reading and scattering modules and of
-everything they import (:func:`xaiaudio.core.cache.source_fingerprint`). It
+and the source of this module and of everything it imports (the cache
+reads it off the producing function,
+:func:`xaiaudio.core.cache.code_fingerprint`). It
 does not hold the clip loader, the device or the batch size: a custom
 ``load`` that changes the audio must not share a cache with the default
 one.
@@ -36,9 +37,7 @@ from tqdm.auto import tqdm
 
 from xaiaudio.core import cache
 from xaiaudio.core.presets import get_preset, settings_for
-from xaiaudio.data import audio
 from xaiaudio.data.audio import load_clip
-from xaiaudio.features import scattering
 from xaiaudio.features.scattering import (
     ScatteringSpec,
     scatter_torch,
@@ -94,7 +93,6 @@ def features_key(paths: Sequence, preset) -> str:
         spec,
         [p.name for p in files],
         files,
-        cache.source_fingerprint(audio, scattering),
     )
 
 

@@ -20,7 +20,6 @@ of four second-order formant resonators, each fed the source and weighted
 
 from __future__ import annotations
 
-import sys
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -373,7 +372,6 @@ def make_voice_corpus(
 
     key = cache.content_key(
         "voices",
-        cache.source_fingerprint(sys.modules[__name__]),
         sizes,
         [asdict(s) for s in speakers],
         int(seed),

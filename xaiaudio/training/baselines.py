@@ -21,8 +21,6 @@ CPU, and cache their scores. Chapters "Playable prototypes"
 
 from __future__ import annotations
 
-import sys
-
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -188,7 +186,6 @@ def train_direct_classifier(
 
     key = cache.content_key(
         "direct-cnn",
-        cache.source_fingerprint(sys.modules[__name__]),
         data.fingerprint(),
         cfg,
         config.seed,
@@ -301,7 +298,6 @@ def autoencoder_kmeans(
 
     key = cache.content_key(
         "ae-kmeans",
-        cache.source_fingerprint(sys.modules[__name__]),
         data.fingerprint(),
         cfg,
         seed,

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import copy
 import json
-import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -771,7 +770,6 @@ def train_prototypes(
     cross_entropy = bool(cross_entropy) and mode == "supervised"
     key = cache.content_key(
         "prototypes",
-        cache.source_fingerprint(sys.modules[__name__]),
         data.fingerprint(),
         mode,
         cross_entropy,
