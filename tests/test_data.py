@@ -91,3 +91,64 @@ def test_real_sol_folder_without_metadata(tmp_path):
     (tmp_path / "metadata.csv").unlink()
     dataset = load_pmt_dataset(setup("smoke", data_dir=str(tmp_path)))
     assert dataset.table["rate_hz"].isna().all() and dataset.table["f0"].notna().all()
+
+
+def _sol_tree(root, n=20):
+    """A small SOL-layout tree (vibrato and trill notes) with the corpus's metadata.csv."""
+    corpus.write_sol_tree(root, list(itertools.islice(corpus.iter_corpus("smoke", seed=2), n)))
+    return pd.read_csv(root / "metadata.csv")
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda m: m.rename(columns={"path": "file"}),
+     r"metadata.csv lacks the column\(s\) path: expected path, f0, rate_hz, depth, found file, index"),
+    (lambda m: m.drop(columns=["rate_hz", "depth"]), r"lacks the column\(s\) rate_hz, depth"),
+    (lambda m: pd.concat([m, m.iloc[:1]]), r"metadata.csv lists 1 path\(s\) twice"),
+    (lambda m: m.assign(depth="deep"), "must hold numbers"),
+    (lambda m: m.assign(path="corpus/" + m["path"]),
+     "metadata.csv names none of the 20 usable audio files of .*relative to that folder"),
+])
+def test_malformed_metadata_is_a_clear_error(tmp_path, monkeypatch, change, message):
+    monkeypatch.setenv("XAIAUDIO_CACHE", str(tmp_path / "cache"))
+    root = tmp_path / "sol"
+    change(_sol_tree(root)).to_csv(root / "metadata.csv", index=False)
+    with pytest.raises(ValueError, match=message) as caught:
+        load_pmt_dataset(setup("smoke", data_dir=str(root)))
+    assert str(root / "metadata.csv") in str(caught.value)
+
+
+def test_metadata_rows_and_files_that_do_not_match_are_reported(tmp_path, monkeypatch):
+    monkeypatch.setenv("XAIAUDIO_CACHE", str(tmp_path / "cache"))
+    root = tmp_path / "sol"
+    metadata = _sol_tree(root)
+    unlisted, absent = metadata["path"].iloc[3], "Winds/Fl/trill/Fl-trill-maj2-A4-mf.wav"
+    metadata = pd.concat([metadata.drop(index=3), metadata.iloc[:1].assign(path=absent)])
+    metadata.to_csv(root / "metadata.csv", index=False)
+    expected = "1 usable file\\(s\\) without a row \\(ground truth NaN\\), 1 row\\(s\\) naming no audio file"
+    with pytest.raises(ValueError, match=expected + ".*pass strict=False"):
+        load_pmt_dataset(setup("smoke", data_dir=str(root)))
+    with pytest.warns(UserWarning, match=expected):
+        dataset = load_pmt_dataset(setup("smoke", data_dir=str(root), strict=False))
+    reasons = dict(zip(dataset.metadata_mismatches["path"], dataset.metadata_mismatches["reason"]))
+    assert reasons == {str(root / unlisted): "no row in metadata.csv: ground truth is NaN",
+                       str(root / absent): "listed in metadata.csv, no such audio file"}
+    missing_truth = dataset.table["path"] == str(root / unlisted)
+    assert dataset.table.loc[missing_truth, "rate_hz"].isna().all()
+    assert dataset.table.loc[~missing_truth, ["f0", "rate_hz", "depth"]].notna().all().all()
+
+
+def test_strict_false_in_the_run_config_skips_and_reports_unreadable_sol_files(tmp_path, monkeypatch):
+    monkeypatch.setenv("XAIAUDIO_CACHE", str(tmp_path / "cache"))
+    root = tmp_path / "sol"
+    _sol_tree(root)
+    (root / "metadata.csv").unlink()  # a real SOL folder carries no ground truth
+    folder = root / "Winds" / "Bn" / "vibrato"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "Bn-vib-A4-mf-text.wav").write_text("not audio\n")
+    (folder / "Bn-vib-B4-mf-link.wav").symlink_to(folder / "moved-away.wav")
+    config = setup("smoke", data_dir=str(root), strict=False)
+    for dataset in (load_pmt_dataset(config), load_instrument_dataset(config)):
+        reasons = {Path(p).name: r for p, r in zip(dataset.skipped["path"], dataset.skipped["reason"])}
+        assert "not readable as audio" in reasons["Bn-vib-A4-mf-text.wav"]
+        assert reasons["Bn-vib-B4-mf-link.wav"] == "file not found"
+        assert len(dataset.table) == 20

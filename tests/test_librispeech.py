@@ -53,5 +53,43 @@ def test_clear_errors(tmp_path):
         load_librispeech(tmp_path, 1)
     rows, unreadable = scan_librispeech(tmp_path)
     assert len(rows) == 3 and len(unreadable) == 1
-    corpus = load_librispeech(tmp_path, 1, strict=False)
-    assert "7-100-0099" in corpus.transcripts["__unreadable__"] and len(corpus.paths) == 3
+    with pytest.warns(UserWarning, match="skipped 1 unreadable file"):
+        corpus = load_librispeech(tmp_path, 1, strict=False)
+    assert [path.name for path, _ in corpus.skipped] == ["7-100-0099.flac"] and len(corpus.paths) == 3
+
+
+def test_split_is_stratified_by_speaker(tmp_path):
+    """Each speaker's files are split 70/10/20 (within one file), so every speaker is in every split."""
+    files_per_speaker = {11: 20, 22: 30, 33: 40, 44: 50}
+    make_tree(tmp_path, {speaker: [0.05] * n for speaker, n in files_per_speaker.items()})
+    splits = []
+    for seed in range(4):
+        corpus = load_librispeech(tmp_path, 4, seed=seed)
+        for label, speaker in enumerate(corpus.speakers):
+            mine = corpus.split[corpus.labels == label]
+            assert len(mine) == files_per_speaker[int(speaker)]
+            for name, share in (("train", 0.7), ("val", 0.1), ("test", 0.2)):
+                assert abs((mine == name).sum() - share * len(mine)) <= 1, (seed, speaker, name)
+        splits.append(corpus.split)
+    assert list(load_librispeech(tmp_path, 4, seed=0).split) == list(splits[0])
+    assert list(splits[0]) != list(splits[1])
+
+
+def test_strict_option_of_the_run_config_reaches_the_loader(tmp_path, monkeypatch):
+    """setup(..., strict=False) skips and reports an unreadable file; the default raises on it."""
+    from xaiaudio.core.presets import setup
+    from xaiaudio.experiments.datasets import voice_set
+
+    monkeypatch.setenv("XAIAUDIO_CACHE", str(tmp_path / "cache"))
+    root = tmp_path / "LibriSpeech"
+    make_tree(root, {speaker: [0.5] * 5 for speaker in (1, 2, 3, 4)})
+    (root / "2" / "100" / "2-100-0099.flac").write_text("not audio\n")
+    with pytest.raises(LibriSpeechError, match="2-100-0099"):
+        voice_set(setup("smoke", "cpu", str(root), 0))
+    config = setup("smoke", "cpu", str(root), 0, strict=False)
+    assert config.strict is False
+    with pytest.warns(UserWarning, match="2-100-0099"):
+        data, speech = voice_set(config)
+    [(path, reason)] = speech.skipped
+    assert path.name == "2-100-0099.flac" and "unreadable" in reason
+    assert len(speech.paths) == 20 and len(data.labels) == 20

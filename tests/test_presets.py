@@ -78,3 +78,14 @@ def test_cuda_is_made_deterministic_and_full_precision(restore_torch_determinism
     assert not torch.backends.cudnn.allow_tf32 and not torch.backends.cuda.matmul.allow_tf32
     assert torch.are_deterministic_algorithms_enabled()
     assert torch.is_deterministic_algorithms_warn_only_enabled()
+
+
+def test_strict_is_a_keyword_that_defaults_to_true():
+    """The loaders' strictness joins the run configuration without changing positional calls."""
+    from xaiaudio.core.presets import PRESETS, RunConfig
+
+    assert setup("smoke", "cpu", None, 0).strict is True
+    assert setup("smoke", "cpu", None, 0, strict=False).strict is False
+    with pytest.raises(TypeError):
+        setup("smoke", "cpu", None, 0, False)
+    assert RunConfig(PRESETS["smoke"], "cpu", None, 0).strict is True

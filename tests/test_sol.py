@@ -48,6 +48,43 @@ def test_missing_folder_and_empty_folder_are_clear_errors(tmp_path):
     write_wav(tmp_path / "Winds" / "Bn" / "ordinario" / "Bn-ord-A4-mf.wav", tone(1.0, 22050), 22050)
     with pytest.raises(ValueError, match="no playing-technique files"):
         sol.scan_sol_folder(tmp_path, 22050)
+    found = "Found 1 file\\(s\\), none usable:\n  1 another technique, e.g. Winds/Bn/ordinario"
+    with pytest.raises(ValueError, match=found):
+        sol.scan_sol_folder(tmp_path, 22050)
+
+
+def test_wrong_layout_folder_is_one_clear_error_before_any_audio_is_read(tmp_path, monkeypatch):
+    """A folder in another layout: the loaders the chapters (and the scorecard) call say what was
+    expected and what was found, from the file names alone."""
+    from xaiaudio.core.presets import setup
+    from xaiaudio.experiments.datasets import load_instrument_dataset, load_pmt_dataset
+
+    for name in ("19/198/19-198-0001.flac", "19/198/19-198-0002.flac", "19/198/19-198.trans.txt",
+                 "violin/violin_vibrato_01.wav", "violin/Vn-glissando-A4-mf.wav", "violin/.DS_Store"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("not audio\n")
+
+    def no_audio_reading(*args, **kwargs):
+        raise AssertionError("the scan read audio although no name fits")
+
+    monkeypatch.setattr(sol, "check_audio_file", no_audio_reading)
+    config = setup("smoke", "cpu", str(tmp_path), 0)
+    with pytest.raises(sol.SolFolderError) as caught:
+        load_pmt_dataset(config)
+    message = str(caught.value)
+    assert isinstance(caught.value, ValueError)
+    techniques = "vibrato, trill, tremolo, bisbigliando, flatterzunge"
+    assert f"no playing-technique files ({techniques}) in {tmp_path}" in message
+    assert "<Family>/<Instrument>/<technique folder>/<file>.wav" in message and "Bn-vib-A4-mf.wav" in message
+    assert "vib, trill, trem, bisb, flatt" in message
+    assert "Found 6 file(s), none usable" in message
+    assert "3 not a .wav file, e.g. 19/198/19-198-0001.flac, 19/198/19-198-0002.flac" in message
+    assert "2 name outside the pattern, e.g. violin/Vn-glissando-A4-mf.wav, violin/violin_vibrato_01.wav" \
+        in message
+    assert "1 hidden file, e.g. violin/.DS_Store" in message
+    expected_tokens = "vib, trill, trem, bisb, flatt, ord"
+    with pytest.raises(sol.SolFolderError, match=f"(?s)no usable SOL file in .*{expected_tokens}"):
+        load_instrument_dataset(config)
 
 
 def _table(counts):

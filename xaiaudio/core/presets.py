@@ -137,11 +137,31 @@ def resolve_device(device: str | None = None):
     ------
     RuntimeError
         When torch does not recognise ``device`` as a device name.
+    ValueError
+        When ``device`` is a CUDA or MPS device this machine does not have
+        (caught here, not inside the first model that moves to it).
     """
 
     if device is None:
         device = "cuda" if torch.cuda.is_available() else "cpu"
-    return torch.device(device)
+    resolved = torch.device(device)
+    if resolved.type == "cuda":
+        count = (
+            torch.cuda.device_count() if torch.cuda.is_available() else 0
+        )
+        if (resolved.index or 0) >= count:
+            raise ValueError(
+                f"device {device!r}: torch {torch.__version__} sees "
+                f"{count} CUDA device(s) here (CUDA build: "
+                f"{torch.version.cuda or 'none'}); use 'cpu', or None to "
+                "pick CUDA only when it is available"
+            )
+    if resolved.type == "mps" and not torch.backends.mps.is_available():
+        raise ValueError(
+            f"device {device!r}: torch {torch.__version__} has no MPS "
+            "device here; use 'cpu', or None"
+        )
+    return resolved
 
 
 def seed_everything(seed: int) -> None:
@@ -204,12 +224,20 @@ class RunConfig:
         embedded synthetic data.
     seed : int
         Seed of the corpus, the splits and the training runs.
+    strict : bool
+        How the loaders treat data they cannot use: raise (True) or skip
+        it, warn and report it (False). LibriSpeech: unreadable files
+        (``corpus.skipped``). SOL layout: a ``metadata.csv`` that disagrees
+        with the audio files (``dataset.metadata_mismatches``); files the
+        SOL scan cannot use are skipped and listed in ``dataset.skipped``
+        either way.
     """
 
     preset: Preset
     device: object
     data_dir: str | None
     seed: int
+    strict: bool = True
 
 
 def setup(
@@ -217,9 +245,11 @@ def setup(
     device: str | None = None,
     data_dir: str | None = None,
     seed: int = 0,
+    *,
+    strict: bool = True,
 ) -> RunConfig:
     """Resolve a chapter's parameters: preset, device, data folder, seed
-    (and seed RNGs).
+    (and seed RNGs), strictness of the loaders.
 
     Called in the first code cell of every chapter that runs code
     (``book/*.md``), from "Explainable audio classification"
@@ -242,6 +272,9 @@ def setup(
         kept for the corpus, split and training seeds. On CUDA, the
         kernels are made deterministic too
         (:func:`make_cuda_deterministic`).
+    strict : bool
+        Loaders raise on data they cannot use (True) or skip, warn and
+        report it (False); see :class:`RunConfig`.
 
     Returns
     -------
@@ -255,7 +288,11 @@ def setup(
         For a device name torch does not recognise.
     """
     config = RunConfig(
-        get_preset(preset), resolve_device(device), data_dir, int(seed)
+        get_preset(preset),
+        resolve_device(device),
+        data_dir,
+        int(seed),
+        bool(strict),
     )
     if config.device.type == "cuda":
         make_cuda_deterministic()

@@ -8,9 +8,10 @@ LibriSpeech subset (for example ``train-clean-360``, as in Loiseau et al.
 Layout: ``<root>/<speaker>/<chapter>/<speaker>-<chapter>-<utterance>.flac``
 with one ``<speaker>-<chapter>.trans.txt`` transcript per chapter folder.
 The loader keeps the ``n_speakers`` speakers with the largest total
-duration (ties broken by speaker id), splits their files at random 70 / 10
-/ 20 with a seed, and reports every unreadable file instead of dropping it
-silently. The chapter reaches it through
+duration (ties broken by speaker id), splits each speaker's files at random
+70 / 10 / 20 with a seed (so every speaker is in every split), and raises
+on unreadable files or, with ``strict=False``, skips and reports them;
+never drops one silently. The chapter reaches it through
 :func:`xaiaudio.experiments.datasets.voice_set`, which turns the utterances
 into log-mels.
 """
@@ -18,14 +19,16 @@ into log-mels.
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import librosa
 import numpy as np
+import pandas as pd
 import soundfile as sf
 
-from xaiaudio.data.splits import split_files
+from xaiaudio.data.splits import split_table
 
 #: Speakers kept per preset (the paper: the 128 speakers with most audio in
 #: train-clean-360). Read with :func:`xaiaudio.core.presets.settings_for`.
@@ -70,8 +73,10 @@ class LibriSpeechCorpus:
         float, shape ``(utterances,)``: each file's full duration, seconds.
     transcripts : dict of str to str
         Utterance id (``<speaker>-<chapter>-<utterance>``) to its
-        transcript; with ``strict=False`` the key ``"__unreadable__"``
-        lists the skipped files, one ``path: reason`` per line.
+        transcript.
+    skipped : list of (pathlib.Path, str)
+        ``(path, reason)`` of each file skipped as unreadable (only with
+        ``strict=False``; otherwise they raise).
     sample_rate : int
         Rate of :meth:`load_audio`'s output, Hz (16 000).
     max_seconds : float or None
@@ -86,6 +91,7 @@ class LibriSpeechCorpus:
     speakers: list
     durations: np.ndarray
     transcripts: dict = field(default_factory=dict)
+    skipped: list = field(default_factory=list)
     sample_rate: int = LIBRISPEECH_RATE
     max_seconds: float | None = None
 
@@ -231,15 +237,18 @@ def load_librispeech(
     max_seconds: float | None = 8.0,
     strict: bool = True,
 ) -> LibriSpeechCorpus:
-    """The ``n_speakers`` speakers with the most audio, their files split
-    70/10/20 at random with ``seed``.
+    """The ``n_speakers`` speakers with the most audio, each speaker's
+    files split 70/10/20 at random with ``seed``.
 
     ``strict``: raise :class:`LibriSpeechError` listing the unreadable
-    files (the default); otherwise they are skipped, and listed (one
-    ``path: reason`` per line) under the key ``'__unreadable__'`` of
-    ``corpus.transcripts``. Speakers are ranked by the total duration of
-    their readable files (ties: smaller speaker id first); every file of a
-    chosen speaker is kept. Used, through
+    files (the default); otherwise they are skipped, listed in
+    ``corpus.skipped`` and counted in a warning. Speakers are ranked by
+    the total duration of their readable files (ties: smaller speaker id
+    first); every file of a chosen speaker is kept. The split is
+    stratified by speaker (:func:`xaiaudio.data.splits.split_table`): each
+    speaker's files are shuffled and dealt 70/10/20 to within about one
+    file, so every speaker with ten files or more is in every split, as
+    the classifier's evaluation needs. Used, through
     :func:`xaiaudio.experiments.datasets.voice_set`, in chapter "Playable
     prototypes: voices" (``book/prototypes_voices.md``) when its
     ``data_dir`` is a LibriSpeech folder.
@@ -253,8 +262,7 @@ def load_librispeech(
         Number of speakers to keep (:data:`LIBRISPEECH_SPEAKERS` per
         preset).
     seed : int
-        Seed of the random 70/10/20 per-file split
-        (:func:`xaiaudio.data.splits.split_files`).
+        Seed of the split.
     max_seconds : float or None
         :meth:`LibriSpeechCorpus.load_audio` truncates utterances to this
         many seconds; ``None`` keeps whole files.
@@ -274,14 +282,20 @@ def load_librispeech(
     """
 
     rows, unreadable = scan_librispeech(root)
-    if unreadable and strict:
+    if unreadable:
         listing = "\n".join(
             f"  {path}: {reason}" for path, reason in unreadable[:20]
         )
-        raise LibriSpeechError(
-            f"{len(unreadable)} unreadable file(s) under "
-            f"{root}:\n{listing}\n"
-            "fix or remove them, or pass strict=False to skip them"
+        if strict:
+            raise LibriSpeechError(
+                f"{len(unreadable)} unreadable file(s) under "
+                f"{root}:\n{listing}\n"
+                "fix or remove them, or pass strict=False to skip them"
+            )
+        warnings.warn(
+            f"skipped {len(unreadable)} unreadable file(s) under {root} "
+            f"(listed in corpus.skipped):\n{listing}",
+            stacklevel=2,
         )
     totals = {}
     for _, speaker, duration in rows:
@@ -300,20 +314,22 @@ def load_librispeech(
         for path, speaker, duration in rows
         if speaker in index
     ]
-    split = split_files(len(kept), np.random.default_rng(seed))
-    transcripts = read_transcripts(root)
-    if unreadable:
-        transcripts["__unreadable__"] = "\n".join(
-            f"{path}: {reason}" for path, reason in unreadable
-        )
+    files = pd.DataFrame(
+        {
+            "path": [str(path) for path, _, _ in kept],
+            "speaker": [k for _, k, _ in kept],
+        }
+    )
+    split = split_table(files, seed, (0.7, 0.1, 0.2), ("speaker",))
     return LibriSpeechCorpus(
         Path(root),
         [p for p, _, _ in kept],
-        np.array([k for _, k, _ in kept]),
-        split,
+        files["speaker"].to_numpy(),
+        split.to_numpy(dtype="<U5"),
         chosen,
         np.array([d for _, _, d in kept]),
-        transcripts,
+        read_transcripts(root),
+        unreadable,
         LIBRISPEECH_RATE,
         max_seconds,
     )

@@ -60,10 +60,28 @@ SOL_PMT_COUNTS = {
     "flatterzunge": 1523,
 }
 
+#: Where a SOL file lives, relative to the dataset folder.
+SOL_LAYOUT = "<Family>/<Instrument>/<technique folder>/<file>.wav"
+#: How a SOL file is named (:func:`parse_sol_name` reads it).
+SOL_NAME_PATTERN = (
+    "<Instrument>[+<mute>]-<technique token>[-<interval>]-<pitch>"
+    "[-<dynamics>][-<other tokens>].wav"
+)
+
 #: Dynamics tokens a SOL file name may carry, softest first.
 DYNAMICS = ("ppp", "pp", "p", "mp", "mf", "f", "ff", "fff")
 _PITCH = re.compile(r"^([A-G]#?)(\d)$")
 _INTERVAL = re.compile(r"^(maj|min)\d$")
+
+
+class SolFolderError(ValueError):
+    """A SOL-layout folder without a single usable file.
+
+    A subclass of ``ValueError``; the message names the folder, the
+    layout and file-name pattern expected, and what was found (the count
+    of skipped files per reason, with examples). Raised by
+    :func:`scan_sol_folder` before anything is trained.
+    """
 
 
 def midi_to_note(midi: int) -> str:
@@ -298,11 +316,13 @@ def scan_sol_folder(
     the layout, other techniques (``nonvib``, ``ordinario`` when not asked
     for), unknown tokens, and files
     :func:`~xaiaudio.data.audio.check_audio_file` refuses (unreadable,
-    truncated, silent, too short, NaN). ``techniques=None`` keeps every
-    technique, ordinario and non-vibrato included. Every file under
-    ``root`` is in one of the two tables, except the CSV files and cache
-    manifest this package writes at the root. Every file is read once (to
-    check it), so a scan of real SOL takes a while. Called by
+    truncated, silent, too short, NaN, a link to a missing file).
+    ``techniques=None`` keeps every technique, ordinario and non-vibrato
+    included. Every file under ``root`` is in one of the two tables,
+    except the CSV files and cache manifest this package writes at the
+    root. Every file whose name fits is read once (to check it), so a scan
+    of real SOL takes a while; a folder in another layout fails at the
+    names, without reading audio. Called by
     :func:`xaiaudio.data.tables.load_sol_table`, hence by chapters
     "Listening to playing techniques" (``book/listening.md``), "The
     scattering transform" (``book/scattering.md``), "Training the convnet"
@@ -337,9 +357,9 @@ def scan_sol_folder(
     ------
     FileNotFoundError
         When ``root`` is not a folder.
-    ValueError
-        When ``techniques`` is given and no file of those techniques is
-        usable.
+    SolFolderError
+        When no file is usable (a ``ValueError``; the message says what
+        was expected and what was found).
     """
     root = Path(root)
     if not root.is_dir():
@@ -348,22 +368,32 @@ def scan_sol_folder(
             "(set data_dir to a SOL 0.9HQ or OrchideaSOL folder)"
         )
     rows, skipped = [], []
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+    # a link to a missing file is an unreadable file, not an absent one
+    files = (
+        p
+        for p in root.rglob("*")
+        if p.is_file() or (p.is_symlink() and not p.exists())
+    )
+    for path in sorted(files):
         if path.parent == root and (
             path.suffix == ".csv" or path.name == "MANIFEST.json"
         ):
             # the corpus metadata, saved splits and the cache manifest
             continue
         if path.name.startswith("."):
-            skipped.append((str(path), "hidden file"))
+            skipped.append((str(path), "hidden file", "hidden file"))
             continue
         if path.suffix.lower() != ".wav":
-            skipped.append((str(path), "not a .wav file"))
+            skipped.append(
+                (str(path), "not a .wav file", "not a .wav file")
+            )
             continue
         try:
             name = parse_sol_name(path.name)
         except ValueError as error:
-            skipped.append((str(path), str(error)))
+            skipped.append(
+                (str(path), str(error), "name outside the pattern")
+            )
             continue
         if techniques is not None and name.technique not in techniques:
             skipped.append(
@@ -371,13 +401,14 @@ def scan_sol_folder(
                     str(path),
                     f"technique {name.technique!r} is not one of "
                     f"{', '.join(techniques)}",
+                    "another technique",
                 )
             )
             continue
         try:
             duration = check_audio_file(path, sample_rate, min_seconds)
         except AudioError as error:
-            skipped.append((str(path), error.reason))
+            skipped.append((str(path), error.reason, "audio file refused"))
             continue
         relative = path.relative_to(root).parts
         family = relative[0] if len(relative) >= 4 else ""
@@ -393,23 +424,44 @@ def scan_sol_folder(
                 "duration": duration,
             }
         )
-    table = pd.DataFrame(
-        rows,
-        columns=[
-            "path",
-            "technique",
-            "instrument",
-            "mute",
-            "family",
-            "midi",
-            "dynamics",
-            "duration",
-        ],
+    if not rows:
+        raise SolFolderError(_nothing_usable(root, techniques, skipped))
+    table = pd.DataFrame(rows)
+    skipped = pd.DataFrame(
+        [(path, reason) for path, reason, _ in skipped],
+        columns=["path", "reason"],
     )
-    if techniques is not None and table.empty:
-        raise ValueError(
-            f"no playing-technique files ({', '.join(techniques)}) found "
-            f"in {root}; "
-            f"{len(skipped)} files skipped"
+    return table, skipped
+
+
+def _nothing_usable(root: Path, techniques, skipped) -> str:
+    """The message of a scan that found no usable file: the folder, what
+    was expected, what was found."""
+    if techniques is None:
+        what = "usable SOL file"
+        tokens = list(TECHNIQUE_TOKENS.values())
+    else:
+        what = f"playing-technique files ({', '.join(techniques)})"
+        tokens = [TECHNIQUE_TOKENS[t] for t in techniques]
+    examples = {}
+    for path, _, kind in skipped:
+        examples.setdefault(kind, []).append(
+            Path(path).relative_to(root).as_posix()
         )
-    return table, pd.DataFrame(skipped, columns=["path", "reason"])
+    found = [
+        f"  {len(paths)} {kind}, e.g. {', '.join(paths[:3])}"
+        for kind, paths in sorted(
+            examples.items(), key=lambda item: -len(item[1])
+        )
+    ] or ["  no file at all"]
+    return "\n".join(
+        [
+            f"no {what} in {root}.",
+            f"Expected the SOL layout {SOL_LAYOUT} with file names "
+            f"{SOL_NAME_PATTERN}, e.g. Bn-vib-A4-mf.wav, where the "
+            f"technique token is one of {', '.join(tokens)} and the "
+            "pitch a note such as A#4.",
+            f"Found {len(skipped)} file(s), none usable:",
+            *found,
+        ]
+    )

@@ -1,19 +1,20 @@
 """Train / validation / test splits, and their CSV form.
 
 * :func:`split_table`: the 6:2:2 split of Wang et al. per class and
-  instrument (also the 70/10/20 instrument split), dealt along
-  :func:`split_cycle` so small groups reach every split;
+  instrument (also the 70/10/20 instrument split, and LibriSpeech's
+  70/10/20 per speaker), dealt along :func:`split_cycle` so small groups
+  reach every split;
 * :func:`split_files`: the random per-file 70/10/20 split of Loiseau et al.
-  (speakers);
+  (the synthetic voices);
 * :func:`save_split_csv` / :func:`load_split_csv`: a split saved next to
   the data, reused.
 
 The SOL-layout splits are drawn by
 :func:`xaiaudio.data.tables.load_sol_table` for every chapter that loads
-the corpus (through :mod:`xaiaudio.experiments.datasets`); the per-file
-split serves the voices of chapter "Playable prototypes: voices"
-(``book/prototypes_voices.md``) (:mod:`xaiaudio.data.librispeech`,
-:mod:`xaiaudio.synth.voices`).
+the corpus (through :mod:`xaiaudio.experiments.datasets`) and, per
+speaker, by :mod:`xaiaudio.data.librispeech`; the per-file split serves
+the synthetic voices (:mod:`xaiaudio.synth.voices`) of chapter "Playable
+prototypes: voices" (``book/prototypes_voices.md``).
 """
 
 from __future__ import annotations
@@ -109,12 +110,15 @@ def split_table(
     on the order they were found in. Called by
     :func:`xaiaudio.data.tables.load_sol_table`: 6:2:2 per technique and
     instrument for the playing-technique task, 70/10/20 per instrument for
-    instrument identification; hence used in chapters "Listening to playing
-    techniques" (``book/listening.md``), "The scattering transform"
+    instrument identification; and by
+    :func:`xaiaudio.data.librispeech.load_librispeech`: 70/10/20 per
+    speaker. Hence used in chapters "Listening to playing techniques"
+    (``book/listening.md``), "The scattering transform"
     (``book/scattering.md``), "Training the convnet"
     (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``),
-    "Class-wise aggregation" (``book/aggregation.md``) and "Playable
-    prototypes" (``book/prototypes.md``).
+    "Class-wise aggregation" (``book/aggregation.md``), "Playable
+    prototypes" (``book/prototypes.md``) and "Playable prototypes: voices"
+    (``book/prototypes_voices.md``).
 
     Parameters
     ----------
@@ -287,7 +291,6 @@ def split_files(
     % 'val', the rest 'test'.
 
     Not stratified: the speakers' utterances are shuffled together. Used by
-    :func:`xaiaudio.data.librispeech.load_librispeech` and
     :func:`xaiaudio.synth.voices.make_voice_corpus` (chapter "Playable
     prototypes: voices" (``book/prototypes_voices.md``)).
 

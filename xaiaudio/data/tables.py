@@ -17,7 +17,8 @@ techniques" (``book/listening.md``), "The scattering transform"
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import librosa
@@ -33,6 +34,10 @@ from xaiaudio.data.audio import load_clip
 #: rate (Hz), depth (unit per technique, see
 #: :data:`xaiaudio.synth.techniques.DEPTH_UNITS`).
 GROUND_TRUTH_COLUMNS = ("f0", "rate_hz", "depth")
+
+
+def _no_mismatch() -> pd.DataFrame:
+    return pd.DataFrame(columns=["path", "reason"])
 
 
 @dataclass
@@ -62,6 +67,11 @@ class SolDataset:
         passed).
     classes : tuple of str
         Class names in label order.
+    metadata_mismatches : pandas.DataFrame
+        Columns ``path`` and ``reason``: where ``metadata.csv`` and the
+        audio files disagree (a usable file without a row, whose ground
+        truth is NaN; a row naming no audio file); empty when they agree
+        or there is no ``metadata.csv``.
     """
 
     table: pd.DataFrame
@@ -70,6 +80,7 @@ class SolDataset:
     preset: Preset
     split_csv: Path
     classes: tuple[str, ...]
+    metadata_mismatches: pd.DataFrame = field(default_factory=_no_mismatch)
 
     def load_audio(self, row: int) -> np.ndarray:
         """Standardised clip of ``table`` row ``row`` at the preset's rate
@@ -111,25 +122,120 @@ class SolDataset:
         return self.table[self.table["split"] == name]
 
 
-def _join_ground_truth(table: pd.DataFrame, root: Path) -> pd.DataFrame:
-    """Add f0 / rate_hz / depth from ``root/metadata.csv`` when present,
-    NaN otherwise."""
+def read_metadata(metadata_csv) -> pd.DataFrame:
+    """The ground truth of ``metadata.csv``, indexed by relative path, or
+    a ``ValueError`` naming the file and what is wrong with it.
+
+    Called by :func:`load_sol_table` when the folder has a
+    ``metadata.csv`` (the embedded corpus writes one).
+
+    Parameters
+    ----------
+    metadata_csv : str or pathlib.Path
+        A CSV with a ``path`` column (POSIX paths relative to its folder)
+        and the :data:`GROUND_TRUTH_COLUMNS`; other columns are ignored.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The :data:`GROUND_TRUTH_COLUMNS` as floats, indexed by ``path``.
+
+    Raises
+    ------
+    ValueError
+        When the file is not a CSV, lacks an expected column (the message
+        lists the columns expected and found), lists a path twice or holds
+        a ground-truth value that is not a number.
+    """
+    try:
+        truth = pd.read_csv(metadata_csv)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+        raise ValueError(
+            f"{metadata_csv} is not a readable CSV: {error}"
+        ) from None
+    expected = ["path", *GROUND_TRUTH_COLUMNS]
+    missing = [name for name in expected if name not in truth.columns]
+    if missing:
+        raise ValueError(
+            f"{metadata_csv} lacks the column(s) {', '.join(missing)}: "
+            f"expected {', '.join(expected)}, found "
+            f"{', '.join(map(str, truth.columns))}"
+        )
+    repeated = truth["path"][truth["path"].duplicated()]
+    if len(repeated):
+        raise ValueError(
+            f"{metadata_csv} lists {len(repeated)} path(s) twice, e.g. "
+            f"{repeated.iloc[0]}"
+        )
+    try:
+        return (
+            truth[list(GROUND_TRUTH_COLUMNS)]
+            .astype(float)
+            .set_index(truth["path"])
+        )
+    except ValueError as error:
+        raise ValueError(
+            f"{metadata_csv}: columns {', '.join(GROUND_TRUTH_COLUMNS)} "
+            f"must hold numbers ({error})"
+        ) from None
+
+
+def _join_ground_truth(
+    table: pd.DataFrame, root: Path, strict: bool
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Add f0 / rate_hz / depth from ``root/metadata.csv`` when present
+    (f0 from the pitch and NaN otherwise), with the rows and files that
+    do not match."""
     table = table.copy()
     metadata_csv = root / "metadata.csv"
-    if metadata_csv.is_file():
-        truth = pd.read_csv(metadata_csv).set_index("path")
-        relative = splits.relative_paths(table, root)
-        for column in GROUND_TRUTH_COLUMNS:
-            table[column] = (
-                truth[column].reindex(relative).to_numpy(dtype=float)
-            )
-    else:
+    if not metadata_csv.is_file():
         table["f0"] = librosa.midi_to_hz(
             table["midi"].to_numpy(dtype=float)
         )
         table["rate_hz"] = np.nan
         table["depth"] = np.nan
-    return table
+        return table, _no_mismatch()
+    truth = read_metadata(metadata_csv)
+    relative = splits.relative_paths(table, root)
+    unlisted = [
+        (path, "no row in metadata.csv: ground truth is NaN")
+        for path, name in zip(table["path"], relative)
+        if name not in truth.index
+    ]
+    if len(unlisted) == len(table):
+        raise ValueError(
+            f"{metadata_csv} names none of the {len(table)} usable audio "
+            f"files of {root}: its paths (e.g. {truth.index[0]}) must be "
+            f"relative to that folder, like {relative[0]}"
+        )
+    # a row of a file the scan skipped (another technique) is no mismatch
+    absent = [
+        (str(root / name), "listed in metadata.csv, no such audio file")
+        for name in truth.index
+        if not (root / name).is_file()
+    ]
+    mismatches = pd.DataFrame(
+        unlisted + absent, columns=["path", "reason"]
+    )
+    if len(mismatches):
+        message = (
+            f"{metadata_csv} and the audio files of {root} disagree: "
+            f"{len(unlisted)} usable file(s) without a row (ground truth "
+            f"NaN), {len(absent)} row(s) naming no audio file, e.g. "
+            f"{mismatches['path'].iloc[0]}"
+        )
+        if strict:
+            raise ValueError(
+                f"{message}; fix the file, or pass strict=False to load "
+                "what matches"
+            )
+        warnings.warn(
+            f"{message}; listed in dataset.metadata_mismatches",
+            stacklevel=3,
+        )
+    for column in GROUND_TRUTH_COLUMNS:
+        table[column] = truth[column].reindex(relative).to_numpy()
+    return table, mismatches
 
 
 def _assign_split(
@@ -163,6 +269,7 @@ def load_sol_table(
     fractions,
     by,
     split_csv=None,
+    strict: bool = True,
 ) -> SolDataset:
     """Scan a SOL-layout folder into a labelled, split :class:`SolDataset`.
 
@@ -199,6 +306,12 @@ def load_sol_table(
     split_csv : str or pathlib.Path, optional
         Reuse a saved split (:func:`xaiaudio.data.splits.save_split_csv`)
         instead of drawing one.
+    strict : bool
+        When ``metadata.csv`` and the audio files disagree, raise (True)
+        or join what matches, warn and list the rest in
+        ``dataset.metadata_mismatches`` (False). Files the scan cannot use
+        (unreadable, other layouts) are skipped and listed in
+        ``dataset.skipped`` either way.
 
     Returns
     -------
@@ -212,15 +325,19 @@ def load_sol_table(
     ------
     FileNotFoundError
         When ``root`` is not a folder.
+    xaiaudio.data.sol.SolFolderError
+        When no file is usable (a ``ValueError`` saying what was expected
+        and found).
     ValueError
-        When no file of ``techniques`` is usable, or ``split_csv`` does not
-        list exactly the folder's usable files.
+        When ``metadata.csv`` is malformed (:func:`read_metadata`), names
+        none of the usable files, or (``strict``) disagrees with them; when
+        ``split_csv`` does not list exactly the folder's usable files.
     """
     root = Path(root)
     table, skipped = sol.scan_sol_folder(
         root, preset.sample_rate, techniques
     )
-    table = _join_ground_truth(table, root)
+    table, mismatches = _join_ground_truth(table, root, strict)
     if label_column == "technique":
         classes = tuple(techniques)
     else:
@@ -239,4 +356,5 @@ def load_sol_table(
         preset,
         csv_path,
         classes,
+        mismatches,
     )

@@ -15,6 +15,7 @@ layout (:func:`embedded_corpus_dir`) and read back by
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from xaiaudio.core import cache
@@ -35,9 +36,9 @@ def embedded_corpus_dir(preset: Preset, seed: int) -> Path:
     """The embedded corpus for ``preset`` and ``seed``, written in the SOL
     layout (cached).
 
-    The key holds the preset, the seed and the source of the generator and
-    of every module it imports
-    (:func:`xaiaudio.core.cache.source_fingerprint`): editing any of them
+    The entry depends on the preset, the seed and the source of the
+    generator and of every module it imports
+    (:func:`xaiaudio.core.cache.code_fingerprint`): editing any of them
     regenerates it. Every chapter that loads the playing-technique or
     instrument data without a ``data_dir`` reads this folder, through
     :func:`load_pmt_dataset` and :func:`load_instrument_dataset`.
@@ -55,15 +56,13 @@ def embedded_corpus_dir(preset: Preset, seed: int) -> Path:
         The folder, with ``metadata.csv`` (ground truth) beside the audio
         files.
     """
-    key = cache.content_key(
-        "embedded-corpus", preset, seed, cache.source_fingerprint(corpus)
+    # the writer is the generator's own function, so the entry depends on
+    # the generator's code, not on this module's
+    write = functools.partial(
+        corpus.write_sol_tree, clips=corpus.iter_corpus(preset.name, seed)
     )
     return cache.cached_entry(
-        "corpus",
-        key,
-        lambda folder: corpus.write_sol_tree(
-            folder, corpus.iter_corpus(preset.name, seed)
-        ),
+        "corpus", cache.content_key("embedded-corpus", preset, seed), write
     )
 
 
@@ -93,7 +92,8 @@ def load_pmt_dataset(
     config : xaiaudio.core.presets.RunConfig
         ``config.data_dir`` is a SOL folder, or ``None`` for the embedded
         corpus; ``config.seed`` draws the split (and the embedded corpus);
-        ``config.preset`` sets the sample rate.
+        ``config.preset`` sets the sample rate; ``config.strict`` whether a
+        ``metadata.csv`` that disagrees with the audio files raises.
     split_csv : str or pathlib.Path, optional
         Reuse a saved split instead of drawing one.
     split_seed : int, optional
@@ -111,7 +111,8 @@ def load_pmt_dataset(
     ------
     FileNotFoundError, ValueError
         As :func:`xaiaudio.data.tables.load_sol_table` (a missing folder,
-        no usable file, a split CSV that does not match).
+        no usable file, a malformed ``metadata.csv``, a split CSV that does
+        not match).
     """
     seed = config.seed if split_seed is None else int(split_seed)
     return load_sol_table(
@@ -123,6 +124,7 @@ def load_pmt_dataset(
         (0.6, 0.2, 0.2),
         ("technique", "instrument"),
         split_csv,
+        strict=config.strict,
     )
 
 
@@ -139,7 +141,8 @@ def load_instrument_dataset(
     ----------
     config : xaiaudio.core.presets.RunConfig
         ``config.data_dir`` is a SOL folder, or ``None`` for the embedded
-        corpus; ``config.seed`` draws the split.
+        corpus; ``config.seed`` draws the split; ``config.strict`` as in
+        :func:`load_pmt_dataset`.
     split_csv : str or pathlib.Path, optional
         Reuse a saved split instead of drawing one.
 
@@ -163,6 +166,7 @@ def load_instrument_dataset(
         (0.7, 0.1, 0.2),
         ("instrument",),
         split_csv,
+        strict=config.strict,
     )
 
 
@@ -226,8 +230,10 @@ def voice_set(config: RunConfig, n_mels: int | None = None) -> tuple:
         number of speakers,
         :data:`xaiaudio.data.librispeech.LIBRISPEECH_SPEAKERS`), or
         ``None`` for the synthetic voices of :mod:`xaiaudio.synth.voices`;
-        ``config.seed`` draws the split of LibriSpeech's files (or the
-        synthetic voices and their split).
+        ``config.seed`` draws the split of LibriSpeech's files, per
+        speaker (or the synthetic voices and their split);
+        ``config.strict``: raise on an unreadable LibriSpeech file, or skip
+        it and list it in ``speech.skipped``.
     n_mels : int, optional
         Mel bands; default the preset's
         (:func:`xaiaudio.training.prototypes.training_settings`).
@@ -245,13 +251,17 @@ def voice_set(config: RunConfig, n_mels: int | None = None) -> tuple:
     Raises
     ------
     xaiaudio.data.librispeech.LibriSpeechError
-        When ``config.data_dir`` is not a usable LibriSpeech folder.
+        When ``config.data_dir`` is not a usable LibriSpeech folder (or,
+        with ``config.strict``, holds an unreadable file).
     """
     n_mels = n_mels or training_settings(config)["n_mels"]
     if config.data_dir:
         n_speakers = settings_for(LIBRISPEECH_SPEAKERS, config)
         speech = load_librispeech(
-            config.data_dir, n_speakers, seed=config.seed
+            config.data_dir,
+            n_speakers,
+            seed=config.seed,
+            strict=config.strict,
         )
         clips = [speech.load_audio(i) for i in range(len(speech.paths))]
         labels, class_names, names = (
