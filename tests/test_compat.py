@@ -15,9 +15,18 @@ def test_zennit_imports_after_xaiaudio_in_a_fresh_interpreter():
 def test_stand_in_only_replaces_a_broken_torchvision():
     from xaiaudio.core import compat
 
+    compat.ensure_torchvision_importable()  # what importing zennit does
     try:
         import torchvision.ops  # noqa: F401  (a real torchvision has ops)
         real = True
     except Exception:
         real = False
     assert compat.TORCHVISION_STUBBED is not real
+
+
+def test_importing_the_package_does_not_import_torch_and_zennit_still_imports():
+    code = ("import sys, xaiaudio; assert 'torch' not in sys.modules, 'torch imported';"
+            "import zennit.composites; print('ok')")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"

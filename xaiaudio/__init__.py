@@ -39,6 +39,6 @@ STAGES = (
     "report",
 )
 
-_compat.ensure_torchvision_importable()
+_compat.install_zennit_hook()
 
 __version__ = "0.1.0"

@@ -15,19 +15,16 @@ Two libraries the book depends on fail to import on some machines:
   point ``kymatio.Scattering1D(..., frontend="torch")`` avoids that import;
   :func:`scattering1d` wraps it.
 
-Importing ``xaiaudio`` applies the zennit shim, so notebooks can simply
-``import zennit`` afterwards. The zennit shim serves the LRP chapters
-("Deep Taylor decomposition" (``book/deep_taylor.md``), "Comparing LRP
-rules" (``book/lrp_rules.md``), "Class-wise aggregation"
-(``book/aggregation.md``)); the kymatio shim serves every chapter that
-computes scattering features ("The scattering transform"
-(``book/scattering.md``), "Training the convnet" (``book/training.md``) and
-the same two LRP chapters).
+Importing ``xaiaudio`` installs the zennit shim as an import hook
+(:func:`install_zennit_hook`), so notebooks can simply ``import zennit``
+afterwards, and importing ``xaiaudio`` alone does not import torch (the
+command line's ``--help`` answers at once).
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.abc
 import sys
 import types
 
@@ -95,6 +92,24 @@ def ensure_torchvision_importable() -> bool:
         sys.modules["torchvision.models.resnet"] = stand_in.models.resnet
         TORCHVISION_STUBBED = True
         return True
+
+
+class _ZennitHook(importlib.abc.MetaPathFinder):
+    """Runs :func:`ensure_torchvision_importable` just before ``zennit``
+    is first imported, then lets the normal import proceed."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name == "zennit":
+            ensure_torchvision_importable()
+        return None
+
+
+def install_zennit_hook() -> None:
+    """Make a later ``import zennit`` work whatever torchvision does,
+    without importing torch now. Idempotent; called when ``xaiaudio`` is
+    imported."""
+    if not any(isinstance(f, _ZennitHook) for f in sys.meta_path):
+        sys.meta_path.insert(0, _ZennitHook())
 
 
 def import_zennit() -> types.ModuleType:

@@ -7,6 +7,11 @@ reproduces", ``book/scorecard.md``) and the runs of the budget curves
 :func:`run_in_processes`. Every run writes its artefacts to the on-disk
 cache, so a run that a dead process did not finish is simply done again by
 the caller, in its own process.
+
+No worker outlives the run that started it: an exception in the caller (a
+``KeyboardInterrupt`` from a notebook's interrupt, the ``SystemExit`` of a
+command's signal handler) terminates the workers, and each worker exits by
+itself when its parent process dies (``SIGKILL``, a kernel restart).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import concurrent.futures
 import multiprocessing
 import os
+import threading
 import warnings
 from collections.abc import Callable, Sequence
 
@@ -49,10 +55,17 @@ def default_workers(config: RunConfig, n_jobs: int) -> int:
 _SHARED: list = [None]
 
 
+def _exit_with_parent() -> None:
+    # blocks until the parent process has ended, however it ended
+    multiprocessing.parent_process().join()
+    os._exit(1)
+
+
 def _start_worker(shared) -> None:
     # one process per core: more threads would only contend
     torch.set_num_threads(1)
     _SHARED[0] = shared
+    threading.Thread(target=_exit_with_parent, daemon=True).start()
 
 
 def worker_shared():
@@ -100,21 +113,21 @@ def run_in_processes(
     # a fresh interpreter: safe under Jupyter and torch
     context = multiprocessing.get_context("spawn")
     results = {}
+    pool = concurrent.futures.ProcessPoolExecutor(
+        workers,
+        mp_context=context,
+        initializer=_start_worker,
+        initargs=(shared,),
+    )
     try:
-        with concurrent.futures.ProcessPoolExecutor(
-            workers,
-            mp_context=context,
-            initializer=_start_worker,
-            initargs=(shared,),
-        ) as pool:
-            futures = {
-                pool.submit(function, *job): index
-                for index, job in enumerate(jobs)
-            }
-            for future in concurrent.futures.as_completed(futures):
-                results[futures[future]] = future.result()
-                if on_result is not None:
-                    on_result(futures[future], results[futures[future]])
+        futures = {
+            pool.submit(function, *job): index
+            for index, job in enumerate(jobs)
+        }
+        for future in concurrent.futures.as_completed(futures):
+            results[futures[future]] = future.result()
+            if on_result is not None:
+                on_result(futures[future], results[futures[future]])
     except concurrent.futures.process.BrokenProcessPool:
         warnings.warn(
             f"a worker process died; {len(jobs) - len(results)} of "
@@ -122,4 +135,23 @@ def run_in_processes(
             "to the calling process",
             stacklevel=2,
         )
+    except BaseException:
+        # interrupted, or a job failed: stop the others now rather than
+        # let them finish jobs nobody will read
+        _terminate(pool)
+        raise
+    pool.shutdown()
     return results
+
+
+def _terminate(pool: concurrent.futures.ProcessPoolExecutor) -> None:
+    """Stop every worker of ``pool`` at once (``shutdown`` alone waits for
+    the running jobs)."""
+    # the executor keeps its processes in a private mapping; copy it
+    # before shutdown clears it
+    processes = list((pool._processes or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join(5)

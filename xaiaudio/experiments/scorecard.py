@@ -7,10 +7,13 @@ by ``config.seed``, measures each claim's effect per seed, and summarises
 it with :func:`xaiaudio.experiments.seeds.seed_summary`. The claims of the
 playing-technique task are measured a second time with the split redrawn
 from each training seed (variant ``"split redrawn"``), since a verdict that
-holds for one split only is not a finding. A seed that fails (training
-diverges, a NaN) is counted and named in the claim's reason; a claim the
-data cannot answer (no ground-truth rates in a real SOL folder) is ``not
-measurable``, with why.
+holds for one split only is not a finding. Every dataset is loaded once
+before any seed trains (:func:`check_data`), so a folder, a device or a
+setting that cannot work stops the run with its error. Only a seed whose
+training diverges (``FloatingPointError``: a NaN loss) or whose measure is
+not finite is a failed seed, counted and named in the claim's reason; a
+claim the data cannot answer (no ground-truth rates in a real SOL folder)
+is ``not measurable``, with why.
 
 The result is plain JSON (:func:`scorecard_json`);
 :func:`scorecard_markdown` is the table of the chapter "What reproduces";
@@ -21,19 +24,27 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from tqdm.auto import tqdm
 
 from xaiaudio.core.parallel import default_workers, run_in_processes
 from xaiaudio.core.presets import RunConfig, settings_for
+from xaiaudio.data.librispeech import (
+    LIBRISPEECH_SPEAKERS,
+    load_librispeech,
+)
 from xaiaudio.experiments.claims import (
     CLAIMS,
     Claim,
     NotMeasurable,
     PrototypeSeed,
     TechniqueSeed,
+)
+from xaiaudio.experiments.datasets import (
+    load_instrument_dataset,
+    load_pmt_dataset,
 )
 from xaiaudio.experiments.seeds import not_measurable, seed_summary
 
@@ -100,12 +111,9 @@ def measure_seed(
             out[claim.id] = (float(claim.measure(run)), None, None)
         except NotMeasurable as why:
             out[claim.id] = (float("nan"), str(why), None)
-        # a failed seed is reported
-        except (
-            FloatingPointError,
-            RuntimeError,
-            ValueError,
-        ) as error:
+        # a seed whose training diverged is reported; any other error (the
+        # data, the device, a bug) stops the run
+        except FloatingPointError as error:
             out[claim.id] = (
                 float("nan"),
                 None,
@@ -126,6 +134,7 @@ def measure_over_seeds(
     voices_config: RunConfig | None = None,
     progress: bool = True,
     workers: int = 1,
+    on_group: Callable[[int, dict], None] | None = None,
 ) -> list[dict]:
     """Per-seed effects of each group of claims, and the reasons of failed
     measurements.
@@ -154,6 +163,10 @@ def measure_over_seeds(
         Jobs measured at once, each in its own process with one torch
         thread (1: in this process). Every artefact goes through the
         on-disk cache, so the processes share what they build.
+    on_group : callable, optional
+        ``on_group(index, measured)`` as soon as every seed of group
+        ``index`` is measured (``measured`` as in the returned list), so a
+        caller can save what is finished.
 
     Returns
     -------
@@ -162,7 +175,7 @@ def measure_over_seeds(
         str or None, "errors": [str]}``.
     """
     voices_config = voices_config or RunConfig(
-        config.preset, config.device, None, config.seed
+        config.preset, config.device, None, config.seed, config.strict
     )
     jobs, prototype_jobs = [], []
     for claims, variant in groups:
@@ -188,55 +201,99 @@ def measure_over_seeds(
         for claims, variant in groups
     ]
     results = {}
+    measured: dict[int, dict] = {}
+
+    def finished(index: int, result: dict) -> None:
+        results[index] = result
+        bars[index // n_seeds].update(1)
+        group = index // n_seeds
+        seeds = range(group * n_seeds, (group + 1) * n_seeds)
+        if group not in measured and all(i in results for i in seeds):
+            measured[group] = _group_measures(
+                groups[group][0], [results[i] for i in seeds]
+            )
+            if on_group is not None:
+                on_group(group, measured[group])
+
     if workers > 1:
         # The prototype curricula take longest: start them first, so no
         # core idles at the end.
         start_order = sorted(
             range(len(jobs)), key=lambda index: not prototype_jobs[index]
         )
-
-        def advance_bar(position: int, _) -> None:
-            bars[start_order[position] // n_seeds].update(1)
-
-        finished = run_in_processes(
+        run_in_processes(
             measure_seed,
             [jobs[index] for index in start_order],
             workers,
-            on_result=advance_bar,
+            on_result=lambda position, result: finished(
+                start_order[position], result
+            ),
         )
-        results = {
-            start_order[position]: result
-            for position, result in finished.items()
-        }
     # every job at one worker, or those a dead worker left
     for index in range(len(jobs)):
         if index not in results:
-            results[index] = measure_seed(*jobs[index])
-            bars[index // n_seeds].update(1)
+            finished(index, measure_seed(*jobs[index]))
     for bar in bars:
         bar.close()
-    measured = []
-    for group, (claims, _) in enumerate(groups):
-        values_of_seeds = [
-            results[group * n_seeds + seed] for seed in range(n_seeds)
+    return [measured[group] for group in range(len(groups))]
+
+
+def _group_measures(claims: Sequence[Claim], seed_results: list) -> dict:
+    """Claim id -> per-seed values, reason and errors, from the results
+    of :func:`measure_seed` of one group, in seed order."""
+    out = {}
+    for claim in claims:
+        values = [per_seed[claim.id] for per_seed in seed_results]
+        reasons = [why for _, why, _ in values if why]
+        errors = [error for _, _, error in values if error]
+        errors += [
+            f"seed {seed}: the measure was not finite"
+            for seed, (value, why, error) in enumerate(values)
+            if not math.isfinite(value) and not why and not error
         ]
-        out = {}
-        for claim in claims:
-            values = [per_seed[claim.id] for per_seed in values_of_seeds]
-            reasons = [why for _, why, _ in values if why]
-            errors = [error for _, _, error in values if error]
-            errors += [
-                f"seed {seed}: the measure was not finite"
-                for seed, (value, why, error) in enumerate(values)
-                if not math.isfinite(value) and not why and not error
-            ]
-            out[claim.id] = {
-                "per_seed": [value for value, _, _ in values],
-                "not_measurable": reasons[0] if reasons else None,
-                "errors": errors,
-            }
-        measured.append(out)
-    return measured
+        out[claim.id] = {
+            "per_seed": [value for value, _, _ in values],
+            "not_measurable": reasons[0] if reasons else None,
+            "errors": errors,
+        }
+    return out
+
+
+def check_data(
+    claims: Sequence[Claim], config: RunConfig, voices_config: RunConfig
+) -> None:
+    """Load every dataset ``claims`` need, once, before any seed trains.
+
+    A folder that cannot be used raises here, with what was expected and
+    what was found, instead of failing every seed of every claim.
+
+    Parameters
+    ----------
+    claims : sequence of Claim
+        The claims to measure.
+    config, voices_config : RunConfig
+        As in :func:`measure_over_seeds`.
+
+    Raises
+    ------
+    FileNotFoundError, ValueError
+        As :func:`xaiaudio.experiments.datasets.load_pmt_dataset`,
+        :func:`~xaiaudio.experiments.datasets.load_instrument_dataset` and
+        :func:`xaiaudio.data.librispeech.load_librispeech`.
+    """
+    data = {claim.data for claim in claims}
+    if "techniques" in data:
+        load_pmt_dataset(config)
+    if "instruments" in data:
+        load_instrument_dataset(config)
+    # the embedded voices are generated, not read: nothing to check
+    if "voices" in data and voices_config.data_dir:
+        load_librispeech(
+            voices_config.data_dir,
+            settings_for(LIBRISPEECH_SPEAKERS, voices_config),
+            seed=voices_config.seed,
+            strict=voices_config.strict,
+        )
 
 
 def run_scorecard(
@@ -247,6 +304,7 @@ def run_scorecard(
     progress: bool = True,
     workers: int | None = None,
     variants: Sequence[str] = (FIXED_SPLIT, REDRAWN_SPLIT),
+    on_progress: Callable[[dict], None] | None = None,
 ) -> dict:
     """Measure every claim over ``n_seeds`` training seeds and read each
     verdict off its interval.
@@ -274,12 +332,22 @@ def run_scorecard(
     variants : sequence of str
         Split variants of the technique claims (a chapter that discusses
         one claim may ask for the fixed split only).
+    on_progress : callable, optional
+        Called with the scorecard so far (``"complete": False``, the rows
+        of the finished stages) each time a stage finishes: a run stopped
+        after an hour keeps what it measured.
 
     Returns
     -------
     dict
-        ``{"preset", "seeds", "data", "claims": [...]}`` (see
-        :func:`scorecard_json`).
+        ``{"preset", "seeds", "data_seed", "data", "complete", "claims":
+        [...], "verdicts": [...]}`` (see :func:`scorecard_json`).
+
+    Raises
+    ------
+    FileNotFoundError, ValueError
+        Before any training, when a dataset cannot be used
+        (:func:`check_data`).
     """
     n_seeds = (
         settings_for(SEED_COUNTS, config)
@@ -288,7 +356,11 @@ def run_scorecard(
     )
     claims = [CLAIMS[i] for i in (claim_ids or CLAIMS)]
     voices_config = RunConfig(
-        config.preset, config.device, voices_dir, config.seed
+        config.preset,
+        config.device,
+        voices_dir,
+        config.seed,
+        config.strict,
     )
     groups = [
         ([claim for claim in claims if claim.data == data], variant)
@@ -304,28 +376,46 @@ def run_scorecard(
         if workers is None
         else int(workers)
     )
-    measured = measure_over_seeds(
-        groups, config, n_seeds, voices_config, progress, workers
-    )
-    rows = [
-        _claim_row(claim, variant, by_claim[claim.id])
-        for (members, variant), by_claim in zip(groups, measured)
-        for claim in members
-    ]
+    check_data(claims, config, voices_config)
     sources = {
         "techniques": config.data_dir or "embedded corpus",
         "instruments": config.data_dir or "embedded corpus",
         "voices": voices_dir or "embedded voices",
     }
-    card = {
-        "preset": config.preset.name,
-        "seeds": int(n_seeds),
-        "data_seed": config.seed,
-        "data": sources,
-        "claims": rows,
-    }
-    card["verdicts"] = list(verdicts_across_splits(card).values())
-    return card
+    finished: dict[int, dict] = {}
+
+    def card(complete: bool) -> dict:
+        rows = [
+            _claim_row(claim, groups[index][1], finished[index][claim.id])
+            for index in sorted(finished)
+            for claim in groups[index][0]
+        ]
+        out = {
+            "preset": config.preset.name,
+            "seeds": int(n_seeds),
+            "data_seed": config.seed,
+            "data": sources,
+            "complete": complete,
+            "claims": rows,
+        }
+        out["verdicts"] = list(verdicts_across_splits(out).values())
+        return out
+
+    def stage_done(index: int, measured: dict) -> None:
+        finished[index] = measured
+        if on_progress is not None and len(finished) < len(groups):
+            on_progress(card(complete=False))
+
+    measure_over_seeds(
+        groups,
+        config,
+        n_seeds,
+        voices_config,
+        progress,
+        workers,
+        on_group=stage_done,
+    )
+    return card(complete=True)
 
 
 def _claim_row(claim: Claim, variant: str, measured: dict) -> dict:
@@ -372,13 +462,15 @@ def scorecard_json(scorecard: dict) -> str:
     claim) becomes ``null``.
 
     Schema: ``{"preset", "seeds", "data_seed", "data": {"techniques",
-    "instruments", "voices"}, "claims": [{"id", "variant", "paper",
-    "claim", "source", "metric", "paper_value", "estimate", "ci_low",
-    "ci_high", "n_seeds", "per_seed", "verdict", "reason", "chapter"}],
+    "instruments", "voices"}, "complete", "claims": [{"id", "variant",
+    "paper", "claim", "source", "metric", "paper_value", "estimate",
+    "ci_low", "ci_high", "n_seeds", "per_seed", "verdict", "reason",
+    "chapter"}],
     "verdicts": [{"id", "verdict", "by_variant", "split_dependent"}]}``,
     ``verdict`` one of ``holds``, ``fails``, ``inconclusive``, ``not
     measurable``; ``verdicts`` holds one entry per claim
-    (:func:`verdicts_across_splits`).
+    (:func:`verdicts_across_splits`); ``complete`` is false in the file a
+    run saves as its stages finish.
     """
     return json.dumps(
         _finite_or_none(scorecard), indent=1, allow_nan=False

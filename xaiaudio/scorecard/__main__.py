@@ -7,24 +7,27 @@ Examples::
     python -m xaiaudio.scorecard --preset book --seeds 5 \\
         --data-dir ~/SOL --voices-dir ~/LibriSpeech \\
         --json sc.json --markdown sc.md
+
+A folder, device or output path that cannot work is an error before any
+training (exit status 2, one message); the JSON file is rewritten as each
+stage finishes (``"complete": false`` until the end); SIGTERM or Ctrl-C
+stops every worker process.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
+import tempfile
 from pathlib import Path
 
-from xaiaudio.core.presets import PRESET_NAMES, setup
-from xaiaudio.experiments.claims import CLAIMS
-from xaiaudio.experiments.scorecard import (
-    run_scorecard,
-    scorecard_json,
-    scorecard_markdown,
-)
+# The heavy stack (torch, the experiments) is imported only once the
+# arguments are read, so that --help answers at once.
 
 
-def main(argv=None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m xaiaudio.scorecard",
         description=__doc__.splitlines()[0],
@@ -32,7 +35,6 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--preset",
         default=None,
-        choices=PRESET_NAMES,
         help="smoke, book or paper (default: $XAIAUDIO_PRESET or book)",
     )
     parser.add_argument(
@@ -65,6 +67,14 @@ def main(argv=None) -> int:
         "--voices-dir", default=None, help="a LibriSpeech folder"
     )
     parser.add_argument(
+        "--skip-unreadable",
+        action="store_true",
+        help=(
+            "skip (and report) files the loaders cannot use instead of"
+            " stopping at the first one"
+        ),
+    )
+    parser.add_argument(
         "--device",
         default=None,
         help="torch device (default: CUDA when available)",
@@ -73,15 +83,14 @@ def main(argv=None) -> int:
         "--claims",
         nargs="+",
         default=None,
-        choices=list(CLAIMS),
         metavar="ID",
-        help="only these claims (default: all)",
+        help="only these claims, e.g. A1 B3 (default: all)",
     )
     parser.add_argument(
         "--json",
         type=Path,
         default=None,
-        help="write the scorecard as JSON here",
+        help="write the scorecard as JSON here (updated as stages finish)",
     )
     parser.add_argument(
         "--markdown",
@@ -89,28 +98,107 @@ def main(argv=None) -> int:
         default=None,
         help="write the table as Markdown here",
     )
+    return parser
+
+
+def _check_output(parser, path: Path | None) -> None:
+    if path is None:
+        return
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        parser.error(f"{path} is a folder; name a file to write")
+    if not folder.is_dir():
+        parser.error(f"cannot write {path}: no such folder {folder}")
+    if not os.access(folder, os.W_OK):
+        parser.error(f"cannot write {path}: folder {folder} is read-only")
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file in the same
+    folder, so a reader never sees a half-written file."""
+    handle, temporary = tempfile.mkstemp(
+        prefix=f".{path.name}.", dir=path.parent
+    )
+    try:
+        with os.fdopen(handle, "w") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+
+
+def _stop_on_sigterm(signum, frame) -> None:
+    # SystemExit unwinds through the worker pool, which stops its workers
+    raise SystemExit(128 + signum)
+
+
+def main(argv=None) -> int:
+    parser = _parser()
     args = parser.parse_args(argv)
     if args.seeds is not None and args.seeds < 2:
         parser.error(
             "--seeds must be at least 2: an interval needs two seeds"
         )
+    if args.workers is not None and args.workers < 1:
+        parser.error("--workers must be at least 1")
     for folder in (args.data_dir, args.voices_dir):
         if folder is not None and not Path(folder).is_dir():
             parser.error(f"no such folder: {folder}")
-    config = setup(args.preset, args.device, args.data_dir, args.data_seed)
-    scorecard = run_scorecard(
-        config,
-        args.seeds,
-        args.voices_dir,
-        args.claims,
-        True,
-        args.workers,
+    _check_output(parser, args.json)
+    _check_output(parser, args.markdown)
+
+    from xaiaudio.core.presets import PRESET_NAMES, setup
+    from xaiaudio.experiments.claims import CLAIMS
+
+    if args.preset is not None and args.preset not in PRESET_NAMES:
+        parser.error(
+            f"--preset {args.preset!r}: choose from "
+            + ", ".join(PRESET_NAMES)
+        )
+    unknown = sorted(set(args.claims or ()) - set(CLAIMS))
+    if unknown:
+        parser.error(
+            f"unknown claim(s) {', '.join(unknown)}; the claims are "
+            + ", ".join(CLAIMS)
+        )
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+
+    from xaiaudio.experiments.scorecard import (
+        run_scorecard,
+        scorecard_json,
+        scorecard_markdown,
     )
+
+    def save(scorecard: dict) -> None:
+        if args.json:
+            write_atomically(args.json, scorecard_json(scorecard) + "\n")
+
+    try:
+        config = setup(
+            args.preset,
+            args.device,
+            args.data_dir,
+            args.data_seed,
+            strict=not args.skip_unreadable,
+        )
+        scorecard = run_scorecard(
+            config,
+            args.seeds,
+            args.voices_dir,
+            args.claims,
+            True,
+            args.workers,
+            on_progress=save,
+        )
+    # data, device and settings errors, raised before any training
+    except (OSError, ValueError) as error:
+        print(f"xaiaudio.scorecard: error: {error}", file=sys.stderr)
+        return 2
     table = scorecard_markdown(scorecard)
-    if args.json:
-        args.json.write_text(scorecard_json(scorecard) + "\n")
+    save(scorecard)
     if args.markdown:
-        args.markdown.write_text(table + "\n")
+        write_atomically(args.markdown, table + "\n")
     print(table)
     return 0
 

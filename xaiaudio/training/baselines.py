@@ -77,7 +77,8 @@ def _fit(
     desc: str,
 ):
     """``epochs`` epochs of AdamW on random crops (the baselines have no
-    early stopping)."""
+    early stopping); ``FloatingPointError`` when the loss stops being
+    finite."""
     crop = (
         cfg["speech_crop_frames"]
         if data.kind == "speech"
@@ -106,6 +107,10 @@ def _fit(
             loss.backward()
             optimizer.step()
             total += loss.item() * len(batch)
+        if not np.isfinite(total):
+            raise FloatingPointError(
+                f"training loss became {total / len(order)}"
+            )
         losses.append(total / len(order))
     return losses
 

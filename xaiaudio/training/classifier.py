@@ -390,6 +390,11 @@ def train_classifier(
     -------
     TrainingResult
         The best weights (CPU), the best epoch and the per-epoch history.
+
+    Raises
+    ------
+    FloatingPointError
+        When the training loss stops being finite (the run diverged).
     """
     threads = (
         settings.cpu_threads
@@ -459,6 +464,11 @@ def train_classifier(
                 torch.as_tensor(validation.labels),
             ).item()
             score = validation.macro_accuracy
+            if not np.isfinite(running):
+                raise FloatingPointError(
+                    f"training loss became {running / n_train} at epoch "
+                    f"{epoch}"
+                )
             history["train_loss"].append(running / n_train)
             history["val_loss"].append(val_loss)
             history["val_macro_accuracy"].append(score)
