@@ -1,10 +1,13 @@
+from pathlib import Path
+
 import numpy as np
 import pytest
 from broken_files import tone, write_awkward_files, write_wav
 from librosa.util import fix_length
 
 from xaiaudio.core.presets import get_preset
-from xaiaudio.data.audio import AudioError, load_clip, load_clips, read_audio, standardise
+from xaiaudio.data.audio import AudioError, check_audio_file, load_clip, load_clips, read_audio, standardise
+from xaiaudio.data.sol import scan_sol_folder
 
 SMOKE = get_preset("smoke")
 
@@ -30,15 +33,30 @@ def test_standardise_stays_finite_on_silence():
     assert np.all(out == 0) and np.isfinite(out).all()
 
 
-def test_every_awkward_file_is_loaded_or_refused_with_its_name(tmp_path):
+# Reasons data.audio gives (check_audio_file, with the file's name); the others come from file names,
+# through the SOL folder scan (data.sol).
+AUDIO_REASONS = ("truncated", "not readable", "NaN", "silent", "too short")
+NAME_REASONS = ("non-vibrato", "ordinario", "unknown technique", "not a .wav")
+
+
+def test_every_awkward_file_is_loaded_or_refused_with_its_reason(tmp_path):
     expected = write_awkward_files(tmp_path, SMOKE.sample_rate)
+    table, skipped = scan_sol_folder(tmp_path, SMOKE.sample_rate)
+    reasons = {Path(path).name: reason for path, reason in zip(skipped["path"], skipped["reason"])}
+    assert sorted(Path(path).name for path in table["path"]) == sorted(
+        name for name, reason in expected.items() if reason is None)
+    assert set(reasons) == {name for name, reason in expected.items() if reason is not None}
     for name, reason in expected.items():
         if reason is None:
             assert np.isfinite(load_clip(tmp_path / name, SMOKE)).all()
-        elif reason in ("truncated", "not readable", "NaN"):
+        elif reason in AUDIO_REASONS:
             with pytest.raises(AudioError, match=reason) as error:
-                read_audio(tmp_path / name, SMOKE.sample_rate)
-            assert name in str(error.value)
+                check_audio_file(tmp_path / name, SMOKE.sample_rate)
+            assert name in str(error.value) and reason in reasons[name]
+        elif reason in NAME_REASONS:
+            assert reason in reasons[name], (name, reasons[name])
+        else:
+            pytest.fail(f"{name}: no check for the expected reason {reason!r}")
 
 
 def test_load_clips_raises_or_skips_as_the_caller_chooses(tmp_path):

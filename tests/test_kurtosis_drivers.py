@@ -11,7 +11,6 @@ from torch import nn
 from xaiaudio.experiments import kurtosis_drivers as kd
 from xaiaudio.explain import lrp
 from xaiaudio.explain.composite_variants import unmerged_copy, with_batchnorm_rule
-from xaiaudio.explain.statistics import kurtosis_per_example
 from xaiaudio.models.convnet import PlayingTechniqueConvNet, randomise_batchnorm
 
 
@@ -86,20 +85,48 @@ def test_input_magnitude_is_the_time_averaged_input_norm_and_keeps_the_mode():
     assert model.training
 
 
-def test_map_statistics_match_the_maps_they_summarise():
-    model = randomise_batchnorm(PlayingTechniqueConvNet(16), torch.Generator().manual_seed(7)).eval()
-    x = torch.randn(5, 16, 8, generator=torch.Generator().manual_seed(8))
-    maps = {name: kd.MAPS[name] for name in ("eps", "published", "eps, BN unmerged")}
-    stats = kd.map_statistics(model, x, maps, n_s1=4)
-    relevance = lrp.lrp(model, x, lrp.epsilon_plus_composite()).mean(-1).numpy()
-    np.testing.assert_allclose(stats["published/kurtosis"], kurtosis_per_example(relevance), rtol=1e-6)
-    np.testing.assert_allclose(stats["published/abs kurtosis"], kurtosis_per_example(np.abs(relevance)),
-                               rtol=1e-6)
-    np.testing.assert_allclose(stats["published/positive S2"], (relevance[:, 4:] > 0).mean(axis=1))
-    np.testing.assert_allclose(stats["input kurtosis"], kurtosis_per_example(kd.input_magnitude(model, x)))
-    assert stats["eps/kurtosis"].shape == (5,)
-    # The unmerged map is another map (the model's batch norms are not the identity).
-    assert not np.allclose(stats["eps, BN unmerged/kurtosis"], stats["eps/kurtosis"])
+def _one_hot(n: int, *paths: int) -> np.ndarray:
+    return np.isin(np.arange(n), paths).astype(float)
+
+
+def test_map_statistics_on_maps_with_closed_form_statistics(monkeypatch):
+    """LRP is replaced by constructed maps (LRP itself: tests/test_lrp.py), whose statistics are known."""
+    n, n_s1 = 16, 4
+    # Fisher kurtosis (biased) of a k-hot vector of length n (Bernoulli, p = k/n), of a +1/-1 pair
+    # (m4 / m2**2 = n / 2) and of a ramp.
+    def k_hot(k):
+        p = k / n
+        return (1 - 6 * p * (1 - p)) / (p * (1 - p))
+
+    k_one_hot, k_two_hot, k_pair = k_hot(1), k_hot(2), n / 2 - 3
+    k_ramp = -6 * (n**2 + 1) / (5 * (n**2 - 1))
+    ramp = np.linspace(1, 2, n)
+    inputs = np.stack([2 * _one_hot(n, 5), -ramp])                 # input magnitudes: one-hot, ramp
+    maps = {"spike": np.stack([_one_hot(n, 5), _one_hot(n, 1)]),   # S2 path 5; S1 path 1
+            "pair": np.stack([_one_hot(n, 5) - _one_hot(n, 9), -ramp])}
+    model = PlayingTechniqueConvNet(n).eval()                       # input batch norm: the identity
+    explained = {}
+
+    def fake_lrp(network, x, composite, *args, **kwargs):
+        explained[composite] = network
+        # the map plus a wobble that averages to zero over the 4 frames: only the time average is the map
+        wobble = np.random.default_rng(0).normal(size=(2, n, 1)) * [1, -1, 1, -1]
+        return torch.as_tensor(maps[composite][..., None] + wobble, dtype=x.dtype)
+
+    monkeypatch.setattr(lrp, "lrp", fake_lrp)
+    specs = {"spike": kd.RelevanceMap(lambda: "spike"), "pair": kd.RelevanceMap(lambda: "pair", merged=False)}
+    x = torch.as_tensor(inputs, dtype=torch.float32)[..., None].repeat(1, 1, 4)
+    stats = kd.map_statistics(model, x, specs, n_s1=n_s1)
+    assert explained["spike"] is model and explained["pair"] is not model   # merged=False: the copy
+    np.testing.assert_allclose(stats["input kurtosis"], [k_one_hot, k_ramp], rtol=1e-5)
+    np.testing.assert_allclose(stats["spike/kurtosis"], [k_one_hot, k_one_hot], rtol=1e-5)
+    np.testing.assert_allclose(stats["spike/positive S2"], [1 / (n - n_s1), 0])   # S1 paths do not count
+    assert stats["spike/input correlation"][0] == pytest.approx(1)
+    np.testing.assert_allclose(stats["pair/kurtosis"], [k_pair, k_ramp], rtol=1e-5)
+    np.testing.assert_allclose(stats["pair/abs kurtosis"], [k_two_hot, k_ramp], rtol=1e-5)
+    np.testing.assert_allclose(stats["pair/positive S2"], [1 / (n - n_s1), 0])
+    # correlation of a two-hot with one of its one-hots: sqrt(7/15) for n = 16
+    np.testing.assert_allclose(stats["pair/input correlation"], [np.sqrt(7 / 15), 1], rtol=1e-5)
 
 
 def test_maps_for_takes_the_maps_of_the_variants_of_a_state():

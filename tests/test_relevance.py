@@ -1,5 +1,6 @@
 """xaiaudio.explain.statistics on constructed cases whose answer is known."""
 
+import dataclasses
 from types import SimpleNamespace
 
 import numpy as np
@@ -9,8 +10,8 @@ import scipy.stats
 import torch
 
 from xaiaudio.experiments import relevance
-from xaiaudio.explain import statistics
-from xaiaudio.explain.registry import method_by_slug
+from xaiaudio.explain import lrp, statistics
+from xaiaudio.explain.registry import METHODS
 from xaiaudio.models.convnet import PlayingTechniqueConvNet, randomise_batchnorm
 
 
@@ -77,10 +78,13 @@ def test_classwise_counts_by_predicted_and_true_class():
         statistics.group_labels(predicted, labels, "both")
 
 
-def _fake_run(n_paths=16, n_s1=4, n_clips=6):
-    generator = torch.Generator().manual_seed(0)
+def _fake_run(n_paths=32, n_s1=4, n_clips=6, seed=3):
+    torch.manual_seed(seed)  # the convnet's initial weights
+    generator = torch.Generator().manual_seed(seed)
     model = randomise_batchnorm(PlayingTechniqueConvNet(n_paths), generator).eval()
-    x = torch.rand(n_clips, n_paths, 8, generator=generator).numpy()
+    with torch.no_grad():
+        model.classifier.bias.zero_()  # without it every clip gets the same (bias) class
+    x = 3 * torch.randn(n_clips, n_paths, 8, generator=generator).numpy()
     y = np.arange(n_clips) % 5
     lambda2 = np.concatenate([np.full(n_s1, np.nan), np.geomspace(2, 64, n_paths - n_s1)])
     table = pd.DataFrame({"split": ["test"] * n_clips, "rate_hz": np.linspace(4, 30, n_clips)})
@@ -91,14 +95,39 @@ def _fake_run(n_paths=16, n_s1=4, n_clips=6):
     return config, features, SimpleNamespace(model=model, feature_set="S1+S2"), x
 
 
-def test_clip_relevance_is_time_averaged_lrp_of_the_predicted_class_and_cached():
+def test_clip_relevance_is_time_averaged_lrp_eps_of_the_predicted_class():
     config, features, trained, x = _fake_run()
+    result = relevance.clip_relevance(config, features, trained, "LRP-eps")
+    predicted = trained.model(torch.as_tensor(x)).argmax(1)
+    assert len(set(predicted.tolist())) > 1  # so that explaining a fixed class would show
+    # Expected from the from-scratch LRP (xaiaudio.explain.lrp), not the registry's zennit path.
+    expected = lrp.lrp(trained.model, torch.as_tensor(x), lrp.epsilon_composite(), predicted)
+    expected = expected.mean(-1).detach().numpy()
+    assert np.abs(expected).max() > 1e-3  # a map that is not all zero
+    np.testing.assert_allclose(result["relevance"], expected, rtol=1e-4, atol=1e-4 * np.abs(expected).max())
+    np.testing.assert_array_equal(result["predicted"], predicted.numpy())
+
+
+class Recomputed(Exception):
+    pass
+
+
+def test_clip_relevance_second_call_reads_the_cache(monkeypatch, tmp_path):
+    config, features, trained, _ = _fake_run()
     first = relevance.clip_relevance(config, features, trained, "LRP-eps")
-    expected = method_by_slug("epsilon").zennit(trained.model, torch.as_tensor(x)).mean(-1).numpy()
-    np.testing.assert_allclose(first["relevance"], expected, rtol=1e-4, atol=1e-7)
-    np.testing.assert_array_equal(first["predicted"], trained.model(torch.as_tensor(x)).argmax(1).numpy())
+
+    def recompute(*args, **kwargs):
+        raise Recomputed
+
+    # From here on, computing LRP-eps raises: the second call must come from the cache.
+    monkeypatch.setitem(METHODS, "LRP-eps", dataclasses.replace(METHODS["LRP-eps"], explain=recompute))
     again = relevance.clip_relevance(config, features, trained, "LRP-eps")
     np.testing.assert_array_equal(first["relevance"], again["relevance"])
+    np.testing.assert_array_equal(first["predicted"], again["predicted"])
+    # Control: with an empty cache folder the same call does recompute, so the patch would catch it.
+    monkeypatch.setenv("XAIAUDIO_CACHE", str(tmp_path / "empty"))
+    with pytest.raises(Recomputed):
+        relevance.clip_relevance(config, features, trained, "LRP-eps")
 
 
 def test_faithfulness_table_has_every_method_and_valid_scores():

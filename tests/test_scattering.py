@@ -96,8 +96,19 @@ def test_normaliser_is_fitted_on_the_training_split_only():
 
 def test_closed_form_check_peaks_near_carrier_and_rate():
     records = closed_form_check([500.0, 2000.0], [4.0, 16.0], preset="smoke")
-    assert len(records) == 8
-    assert all(r["ok"] for r in records), [r for r in records if not r["ok"]]
+    paths = scattering_paths("smoke")
+    assert [(r["kind"], r["carrier_hz"], r["rate_hz"]) for r in records] == [
+        (kind, fc, fm) for kind in ("am", "fm") for fc in (500.0, 2000.0) for fm in (4.0, 16.0)]
+    for r in records:
+        # the reported peak is an S2 path, and the frequencies reported are that path's
+        assert paths.order[r["path"]] == 2
+        assert (r["lambda1_hz"], r["lambda2_hz"]) == pytest.approx((paths.lambda1[r["path"]],
+                                                                    paths.lambda2[r["path"]]))
+        # Tolerances of this test, not the code's: carrier within 1/Q1 = 1/8 of itself (one constant-Q
+        # bandwidth; FM peaks on a filter's flank, 10 % off), rate within half an octave (second-order
+        # filters are 1/Q2 = 1/2 octave apart, one octave apart below about 5 Hz).
+        assert abs(r["lambda1_hz"] / r["carrier_hz"] - 1) <= 1 / 8, r
+        assert abs(np.log2(r["lambda2_hz"] / r["rate_hz"])) <= 0.5, r
 
 
 def test_to_plane_puts_every_path_in_its_cell():

@@ -15,17 +15,29 @@ def test_speakers_are_deterministic_and_varied():
         make_speakers(0)
 
 
-def test_utterance_pitch_follows_the_speaker():
+def _median_f0(y: np.ndarray) -> float:
     import librosa
 
-    low, high = make_speakers(2, seed=0)
+    f0 = librosa.yin(y, fmin=60, fmax=500, sr=VOICE_RATE, frame_length=1024)
+    loud = librosa.feature.rms(y=y, frame_length=1024, hop_length=256)[0][: len(f0)] > 0.05
+    return float(np.median(f0[loud]))
+
+
+def test_utterance_pitch_follows_the_speaker():
+    low, high = make_speakers(2, seed=0)                 # speaker 0 has a lower voice, speaker 1 a higher one
+    measured = {}
     for speaker in (low, high):
         y = synthesise_utterance(speaker, 1.0, np.random.default_rng(0))
         assert y.dtype == np.float32 and np.all(np.isfinite(y)) and np.max(np.abs(y)) == pytest.approx(0.5)
-        f0 = librosa.yin(y, fmin=60, fmax=500, sr=VOICE_RATE, frame_length=1024)
-        loud = librosa.feature.rms(y=y, frame_length=1024, hop_length=256)[0][: len(f0)] > 0.05
-        median = np.median(f0[loud])
-        assert 0.6 * speaker.f0_median < median < 1.6 * speaker.f0_median
+        measured[speaker.name] = _median_f0(y)
+    semitones = {s.name: 12 * np.log2(measured[s.name] / s.f0_median) for s in (low, high)}
+    # Within 3 semitones of its own median f0 (phrases start up to f0_range / 2 above it and their
+    # contours move around that): the old 0.6-1.6 x f0 band let a low and a high voice overlap.
+    assert all(abs(value) <= 3 for value in semitones.values()), semitones
+    # Told apart: each measured f0 is nearer (in log frequency) to its own speaker than to the other.
+    for speaker, other in ((low, high), (high, low)):
+        assert abs(np.log(measured[speaker.name] / speaker.f0_median)) < abs(
+            np.log(measured[speaker.name] / other.f0_median)), (measured, speaker, other)
     with pytest.raises(ValueError):
         synthesise_utterance(low, 0.01, np.random.default_rng(0))
 

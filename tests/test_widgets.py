@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import io
 
+import ipywidgets
 import matplotlib
 import numpy as np
 import pytest
@@ -20,9 +21,6 @@ import soundfile
 from xaiaudio.core.presets import get_preset
 from xaiaudio.features.modulation import measure_modulation_rate, reference_pitch
 from xaiaudio.synth.techniques import DEPTH_RANGES, RATE_RANGES
-
-ipywidgets = pytest.importorskip("ipywidgets")
-pytest.importorskip("matplotlib_inline")
 
 SMOKE = get_preset("smoke")
 
