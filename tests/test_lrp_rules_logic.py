@@ -52,8 +52,8 @@ def test_kurtosis_table_gives_mean_and_std_overall_and_per_true_class():
     assert table.loc["A", "all test clips"] == f"8.50 ± {np.std([1, 3, 10, 20], ddof=1):.2f}"
     assert table.loc["A", "x"] == "2.00 ± 1.41"
     assert table.loc["A", "y"] == "15.00 ± 7.07"
-    assert table.loc["B", "y"] == "5.00 ± nan"                            # one finite value: no std
-    assert table.loc["A", "z"] == "nan ± nan"                             # no clip of class z
+    assert table.loc["B", "y"] == "5.00 ± -"                              # one finite value: no std
+    assert table.loc["A", "z"] == "-"                                     # no clip of class z
 
 
 def test_paired_test_table_orders_columns_and_names_the_baseline():

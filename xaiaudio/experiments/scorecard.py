@@ -26,9 +26,9 @@ import json
 import math
 from collections.abc import Callable, Sequence
 
-import numpy as np
 from tqdm.auto import tqdm
 
+from xaiaudio.core.formatting import format_number
 from xaiaudio.core.parallel import default_workers, run_in_processes
 from xaiaudio.core.presets import RunConfig, settings_for
 from xaiaudio.data.librispeech import (
@@ -477,14 +477,6 @@ def scorecard_json(scorecard: dict) -> str:
     )
 
 
-def _number(value, digits: int = 1) -> str:
-    return (
-        "-"
-        if value is None or not np.isfinite(value)
-        else f"{value:.{digits}f}"
-    )
-
-
 def verdicts_across_splits(scorecard: dict) -> dict[str, dict]:
     """The verdict the book states for each claim: one that a new draw of
     the split does not flip.
@@ -550,16 +542,20 @@ def scorecard_markdown(scorecard: dict, link: bool = False) -> str:
             if link
             else row["claim"]
         )
+        low, high = (
+            format_number(row["ci_low"]),
+            format_number(row["ci_high"]),
+        )
         ours = (
-            f"{_number(row['estimate'])} [{_number(row['ci_low'])}, "
-            f"{_number(row['ci_high'])}]"
+            f"{format_number(row['estimate'])} [{low}, {high}]"
             if row["verdict"] != "not measurable"
             else "-"
         )
         lines.append(
             f"| {row['id']} | {claim} | {row['variant']} | "
             f"{row['metric']} | "
-            f"{_number(row['paper_value'])} | {ours} | {row['n_seeds']} | "
+            f"{format_number(row['paper_value'])} | {ours} | "
+            f"{row['n_seeds']} | "
             f"**{row['verdict']}** |"
         )
     return "\n".join(lines)

@@ -512,12 +512,6 @@ def initial_prototypes(
     )
 
 
-def pitch_scale_to_semitones(scale) -> np.ndarray:
-    """Pitch scale ``s`` (prototype read at ``s * hz``) as the heard
-    shift in semitones, ``-12 log2 s``."""
-    return -12.0 * np.log2(np.asarray(scale, dtype=np.float64))
-
-
 __all__ = [
     "A_MEL",
     "TRANSFORMS",
@@ -534,5 +528,4 @@ __all__ = [
     "clustering_loss",
     "kmeans_plus_plus",
     "initial_prototypes",
-    "pitch_scale_to_semitones",
 ]

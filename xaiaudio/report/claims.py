@@ -16,6 +16,8 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
+from xaiaudio.core.formatting import format_number
+
 #: Colour of each verdict in figures.
 VERDICT_COLOURS = {
     "holds": "tab:green",
@@ -23,14 +25,6 @@ VERDICT_COLOURS = {
     "inconclusive": "tab:orange",
     "not measurable": "tab:grey",
 }
-
-
-def _value(value, digits: int = 1) -> str:
-    return (
-        "-"
-        if value is None or not np.isfinite(value)
-        else f"{value:.{digits}f}"
-    )
 
 
 _VERDICT_WORDS = {
@@ -69,16 +63,16 @@ def claim_sentence(row: dict, digits: int = 1) -> str:
     paper = (
         ""
         if row.get("paper_value") is None
-        else f"; the paper: {_value(row['paper_value'], digits)}"
+        else f"; the paper: {format_number(row['paper_value'], digits)}"
     )
     verdict = {**_VERDICT_WORDS, "fails": "fails (the opposite holds)"}[
         row["verdict"]
     ]
     return (
         f'The claim "{row["claim"]}" {verdict}: {row["metric"]} is '
-        f"{_value(row['estimate'], digits)}, "
-        f"95 % interval [{_value(row['ci_low'], digits)}, "
-        f"{_value(row['ci_high'], digits)}] over "
+        f"{format_number(row['estimate'], digits)}, "
+        f"95 % interval [{format_number(row['ci_low'], digits)}, "
+        f"{format_number(row['ci_high'], digits)}] over "
         f"{row['n_seeds']} seeds ({row['variant']}){paper}."
     )
 

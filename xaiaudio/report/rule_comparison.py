@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from xaiaudio.core.formatting import format_number
 from xaiaudio.explain import statistics
 
 #: The columns of :func:`paired_test_table`, in the order shown.
@@ -31,7 +32,9 @@ PAIRED_TEST_COLUMNS = (
 
 def _mean_pm_std(values) -> str:
     mean, std = statistics.mean_std(values)
-    return f"{mean:.2f} ± {std:.2f}"
+    if not np.isfinite(mean):
+        return "-"
+    return f"{format_number(mean, 2)} ± {format_number(std, 2)}"
 
 
 def kurtosis_table(
@@ -150,7 +153,10 @@ PEAKEDNESS = {
 
 def _interval(row: dict) -> str:
     low, high = row["ci_low"], row["ci_high"]
-    return f"{row['estimate']:.2f} [{low:.2f}, {high:.2f}]"
+    estimate = format_number(row["estimate"], 2)
+    return (
+        f"{estimate} [{format_number(low, 2)}, {format_number(high, 2)}]"
+    )
 
 
 def drivers_table(rows) -> pd.DataFrame:
@@ -247,8 +253,9 @@ def _moved_sentence(rows: list, main: dict) -> str:
         return "Every variant has the verdict of the published pair."
     opening = (
         "Against the published pair on the trained networks (mean "
-        f"kurtosis {main['kurtosis']:.2f} "
-        f"for [eps, z+], {main['baseline_kurtosis']:.2f} for LRP-eps), "
+        f"kurtosis {format_number(main['kurtosis'], 2)} "
+        f"for [eps, z+], {format_number(main['baseline_kurtosis'], 2)} "
+        f"for LRP-eps), "
         "the variants with another "
         "verdict move mainly"
     )
@@ -258,8 +265,9 @@ def _moved_sentence(rows: list, main: dict) -> str:
             row["baseline_kurtosis"] - main["baseline_kurtosis"]
         ) > abs(row["kurtosis"] - main["kurtosis"])
         moved["LRP-eps" if baseline_moved else "[eps, z+]"].append(
-            f"{_label(row)} ([eps, z+] {row['kurtosis']:.2f}, LRP-eps "
-            f"{row['baseline_kurtosis']:.2f})"
+            f"{_label(row)} ([eps, z+] "
+            f"{format_number(row['kurtosis'], 2)}, LRP-eps "
+            f"{format_number(row['baseline_kurtosis'], 2)})"
         )
     parts = [
         f"the {name} map: {', '.join(labels)}"
@@ -281,10 +289,10 @@ def _link_sentence(
         f"Clip by clip {where} ({link['n_clips']} clips), the rank "
         "correlation of the published "
         "composite's kurtosis with that of the input magnitude is "
-        f"{link['spearman']:.2f}, and whether "
+        f"{format_number(link['spearman'], 2)}, and whether "
         "it exceeds the kurtosis of LRP-eps matches whether the input's "
         "does for "
-        f"{100 * link['agreement']:.0f} % of the clips"
+        f"{format_number(100 * link['agreement'], 0)} % of the clips"
     )
     if link["agreement"] >= agreement_threshold:
         text += (
@@ -297,7 +305,8 @@ def _link_sentence(
     return (
         text
         + " (the published map is the peakier for "
-        + f"{100 * link['published_peakier']:.0f} % of them)."
+        + f"{format_number(100 * link['published_peakier'], 0)} % of "
+        f"them)."
     )
 
 
@@ -355,12 +364,14 @@ def drivers_conclusion(
         if row["id"] == reference and row["variant"] == "trained"
     )
     positive = (
-        f"With z+ on the convolutions, {main['positive_s2']:.0f} % of the "
+        f"With z+ on the convolutions, "
+        f"{format_number(main['positive_s2'], 0)} % of the "
         "S2 paths receive "
-        f"positive relevance (LRP-eps: {main['baseline_positive_s2']:.0f} "
+        f"positive relevance (LRP-eps: "
+        f"{format_number(main['baseline_positive_s2'], 0)} "
         "%), and the magnitude of "
         "the map correlates with that of the normalised input at "
-        f"{main['input_correlation']:.2f} on average."
+        f"{format_number(main['input_correlation'], 2)} on average."
     )
     clips = [
         _link_sentence(state, link, agreement_threshold)

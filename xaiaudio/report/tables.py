@@ -7,9 +7,7 @@ Chapters "Playable prototypes" and "Playable prototypes: voices".
 
 from __future__ import annotations
 
-
-def _fmt(value):
-    return "-" if value is None else f"{value:.1f}"
+from xaiaudio.core.formatting import format_number
 
 
 def table1_markdown(rows) -> str:
@@ -33,7 +31,7 @@ def table1_markdown(rows) -> str:
     ]
     for row in rows:
         cells = [
-            _fmt(row[f"{p}_{m}"])
+            format_number(row[f"{p}_{m}"])
             for p in ("unsup", "sup")
             for m in ("OA", "AA", "L_rec")
         ]
@@ -66,16 +64,18 @@ def tables23_markdown(results) -> tuple:
     t2 = [
         "| clustering (test) | OA | AA |",
         "| --- | ---: | ---: |",
-        f"| Autoencoder + k-means | {ae['OA']:.1f} | {ae['AA']:.1f} |",
-        f"| Ours without supervision | {ours_u['OA']:.1f} | "
-        f"{ours_u['AA']:.1f} |",
+        f"| Autoencoder + k-means | {format_number(ae['OA'])} | "
+        f"{format_number(ae['AA'])} |",
+        f"| Ours without supervision | {format_number(ours_u['OA'])} | "
+        f"{format_number(ours_u['AA'])} |",
     ]
     t3 = [
         "| classification (test) | OA | AA | L_rec |",
         "| --- | ---: | ---: | ---: |",
-        f"| Direct classification (CNN) | {direct['OA']:.1f} | "
-        f"{direct['AA']:.1f} | - |",
-        f"| Ours with supervision | {ours_s['OA']:.1f} | "
-        f"{ours_s['AA']:.1f} | {ours_s['L_rec']:.2f} |",
+        f"| Direct classification (CNN) | {format_number(direct['OA'])} | "
+        f"{format_number(direct['AA'])} | - |",
+        f"| Ours with supervision | {format_number(ours_s['OA'])} | "
+        f"{format_number(ours_s['AA'])} | "
+        f"{format_number(ours_s['L_rec'], 2)} |",
     ]
     return "\n".join(t2), "\n".join(t3)

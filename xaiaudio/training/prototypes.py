@@ -434,26 +434,6 @@ class TrainedPrototypes:
         model.active = active_transforms(stage)
         return model.eval()
 
-    def stage_metrics(self) -> list:
-        """The per-stage history without the per-epoch losses, ready for a
-        table.
-
-        No chapter calls it:
-        :func:`xaiaudio.experiments.prototypes.ablation_rows` reads
-        ``history`` itself for Table 1 of the playable-prototype chapters.
-
-        Returns
-        -------
-        list of dict
-            One dict per stage: ``stage``, ``epochs``, ``train_loss``,
-            ``reseeded``, ``beta``, ``val_OA``, ``val_AA`` and
-            ``val_L_rec``.
-        """
-        return [
-            {k: v for k, v in row.items() if k != "losses"}
-            for row in self.history
-        ]
-
 
 def _reseed(
     model: PrototypeModel,
