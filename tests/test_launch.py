@@ -1,8 +1,10 @@
-"""What the launch buttons start: Binder's environment and preset, and no placeholder JupyterHub."""
+"""What the launch buttons start: Binder's environment and preset, no placeholder JupyterHub, and base
+dependencies that admit what Colab ships."""
 
 import json
 import os
 import subprocess
+import tomllib
 from pathlib import Path
 
 import yaml
@@ -34,3 +36,14 @@ def test_binder_opens_markdown_chapters_as_notebooks(tmp_path):
     written = tmp_path / ".jupyter" / "labconfig" / "default_setting_overrides.json"
     viewers = json.loads(written.read_text())["@jupyterlab/docmanager-extension:plugin"]["defaultViewers"]
     assert viewers["markdown"] == "Jupytext Notebook"
+
+
+def test_base_dependencies_admit_what_colab_ships():
+    """Colab's ipywidgets 7.7.1 (the explorer works on it: tests/test_widgets.py) and its CUDA torch: an
+    upgrade there has broken widgets before, and the install cell keeps torch as installed."""
+    from packaging.requirements import Requirement
+
+    dependencies = tomllib.loads(Path("pyproject.toml").read_text())["project"]["dependencies"]
+    ranges = {requirement.name: requirement.specifier for requirement in map(Requirement, dependencies)}
+    assert ranges["ipywidgets"].contains("7.7.1")
+    assert ranges["torch"].contains("2.6.0+cu124")

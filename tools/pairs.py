@@ -7,7 +7,11 @@ excludes the ``.ipynb`` files from its build, and sphinx-book-theme's launch but
 
 Each chapter's first cell (tagged ``remove-cell``, so the book does not show it) installs the
 package on a hosted kernel that lacks it (Colab, a hub without the book's environment) from the
-repository named in ``_config.yml``, and does nothing where ``xaiaudio`` imports.
+repository named in ``_config.yml``, at the release the book was built from (:func:`release_tag`:
+``v`` and ``pyproject.toml``'s version), and does nothing where ``xaiaudio`` imports.  It installs
+the package without the ``book`` extra (a reader's kernel needs no Jupyter Book, JupyterLab or
+papermill) and keeps the kernel's torch and torchvision (Colab's are CUDA builds): they are pip
+constraints at their installed versions, so pip fails rather than replace them.
 
 Command line: ``python -m tools.pairs`` formats every chapter's code cells to the page's code
 column (``ruff format``, :data:`CODE_COLUMN` characters) and writes the install cell and the pairs;
@@ -23,6 +27,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import tomllib
 from pathlib import Path
 
 import jupytext
@@ -46,15 +51,32 @@ CODE_COLUMN = 73
 SOURCE_COLUMN = 75
 
 _INSTALL_TEMPLATE = '''\
-# On a hosted kernel (Colab, a hub) without the package: install it.
+# On a hosted kernel (Colab, a hub) without the package: install the
+# release the book was built from, keeping the kernel's torch.
+import importlib.metadata
 import importlib.util
 import subprocess
 import sys
+import tempfile
 
 if importlib.util.find_spec("xaiaudio") is None:
-    package = "xaiaudio[book] @ git+{url}"
-    pip = [sys.executable, "-m", "pip", "install", "-q"]
-    subprocess.run([*pip, package], check=True)
+    url = "{url}"
+    release = "{tag}"
+    package = f"xaiaudio @ git+{{url}}@{{release}}"
+    # keep the kernel's torch and torchvision (Colab's are CUDA builds):
+    # pinned as installed, pip fails rather than replace them
+    kept = []
+    for name in ("torch", "torchvision"):
+        try:
+            kept.append(f"{{name}}=={{importlib.metadata.version(name)}}")
+        except importlib.metadata.PackageNotFoundError:
+            pass
+    with tempfile.NamedTemporaryFile("w", suffix=".txt") as constraints:
+        constraints.write("\\n".join(kept) + "\\n")
+        constraints.flush()
+        command = [sys.executable, "-m", "pip", "install", "-q"]
+        command += ["-c", constraints.name, package]
+        subprocess.run(command, check=True)
     importlib.invalidate_caches()'''
 
 
@@ -63,9 +85,21 @@ def repository_url(config_path: Path = REPOSITORY / "_config.yml") -> str:
     return yaml.safe_load(config_path.read_text())["repository"]["url"].rstrip("/")
 
 
-def install_source(url: str | None = None) -> str:
-    """The source of the install cell for the repository at ``url`` (default :func:`repository_url`)."""
-    return _INSTALL_TEMPLATE.format(url=url or repository_url())
+def release_version(pyproject_path: Path = REPOSITORY / "pyproject.toml") -> str:
+    """The package's version, ``[project] version`` of ``pyproject.toml``: the one place that names the
+    release (README, "Your fork, your hub")."""
+    return tomllib.loads(pyproject_path.read_text())["project"]["version"]
+
+
+def release_tag() -> str:
+    """The git tag of the release the install cell installs: ``v`` and :func:`release_version`."""
+    return f"v{release_version()}"
+
+
+def install_source(url: str | None = None, tag: str | None = None) -> str:
+    """The source of the install cell for release ``tag`` (default :func:`release_tag`) of the repository
+    at ``url`` (default :func:`repository_url`)."""
+    return _INSTALL_TEMPLATE.format(url=url or repository_url(), tag=tag or release_tag())
 
 
 def chapters() -> list[Path]:
@@ -93,7 +127,7 @@ def problems(chapter: Path) -> list[str]:
     found = []
     first = notebook.cells[0] if notebook.cells else None
     if first is None or INSTALL_TAG not in first.metadata.get("tags", []) or first.source != install_source():
-        found.append("the first cell is not the install cell of tools/pairs.py")
+        found.append(f"the first cell is not the install cell of tools/pairs.py (release {release_tag()})")
     if notebook.metadata.get("jupytext", {}).get("formats") != PAIRED_FORMATS:
         found.append(f"jupytext formats is not {PAIRED_FORMATS!r}")
     pair = chapter.with_suffix(".ipynb")
