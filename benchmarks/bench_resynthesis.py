@@ -22,7 +22,7 @@ import torch
 def tones(preset, count: int) -> np.ndarray:
     """Standardised amplitude-modulated tones (the package's closed-form signal) with a little noise,
     one per clip."""
-    from xaiaudio.features.scattering import modulated_sinusoid
+    from xaiaudio.features.scattering_checks import modulated_sinusoid
 
     rng = np.random.default_rng(0)
     out = []

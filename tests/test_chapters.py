@@ -83,7 +83,7 @@ def test_chapter_has_one_parameters_cell(chapter):
     notebook = jupytext.read(chapter)
     tagged = [cell for cell in notebook.cells if "parameters" in cell.metadata.get("tags", [])]
     assert len(tagged) == 1
-    for name in ("preset", "device", "data_dir", "seed"):
+    for name in ("preset", "device", "data_dir", "strict", "seed"):
         assert f"{name} =" in tagged[0].source
 
 

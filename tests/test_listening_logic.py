@@ -107,12 +107,18 @@ def test_measured_rates_measures_the_first_clips_of_each_technique():
 
 
 def test_rate_agreement_on_known_errors():
-    agreement = rate_agreement([10.0, 10.0, 10.0, 10.0], [10.0, 10.5, 12.0, 8.0], tolerance=0.1)
+    within_10 = np.log2(1.1)  # a factor 1.1 either way
+    agreement = rate_agreement([10.0, 10.0, 10.0, 10.0], [10.0, 10.5, 12.0, 8.0], within_10)
     assert agreement == {"n": 4, "median_error": pytest.approx(12.5), "within": pytest.approx(50.0)}
+    # the tolerance is symmetric in octaves: a factor 2 up or down is one octave off
+    assert rate_agreement([10.0, 10.0], [20.0, 5.0], 1.0)["within"] == 100.0
+    assert rate_agreement([10.0, 10.0], [20.0, 5.0], 0.99)["within"] == 0.0
+    # a rate that could not be measured (NaN, 0 Hz) is wrong, never dropped
+    assert rate_agreement([10.0, 10.0], [np.nan, 0.0], 1.0)["within"] == 0.0
     # Clips without a true rate are left out; none at all gives NaN (real SOL).
-    partial = rate_agreement([np.nan, 20.0], [3.0, 21.0])
+    partial = rate_agreement([np.nan, 20.0], [3.0, 21.0], within_10)
     assert partial["n"] == 1 and partial["median_error"] == pytest.approx(5.0) and partial["within"] == 100.0
-    empty = rate_agreement([np.nan, np.nan], [4.0, 5.0])
+    empty = rate_agreement([np.nan, np.nan], [4.0, 5.0], within_10)
     assert empty["n"] == 0 and np.isnan(empty["median_error"]) and np.isnan(empty["within"])
 
 

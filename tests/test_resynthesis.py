@@ -10,7 +10,7 @@ from xaiaudio.experiments.audible import (
     RANDOM,
     faithfulness_verdicts,
     paired_differences,
-    rate_agreement,
+    render_rate_agreement,
 )
 from xaiaudio.explain.resynthesis import (
     ResynthesisError,
@@ -22,12 +22,14 @@ from xaiaudio.explain.resynthesis import (
 )
 from xaiaudio.features.modulation import measure_modulation_rate
 from xaiaudio.features.scattering import (
-    fwhm,
-    modulated_sinusoid,
-    s2_peak,
     scatter,
     scattering_paths,
     scattering_spec,
+)
+from xaiaudio.features.scattering_checks import (
+    fwhm,
+    modulated_sinusoid,
+    s2_peak,
 )
 
 PRESET = "smoke"
@@ -156,7 +158,7 @@ def test_paired_differences_and_verdicts_read_the_right_way_round():
         _table([0.1] * 4, [0.9, 0.8, 0.9, 0.7], [0.9] * 4, [0.1, 0.2, 0.1, 0.3])
     )
     assert (backwards["verdict"] == "fails").all()
-    agreement = rate_agreement(table)
+    agreement = render_rate_agreement(table)
     assert agreement["m"] == 1.0 and agreement[RANDOM] == 0.0
 
 

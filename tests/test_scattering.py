@@ -10,7 +10,6 @@ import pytest  # noqa: E402
 from xaiaudio.features.scattering import (  # noqa: E402
     NORMALISER_C,
     Normaliser,
-    closed_form_check,
     fit_normaliser,
     path_table,
     scatter,
@@ -20,6 +19,9 @@ from xaiaudio.features.scattering import (  # noqa: E402
     scattering_paths,
     scattering_spec,
     select_orders,
+)
+from xaiaudio.features.scattering_checks import (  # noqa: E402
+    closed_form_check,
 )
 from xaiaudio.report.plane import plot_plane, to_plane  # noqa: E402
 

@@ -31,6 +31,7 @@ from xaiaudio.core import cache
 from xaiaudio.core.parallel import default_workers, run_in_processes
 from xaiaudio.core.presets import settings_for
 from xaiaudio.experiments.examples import seeded_subset
+from xaiaudio.experiments.rates import rate_agreement
 from xaiaudio.experiments.relevance import clip_relevance
 from xaiaudio.experiments.seeds import t_interval, verdict_from_interval
 from xaiaudio.explain import resynthesis
@@ -551,9 +552,12 @@ def faithfulness_verdicts(table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def rate_agreement(table: pd.DataFrame, tolerance_octaves: float = 0.5):
+def render_rate_agreement(
+    table: pd.DataFrame, tolerance_octaves: float = 0.5
+) -> pd.Series:
     """Share of *keep* renders whose measured modulation rate is within
-    ``tolerance_octaves`` of the clip's true rate, per selection.
+    ``tolerance_octaves`` of the clip's true rate, per selection
+    (:func:`xaiaudio.experiments.rates.rate_agreement`).
 
     Parameters
     ----------
@@ -568,10 +572,13 @@ def rate_agreement(table: pd.DataFrame, tolerance_octaves: float = 0.5):
         Selection -> share in [0, 1] (NaN when no rate is known).
     """
     keep = table[table["mode"] == "keep"]
-    error = np.abs(np.log2(keep["render_rate_hz"] / keep["true_rate_hz"]))
-    known = np.isfinite(error)
-    return (
-        (error[known] <= tolerance_octaves)
-        .groupby(keep.loc[known, "selection"])
-        .mean()
+    return keep.groupby("selection").apply(
+        lambda renders: (
+            rate_agreement(
+                renders["true_rate_hz"],
+                renders["render_rate_hz"],
+                tolerance_octaves,
+            )["within"]
+            / 100
+        )
     )

@@ -18,6 +18,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from xaiaudio.core.published import WANG_TABLE1
 from xaiaudio.experiments.convnet_budgets import (
     KNEE_TOLERANCE,
     knee_budget,
@@ -26,24 +27,10 @@ from xaiaudio.experiments.convnet_budgets import (
 from xaiaudio.training.classifier import TrainingSettings
 
 #: Table 1 of Wang, Lostanlen and Lagrange (ICASSP 2023): per-class
-#: accuracy (%) on SOL, copied from the paper's text, by feature set and
-#: technique.
-PUBLISHED_TABLE1 = {
-    "S1": {
-        "vibrato": 72.50,
-        "trill": 70.33,
-        "tremolo": 92.23,
-        "bisbigliando": 88.33,
-        "flatterzunge": 79.61,
-    },
-    "S1+S2": {
-        "vibrato": 97.50,
-        "trill": 98.56,
-        "tremolo": 99.80,
-        "bisbigliando": 98.33,
-        "flatterzunge": 100.0,
-    },
-}
+#: accuracy (%) on SOL, by feature set and technique
+#: (:data:`xaiaudio.core.published.WANG_TABLE1`, where the paper's numbers
+#: live).
+PUBLISHED_TABLE1 = WANG_TABLE1
 
 #: Label of the last row of :func:`table1_comparison`: the mean of the
 #: per-class values above it.
