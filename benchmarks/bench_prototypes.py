@@ -12,7 +12,7 @@ import time
 
 from xaiaudio.core.presets import setup
 from xaiaudio.experiments.datasets import instrument_set, voice_set
-from xaiaudio.training.prototypes import fit_prototypes
+from xaiaudio.training.prototype_curriculum import fit_prototypes
 
 
 def measure(preset: str = "book", data_name: str = "voices", device: str = "cpu") -> dict:

@@ -121,7 +121,7 @@ def test_source_fingerprint_follows_the_package_imports_of_a_module():
 
     names = [name for name, _ in cache.source_fingerprint(corpus)]
     # the generator's own module and what it imports, transitively: editing any regenerates the corpus
-    assert {"xaiaudio.synth.corpus", "xaiaudio.synth.techniques", "xaiaudio.synth.instruments",
+    assert {"xaiaudio.synth.corpus", "xaiaudio.synth.technique_physics", "xaiaudio.synth.instruments",
             "xaiaudio.data.sol", "xaiaudio.core.presets"} <= set(names)
     assert "xaiaudio.explain.lrp" not in names and names == sorted(names)
 

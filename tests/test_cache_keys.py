@@ -75,7 +75,7 @@ def _technique_features(n_paths=8):
 
 
 def _convnet():
-    from xaiaudio.experiments.techniques import trained_convnet
+    from xaiaudio.experiments.technique_convnets import trained_convnet
 
     trained_convnet(setup("smoke", "cpu"), _technique_features(), progress=False)
 
@@ -100,13 +100,13 @@ def _fake_spectrograms():
 
 
 def _prototypes():
-    from xaiaudio.training.prototypes import train_prototypes
+    from xaiaudio.training.prototype_curriculum import train_prototypes
 
     train_prototypes(_fake_spectrograms(), setup("smoke", "cpu"), progress=False)
 
 
 def _direct_cnn():
-    from xaiaudio.training.baselines import train_direct_classifier
+    from xaiaudio.training.baseline_training import train_direct_classifier
 
     train_direct_classifier(_fake_spectrograms(), setup("smoke", "cpu"), progress=False)
 
@@ -114,18 +114,19 @@ def _direct_cnn():
 # each cached result, and modules on its path that a hand-picked list once left out or could
 CASES = {
     "embedded corpus": (_embedded_corpus, ["xaiaudio.synth.corpus", "xaiaudio.synth.instruments",
-                                           "xaiaudio.synth.techniques", "xaiaudio.data.sol"]),
+                                           "xaiaudio.synth.technique_physics", "xaiaudio.data.sol"]),
     "synthetic voices": (_voices, ["xaiaudio.synth.voices"]),
     "scattering features": (None, ["xaiaudio.features.extraction", "xaiaudio.features.scattering",
                                    "xaiaudio.data.audio"]),
-    "trained convnet": (_convnet, ["xaiaudio.experiments.techniques", "xaiaudio.training.classifier",
+    "trained convnet": (_convnet, ["xaiaudio.experiments.technique_convnets", "xaiaudio.training.classifier",
                                    "xaiaudio.models.convnet"]),
     "relevance": (_relevance, ["xaiaudio.experiments.relevance", "xaiaudio.explain.registry",
                                "xaiaudio.explain.composites", "xaiaudio.explain.lrp"]),
     "renders": (_render, ["xaiaudio.experiments.audible", "xaiaudio.explain.resynthesis",
                           "xaiaudio.features.scattering"]),
-    "prototypes": (_prototypes, ["xaiaudio.training.prototypes", "xaiaudio.models.prototypes"]),
-    "direct CNN": (_direct_cnn, ["xaiaudio.training.baselines", "xaiaudio.models.baselines"]),
+    "prototypes": (_prototypes, ["xaiaudio.training.prototype_curriculum",
+                                 "xaiaudio.models.prototype_model"]),
+    "direct CNN": (_direct_cnn, ["xaiaudio.training.baseline_training", "xaiaudio.models.baselines"]),
 }
 
 

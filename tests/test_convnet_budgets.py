@@ -10,7 +10,7 @@ import pytest
 
 from xaiaudio.core import cache
 from xaiaudio.core.presets import PRESET_NAMES, setup
-from xaiaudio.experiments import techniques
+from xaiaudio.experiments import technique_convnets
 from xaiaudio.experiments.convnet_budgets import (
     BUDGET_SEEDS,
     CONVNET_BUDGETS,
@@ -19,7 +19,7 @@ from xaiaudio.experiments.convnet_budgets import (
     knee_budget,
     still_rising,
 )
-from xaiaudio.experiments.techniques import TechniqueFeatures, trained_convnet
+from xaiaudio.experiments.technique_convnets import TechniqueFeatures, trained_convnet
 from xaiaudio.training.classifier import TRAINING_SETTINGS, TrainingSettings
 
 
@@ -92,7 +92,7 @@ def test_budget_curves_score_the_restored_epoch_of_each_cached_run(monkeypatch):
     def fail(*args, **kwargs):
         raise AssertionError("retrained a cached budget")
 
-    monkeypatch.setattr(techniques, "train_classifier", fail)
+    monkeypatch.setattr(technique_convnets, "train_classifier", fail)
     again = convnet_budget_curves(config, features, budgets, n_seeds=2)
     pd.testing.assert_frame_equal(again["S1+S2"], curves["S1+S2"])
 
@@ -105,7 +105,7 @@ def test_parallel_sweep_trains_every_run_in_worker_processes(monkeypatch):
     def fail(*args, **kwargs):
         raise AssertionError("trained in the calling process")
 
-    monkeypatch.setattr(techniques, "train_classifier", fail)  # the spawned workers import their own
+    monkeypatch.setattr(technique_convnets, "train_classifier", fail)  # the spawned workers import their own
     curves = convnet_budget_curves(config, features, budgets, n_seeds=2, workers=2)
     assert len(cached_convnets()) == 2 * 2 * 2
     for curve in curves.values():

@@ -107,3 +107,15 @@ def test_contributing_guide_lists_every_module():
             if name.count(".") == 2 and stage_of(name) < len(STAGES)}
     missing = sorted(row for row in rows if row not in guide)
     assert not missing, f"CONTRIBUTING.md's layout table lacks {missing}"
+
+
+def test_module_names_are_unique_across_stages_and_no_package_function_is_named_like_a_test():
+    from collections import Counter
+
+    modules = [path for path in Path("xaiaudio").rglob("*.py") if path.name != "__init__.py"]
+    repeated = [name for name, count in Counter(path.name for path in modules).items() if count > 1]
+    assert repeated == [], f"module names in more than one stage: {repeated}"
+    test_like = [f"{path}:{node.name}" for path in modules for node in ast.walk(ast.parse(path.read_text()))
+                 if isinstance(node, (ast.FunctionDef, ast.ClassDef))
+                 and node.name.lower().startswith("test")]
+    assert test_like == [], f"pytest would collect these package objects: {test_like}"

@@ -14,7 +14,7 @@ import pytest  # noqa: E402
 from xaiaudio.experiments.examples import typical_clip  # noqa: E402
 from xaiaudio.experiments.rates import measured_rates, rate_agreement  # noqa: E402
 from xaiaudio.features import modulation  # noqa: E402
-from xaiaudio.report.rates import plot_corpus_rates, plot_rate_analysis  # noqa: E402
+from xaiaudio.report.rate_figures import plot_corpus_rates, plot_rate_analysis  # noqa: E402
 
 SAMPLE_RATE = 22050
 TIME = np.arange(int(1.2 * SAMPLE_RATE)) / SAMPLE_RATE

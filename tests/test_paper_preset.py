@@ -16,11 +16,11 @@ from xaiaudio.explain.registry import METHODS, explain_batches
 from xaiaudio.features.melspec import log_mel, mel_settings
 from xaiaudio.features.scattering import NORMALISER_C, scatter, scattering_paths, scattering_spec
 from xaiaudio.models.convnet import PlayingTechniqueConvNet
-from xaiaudio.models.prototypes import PrototypeModel
+from xaiaudio.models.prototype_model import PrototypeModel
 from xaiaudio.models.size import count_parameters
 from xaiaudio.synth.corpus import synthesise_note
 from xaiaudio.training.classifier import TRAINING_SETTINGS, train_classifier
-from xaiaudio.training.prototypes import training_settings
+from xaiaudio.training.prototype_curriculum import training_settings
 
 
 def _notes(preset):

@@ -1,6 +1,6 @@
 """Budget curves of the prototype chapter (xaiaudio.experiments.prototype_budgets and
-xaiaudio.report.prototype_budgets) and the training-settings overrides they rely on
-(xaiaudio.training.prototypes, xaiaudio.training.baselines)."""
+xaiaudio.report.prototype_budget_figures) and the training-settings overrides they rely on
+(xaiaudio.training.prototype_curriculum, xaiaudio.training.baseline_training)."""
 
 import matplotlib
 
@@ -24,16 +24,16 @@ from xaiaudio.experiments.prototype_budgets import (  # noqa: E402
 )
 from xaiaudio.features import melspec  # noqa: E402
 from xaiaudio.features.spectrograms import SpectrogramSet  # noqa: E402
-from xaiaudio.report.prototype_budgets import (  # noqa: E402
+from xaiaudio.report.prototype_budget_figures import (  # noqa: E402
     budget_sentences,
     knee_reached,
     plot_budget_curves,
     preset_position,
 )
-from xaiaudio.training import baselines as baseline_training  # noqa: E402
-from xaiaudio.training import prototypes as prototype_training  # noqa: E402
-from xaiaudio.training.baselines import autoencoder_kmeans, train_direct_classifier  # noqa: E402
-from xaiaudio.training.prototypes import train_prototypes, training_settings  # noqa: E402
+from xaiaudio.training import baseline_training as baseline_training  # noqa: E402
+from xaiaudio.training import prototype_curriculum as prototype_training  # noqa: E402
+from xaiaudio.training.baseline_training import autoencoder_kmeans, train_direct_classifier  # noqa: E402
+from xaiaudio.training.prototype_curriculum import train_prototypes, training_settings  # noqa: E402
 
 N_MELS = 32
 

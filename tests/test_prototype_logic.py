@@ -1,10 +1,10 @@
-"""The prototype chapters' figure data (xaiaudio.experiments.prototypes) on small constructed models."""
+"""The prototype chapters' figure data (experiments.prototype_experiments) on small constructed models."""
 
 import numpy as np
 import pytest
 import torch
 
-from xaiaudio.experiments.prototypes import (
+from xaiaudio.experiments.prototype_experiments import (
     cross_reconstructions,
     first_clip_of_each_class,
     prototype_audio,
@@ -13,7 +13,7 @@ from xaiaudio.experiments.prototypes import (
 )
 from xaiaudio.features import melspec
 from xaiaudio.features.spectrograms import SpectrogramSet
-from xaiaudio.models.prototypes import (
+from xaiaudio.models.prototype_model import (
     TRANSFORMS,
     PrototypeModel,
     apply_transformations,
@@ -21,7 +21,7 @@ from xaiaudio.models.prototypes import (
     shelf,
     transform_parameters,
 )
-from xaiaudio.training.prototypes import TrainedPrototypes
+from xaiaudio.training.prototype_curriculum import TrainedPrototypes
 
 RATE, N_MELS = 16000, 32
 SETTINGS = melspec.mel_settings(RATE, N_MELS)

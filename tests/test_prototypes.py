@@ -1,5 +1,5 @@
-"""Tests of the playable-prototype model (xaiaudio.models.prototypes), its training
-(xaiaudio.training.prototypes), the log-mel front end and the baselines."""
+"""Tests of the playable-prototype model (xaiaudio.models.prototype_model), its training
+(xaiaudio.training.prototype_curriculum), the log-mel front end and the baselines."""
 
 import numpy as np
 import pytest
@@ -9,7 +9,7 @@ from xaiaudio.core.presets import setup
 from xaiaudio.core.threads import torch_threads
 from xaiaudio.features import melspec
 from xaiaudio.features.spectrograms import SpectrogramSet
-from xaiaudio.models.prototypes import (
+from xaiaudio.models.prototype_model import (
     TRANSFORMS,
     PrototypeModel,
     apply_transformations,
@@ -22,7 +22,7 @@ from xaiaudio.models.prototypes import (
 )
 from xaiaudio.models.size import count_parameters
 from xaiaudio.training.metrics import majority_mapping, overall_and_average_accuracy
-from xaiaudio.training.prototypes import fit_prototypes, training_settings
+from xaiaudio.training.prototype_curriculum import fit_prototypes, training_settings
 
 RATE = 16000
 

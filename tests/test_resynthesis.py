@@ -167,15 +167,15 @@ def test_claim_clips_are_among_the_chapters_clips_and_shared_by_training_seeds()
     from types import SimpleNamespace
 
     from xaiaudio.core.presets import get_preset
-    from xaiaudio.experiments.audible import test_positions
+    from xaiaudio.experiments.audible import positions_of_test_clips
 
     features = SimpleNamespace(rows=lambda split: np.arange(100))
     settings = AUDIBLE_SETTINGS["book"]
     configs = [SimpleNamespace(preset=get_preset("book"), seed=s) for s in (0, 3)]
-    chapter = test_positions(configs[0], features)
+    chapter = positions_of_test_clips(configs[0], features)
     assert len(chapter) == settings.test_clips
-    claim = [test_positions(c, features, seed=0, clips=settings.claim_clips) for c in configs]
+    claim = [positions_of_test_clips(c, features, seed=0, clips=settings.claim_clips) for c in configs]
     assert len(claim[0]) == settings.claim_clips
     assert np.array_equal(claim[0], claim[1])  # training seeds 0 and 3, one data seed
     assert set(claim[0]) <= set(chapter)
-    assert not np.array_equal(test_positions(configs[0], features, seed=1), chapter)
+    assert not np.array_equal(positions_of_test_clips(configs[0], features, seed=1), chapter)

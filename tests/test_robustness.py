@@ -17,10 +17,10 @@ from broken_files import write_awkward_files
 
 from xaiaudio.core.presets import setup
 from xaiaudio.experiments.datasets import instrument_set, load_instrument_dataset, load_pmt_dataset
-from xaiaudio.experiments.techniques import score_on_test, technique_features, trained_convnet
+from xaiaudio.experiments.technique_convnets import score_on_test, technique_features, trained_convnet
 from xaiaudio.explain.registry import lrp_methods
 from xaiaudio.synth import corpus
-from xaiaudio.training.prototypes import fit_prototypes, training_settings
+from xaiaudio.training.prototype_curriculum import fit_prototypes, training_settings
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Sanity checks of attribution maps (explain.sanity and experiments.sanity) on toy networks and tables."""
+"""Sanity checks of attribution maps (explain.sanity, experiments.sanity_runs) on toy networks and tables."""
 
 from pathlib import Path
 
@@ -10,8 +10,8 @@ from torch import nn
 
 from xaiaudio.core.presets import PRESETS, RunConfig
 from xaiaudio.data.tables import SolDataset
-from xaiaudio.experiments import sanity as pipeline
-from xaiaudio.experiments.techniques import TechniqueFeatures
+from xaiaudio.experiments import sanity_runs as pipeline
+from xaiaudio.experiments.technique_convnets import TechniqueFeatures
 from xaiaudio.explain import sanity
 from xaiaudio.explain.faithfulness import path_relevance
 from xaiaudio.explain.registry import explain_batches

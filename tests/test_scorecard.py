@@ -15,7 +15,7 @@ from xaiaudio.experiments.scorecard import (
     scorecard_markdown,
     verdicts_across_splits,
 )
-from xaiaudio.report.claims import across_splits_sentence
+from xaiaudio.report.claim_reports import across_splits_sentence
 from xaiaudio.scorecard.__main__ import main
 from xaiaudio.synth import corpus
 

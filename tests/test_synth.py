@@ -14,7 +14,7 @@ from xaiaudio.data.sol import SOL_PMT_COUNTS, TECHNIQUES, parse_sol_name
 from xaiaudio.features import modulation
 from xaiaudio.synth import corpus
 from xaiaudio.synth.instruments import INSTRUMENTS, MIDI_HIGH, MIDI_LOW
-from xaiaudio.synth.techniques import DEPTH_RANGES, RATE_RANGES, TECHNIQUE_INSTRUMENTS
+from xaiaudio.synth.technique_physics import DEPTH_RANGES, RATE_RANGES, TECHNIQUE_INSTRUMENTS
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,7 @@ import soundfile
 
 from xaiaudio.core.presets import get_preset
 from xaiaudio.features.modulation import measure_modulation_rate, reference_pitch
-from xaiaudio.synth.techniques import DEPTH_RANGES, RATE_RANGES
+from xaiaudio.synth.technique_physics import DEPTH_RANGES, RATE_RANGES
 
 SMOKE = get_preset("smoke")
 

@@ -32,7 +32,7 @@ from xaiaudio.data.audio import load_clip
 
 #: Ground-truth columns joined from ``metadata.csv``: f0 (Hz), modulation
 #: rate (Hz), depth (unit per technique, see
-#: :data:`xaiaudio.synth.techniques.DEPTH_UNITS`).
+#: :data:`xaiaudio.synth.technique_physics.DEPTH_UNITS`).
 GROUND_TRUTH_COLUMNS = ("f0", "rate_hz", "depth")
 
 

@@ -143,7 +143,7 @@ def class_probabilities(model, normaliser, raw_features) -> np.ndarray:
 
 
 @torch.no_grad()
-def test_probabilities(config, features, trained) -> np.ndarray:
+def probabilities_on_test_clips(config, features, trained) -> np.ndarray:
     """Softmax of the convnet on every test clip (from the cached
     features); its argmax is the class every render is asked about.
 
@@ -272,9 +272,9 @@ def render_requests(
     ----------
     config : xaiaudio.core.presets.RunConfig
         Preset and device.
-    features : xaiaudio.experiments.techniques.TechniqueFeatures
+    features : xaiaudio.experiments.technique_convnets.TechniqueFeatures
         Dataset, normaliser and paths.
-    trained : xaiaudio.experiments.techniques.TrainedConvnet
+    trained : xaiaudio.experiments.technique_convnets.TrainedConvnet
         The S1+S2 convnet whose predictions are explained.
     requests : sequence of RenderRequest
         What to render.
@@ -325,7 +325,9 @@ def render_requests(
         for request, result in zip(jobs[i][1], done[i])
     }
     ordered = [by_request[r] for r in requests]
-    explained = test_probabilities(config, features, trained).argmax(1)
+    explained = probabilities_on_test_clips(
+        config, features, trained
+    ).argmax(1)
     probabilities = class_probabilities(
         trained.model.eval(),
         features.normaliser,
@@ -342,7 +344,7 @@ def render_requests(
     }
 
 
-def test_positions(
+def positions_of_test_clips(
     config, features, seed: int | None = None, clips: int | None = None
 ) -> np.ndarray:
     """Positions in the test split of the faithfulness test's clips: all,
@@ -357,7 +359,7 @@ def test_positions(
     ----------
     config : xaiaudio.core.presets.RunConfig
         Preset (``test_clips``); its seed is the default ``seed``.
-    features : xaiaudio.experiments.techniques.TechniqueFeatures
+    features : xaiaudio.experiments.technique_convnets.TechniqueFeatures
         The test split's rows.
     seed : int, optional
         The data seed that draws the clips.
@@ -392,9 +394,9 @@ def audio_faithfulness(
     ----------
     config : xaiaudio.core.presets.RunConfig
         Preset (clips, ``k``, render settings), device, seed.
-    features : xaiaudio.experiments.techniques.TechniqueFeatures
+    features : xaiaudio.experiments.technique_convnets.TechniqueFeatures
         Dataset, normaliser and paths.
-    trained : xaiaudio.experiments.techniques.TrainedConvnet
+    trained : xaiaudio.experiments.technique_convnets.TrainedConvnet
         The S1+S2 convnet.
     methods : sequence of str
         Keys of :data:`xaiaudio.explain.registry.METHODS`.
@@ -407,7 +409,8 @@ def audio_faithfulness(
     workers : int, optional
         See :func:`render_requests`.
     clips : int, optional
-        Test at most this many of the clips (see :func:`test_positions`).
+        Test at most this many of the clips (see
+        :func:`positions_of_test_clips`).
 
     Returns
     -------
@@ -420,7 +423,7 @@ def audio_faithfulness(
     """
     k = settings_for(AUDIBLE_SETTINGS, config.preset.name).k
     seed = config.seed if seed is None else seed
-    positions = test_positions(config, features, seed, clips)
+    positions = positions_of_test_clips(config, features, seed, clips)
     requests = []
     for method in methods:
         relevance = clip_relevance(config, features, trained, method)
@@ -443,7 +446,7 @@ def audio_faithfulness(
         config, features, trained, requests, seed, workers
     )
     test = features.dataset.split("test").reset_index(drop=True)
-    probabilities = test_probabilities(config, features, trained)
+    probabilities = probabilities_on_test_clips(config, features, trained)
     explained = probabilities.argmax(1)
     technique = [features.dataset.classes[c] for c in test["label"]]
     sample_rate = config.preset.sample_rate

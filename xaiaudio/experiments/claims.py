@@ -44,9 +44,11 @@ from xaiaudio.experiments.datasets import (
     load_pmt_dataset,
     voice_set,
 )
-from xaiaudio.experiments.prototypes import run_prototype_experiments
+from xaiaudio.experiments.prototype_experiments import (
+    run_prototype_experiments,
+)
 from xaiaudio.experiments.relevance import clip_relevance
-from xaiaudio.experiments.techniques import (
+from xaiaudio.experiments.technique_convnets import (
     TechniqueFeatures,
     score_on_test,
     technique_features,

@@ -5,13 +5,14 @@ A budget here is an epoch cap with an early-stopping patience of about a
 quarter of it. :func:`convnet_budget_curves` trains the paper's convnet at
 each budget of the running preset (:data:`CONVNET_BUDGETS`) for a few
 training seeds (:data:`BUDGET_SEEDS`), through
-:func:`xaiaudio.experiments.techniques.trained_convnet` with a settings
-override, so every run is cached and the budget equal to the preset's own
-settings reuses the chapter's and the scorecard's models. On the CPU the
-runs are trained in parallel processes first, one per core with one torch
-thread each, as the scorecard does for its seeds. :func:`knee_budget` reads
-the knee off a curve with :func:`xaiaudio.experiments.budgets.knee`.
-Chapter "Training the convnet" (``book/training.md``).
+:func:`xaiaudio.experiments.technique_convnets.trained_convnet` with a
+settings override, so every run is cached and the budget equal to the
+preset's own settings reuses the chapter's and the scorecard's models. On
+the CPU the runs are trained in parallel processes first, one per core with
+one torch thread each, as the scorecard does for its seeds.
+:func:`knee_budget` reads the knee off a curve with
+:func:`xaiaudio.experiments.budgets.knee`. Chapter "Training the convnet"
+(``book/training.md``).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from xaiaudio.core.parallel import (
 )
 from xaiaudio.core.presets import RunConfig, settings_for
 from xaiaudio.experiments.budgets import budget_curve, knee
-from xaiaudio.experiments.techniques import (
+from xaiaudio.experiments.technique_convnets import (
     FEATURE_SETS,
     TechniqueFeatures,
     trained_convnet,
@@ -100,12 +101,13 @@ def convnet_budget_curves(
     """Validation macro accuracy (%) of the best checkpoint at each budget,
     seed and feature set.
 
-    Each run is :func:`~xaiaudio.experiments.techniques.trained_convnet`
-    with training seed ``0 .. n_seeds - 1`` (the data fixed by
-    ``config.seed``, as in the scorecard) and the preset's training
-    settings with the budget's ``max_epochs`` and ``patience``; the score
-    is the validation macro accuracy of the restored epoch, read from the
-    run's history. Chapter "Training the convnet" (``book/training.md``).
+    Each run is
+    :func:`~xaiaudio.experiments.technique_convnets.trained_convnet` with
+    training seed ``0 .. n_seeds - 1`` (the data fixed by ``config.seed``,
+    as in the scorecard) and the preset's training settings with the
+    budget's ``max_epochs`` and ``patience``; the score is the validation
+    macro accuracy of the restored epoch, read from the run's history.
+    Chapter "Training the convnet" (``book/training.md``).
 
     Parameters
     ----------
@@ -113,7 +115,7 @@ def convnet_budget_curves(
         Preset (budgets, seeds, base settings), device and data seed.
     features : TechniqueFeatures
         The normalised features
-        (:func:`xaiaudio.experiments.techniques.technique_features`).
+        (:func:`xaiaudio.experiments.technique_convnets.technique_features`).
     budgets : sequence of dict, optional
         Overrides of the training settings in increasing order (default
         :data:`CONVNET_BUDGETS` of the preset).
@@ -130,9 +132,9 @@ def convnet_budget_curves(
     -------
     dict of str to pandas.DataFrame
         For each feature set of
-        :data:`~xaiaudio.experiments.techniques.FEATURE_SETS`, the table of
-        :func:`xaiaudio.experiments.budgets.budget_curve`: one row per
-        budget with its settings, ``mean``, ``std`` and one column per
+        :data:`~xaiaudio.experiments.technique_convnets.FEATURE_SETS`, the
+        table of :func:`xaiaudio.experiments.budgets.budget_curve`: one row
+        per budget with its settings, ``mean``, ``std`` and one column per
         seed, in percentage points.
     """
     budgets = (

@@ -29,7 +29,7 @@ from xaiaudio.data.tables import SolDataset, load_sol_table
 from xaiaudio.features.spectrograms import SpectrogramSet, spectrogram_set
 from xaiaudio.synth import corpus
 from xaiaudio.synth.voices import make_voice_corpus
-from xaiaudio.training.prototypes import training_settings
+from xaiaudio.training.prototype_curriculum import training_settings
 
 
 def embedded_corpus_dir(preset: Preset, seed: int) -> Path:
@@ -85,7 +85,7 @@ def load_pmt_dataset(
     the convnet" (``book/training.md``), "Comparing LRP rules"
     (``book/lrp_rules.md``) and "Class-wise aggregation"
     (``book/aggregation.md``) through
-    :func:`xaiaudio.experiments.techniques.technique_features`.
+    :func:`xaiaudio.experiments.technique_convnets.technique_features`.
 
     Parameters
     ----------
@@ -184,7 +184,7 @@ def instrument_set(
         Preset (sample rate, mel bands), data folder and seed.
     n_mels : int, optional
         Mel bands; default the preset's
-        (:func:`xaiaudio.training.prototypes.training_settings`).
+        (:func:`xaiaudio.training.prototype_curriculum.training_settings`).
 
     Returns
     -------
@@ -236,7 +236,7 @@ def voice_set(config: RunConfig, n_mels: int | None = None) -> tuple:
         it and list it in ``speech.skipped``.
     n_mels : int, optional
         Mel bands; default the preset's
-        (:func:`xaiaudio.training.prototypes.training_settings`).
+        (:func:`xaiaudio.training.prototype_curriculum.training_settings`).
 
     Returns
     -------

@@ -472,9 +472,9 @@ class KurtosisDrivers:
     ----------
     rows : list of dict
         One per variant and state, in the format of the scorecard's rows
-        (so that :func:`xaiaudio.report.claims.plot_claims` draws them):
-        ``id`` (the variant's name), ``variant`` (the state), ``factor``,
-        ``metric``, ``paper_value`` (None), the
+        (so that :func:`xaiaudio.report.claim_reports.plot_claims` draws
+        them): ``id`` (the variant's name), ``variant`` (the state),
+        ``factor``, ``metric``, ``paper_value`` (None), the
         :class:`~xaiaudio.experiments.seeds.SeedSummary` fields, the
         compared kurtosis itself, ``kurtosis`` of the variant's map and
         ``baseline_kurtosis`` of its LRP-eps, and the diagnostics

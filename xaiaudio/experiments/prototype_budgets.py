@@ -26,11 +26,11 @@ from xaiaudio.core.parallel import (
 from xaiaudio.core.presets import RunConfig, settings_for
 from xaiaudio.experiments.budgets import budget_curve, knee
 from xaiaudio.features.spectrograms import SpectrogramSet
-from xaiaudio.training.baselines import (
+from xaiaudio.training.baseline_training import (
     autoencoder_kmeans,
     train_direct_classifier,
 )
-from xaiaudio.training.prototypes import (
+from xaiaudio.training.prototype_curriculum import (
     train_prototypes,
     training_settings,
 )
@@ -106,8 +106,8 @@ def validation_oa(
         A key of :data:`MODELS`.
     budget : dict
         Settings that replace the preset's (see
-        :func:`xaiaudio.training.prototypes.training_settings`), e.g.
-        ``{"max_stage_epochs": 12, "patience": 3}``.
+        :func:`xaiaudio.training.prototype_curriculum.training_settings`),
+        e.g. ``{"max_stage_epochs": 12, "patience": 3}``.
     seed : int
         The training seed.
 

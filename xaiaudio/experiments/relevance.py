@@ -192,9 +192,9 @@ def clip_relevance(
     ----------
     config : xaiaudio.core.presets.RunConfig
         Preset (method options), device and seed.
-    features : xaiaudio.experiments.techniques.TechniqueFeatures
+    features : xaiaudio.experiments.technique_convnets.TechniqueFeatures
         The normalised features.
-    trained : xaiaudio.experiments.techniques.TrainedConvnet
+    trained : xaiaudio.experiments.technique_convnets.TrainedConvnet
         The model and its feature set.
     method : str
         A key of :data:`xaiaudio.explain.registry.METHODS`.
@@ -333,10 +333,10 @@ def faithfulness_table(
     ----------
     config : xaiaudio.core.presets.RunConfig
         Preset, device and seed.
-    features : xaiaudio.experiments.techniques.TechniqueFeatures
+    features : xaiaudio.experiments.technique_convnets.TechniqueFeatures
         The normalised features, with the test clips' rates in
         ``dataset.table["rate_hz"]``.
-    trained : xaiaudio.experiments.techniques.TrainedConvnet
+    trained : xaiaudio.experiments.technique_convnets.TrainedConvnet
         A model with S2 paths (``"S1+S2"``).
     methods : sequence of str, optional
         Keys of :data:`xaiaudio.explain.registry.METHODS` (``None``:

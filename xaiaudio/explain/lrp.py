@@ -79,7 +79,7 @@ def root_point(
     = y - (weight @ y + bias) / (weight @ d) * d``: the point of the line
     ``y + alpha d`` on the hyperplane ``weight @ y~ + bias = 0``. Chapter
     "Deep Taylor decomposition" (``book/deep_taylor.md``), where
-    :func:`xaiaudio.report.toy2d.plot_neuron_roots` draws it.
+    :func:`xaiaudio.report.toy_figures.plot_neuron_roots` draws it.
 
     Parameters
     ----------

@@ -17,8 +17,8 @@ This module holds the parts that need no data: which layers a cascade walks
 (:func:`rank_similarity`), the threshold of a failure
 (:data:`SIMILARITY_THRESHOLD`, :func:`pair_concordance`) and the methods
 that fail (:func:`failing_methods`). The cached pipeline on the
-playing-technique convnet is :mod:`xaiaudio.experiments.sanity`. Chapter
-"Class-wise aggregation" (``book/aggregation.md``).
+playing-technique convnet is :mod:`xaiaudio.experiments.sanity_runs`.
+Chapter "Class-wise aggregation" (``book/aggregation.md``).
 """
 
 from __future__ import annotations

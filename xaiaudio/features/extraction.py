@@ -238,7 +238,7 @@ def extract_dataset_features(
     "Training the convnet" (``book/training.md``), "Comparing LRP rules"
     (``book/lrp_rules.md``) and "Class-wise aggregation"
     (``book/aggregation.md``) through
-    :func:`xaiaudio.experiments.techniques.technique_features`.
+    :func:`xaiaudio.experiments.technique_convnets.technique_features`.
 
     Parameters
     ----------

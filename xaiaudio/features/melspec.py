@@ -200,8 +200,8 @@ def mel_centres(settings: MelSettings) -> np.ndarray:
 
     HTK mels, ``2595 log10(1 + f / 700)``, of the filterbank of
     :func:`mel_filterbank`. Used by the prototype model's pitch shift
-    (:mod:`xaiaudio.models.prototypes`) in chapters "Playable prototypes"
-    (``book/prototypes.md``) and "Playable prototypes: voices"
+    (:mod:`xaiaudio.models.prototype_model`) in chapters "Playable
+    prototypes" (``book/prototypes.md``) and "Playable prototypes: voices"
     (``book/prototypes_voices.md``).
 
     Parameters

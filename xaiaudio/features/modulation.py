@@ -31,8 +31,9 @@ TRACK_OF_TECHNIQUE = {
 }
 
 #: Frequency band (Hz) searched for each technique's rate: wider than the
-#: corpus's own ranges (:data:`xaiaudio.synth.techniques.RATE_RANGES`), so
-#: a wrong rate is not hidden.
+#: corpus's own ranges
+#: (:data:`xaiaudio.synth.technique_physics.RATE_RANGES`), so a wrong rate
+#: is not hidden.
 RATE_BANDS = {
     "vibrato": (2.0, 16.0),
     "trill": (3.0, 20.0),
@@ -335,9 +336,9 @@ def measure_modulation_rate(
     """The modulation rate (Hz) of a clip played with ``technique``,
     measured from its audio.
 
-    Rates mean what :mod:`xaiaudio.synth.techniques` says: full periods per
-    second (a trill's lower+upper cycle, one tremolo stroke, one fingering
-    A+B cycle).
+    Rates mean what :mod:`xaiaudio.synth.technique_physics` says: full
+    periods per second (a trill's lower+upper cycle, one tremolo stroke,
+    one fingering A+B cycle).
     """
     times, values = modulation_track(audio, sample_rate, technique)
     share = SUBHARMONIC_SHARE.get(technique)

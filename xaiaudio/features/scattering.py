@@ -355,7 +355,7 @@ def scattering_paths(preset=None) -> ScatteringPaths:
     "Training the convnet" (``book/training.md``), "Comparing LRP rules"
     (``book/lrp_rules.md``) and "Class-wise aggregation"
     (``book/aggregation.md``) (through
-    :mod:`xaiaudio.experiments.techniques` and
+    :mod:`xaiaudio.experiments.technique_convnets` and
     :mod:`xaiaudio.report.plane`).
 
     Parameters
@@ -596,9 +596,9 @@ class Normaliser:
     Calling it on features ``(..., paths, frames)`` returns normalised
     float32 features; it raises ``ValueError`` when their number of paths
     differs from ``len(mu)``. Used by
-    :func:`xaiaudio.experiments.techniques.technique_features` in chapters
-    "Training the convnet" (``book/training.md``), "Comparing LRP rules"
-    (``book/lrp_rules.md``) and "Class-wise aggregation"
+    :func:`xaiaudio.experiments.technique_convnets.technique_features` in
+    chapters "Training the convnet" (``book/training.md``), "Comparing LRP
+    rules" (``book/lrp_rules.md``) and "Class-wise aggregation"
     (``book/aggregation.md``).
 
     Attributes

@@ -82,8 +82,8 @@ class SpectrogramSet:
 
         Clip ``names`` and ``kind`` are not included. The prototype and
         baseline runs put it in their cache keys
-        (:mod:`xaiaudio.training.prototypes`,
-        :mod:`xaiaudio.training.baselines`).
+        (:mod:`xaiaudio.training.prototype_curriculum`,
+        :mod:`xaiaudio.training.baseline_training`).
 
         Returns
         -------

@@ -4,14 +4,15 @@ convolutional autoencoder.
 Loiseau et al. compare their prototypes with a classifier trained directly
 on the log-mels (Table 3, classification) and with k-means on the
 bottleneck of an autoencoder (Table 2, clustering). This module holds the
-two networks; :mod:`xaiaudio.training.baselines` trains and scores them:
+two networks; :mod:`xaiaudio.training.baseline_training` trains and scores
+them:
 
 * :class:`DirectClassifier`: temporal CNN on normalised log-mels (mel bins
   as channels), its output averaged over time
-  (:func:`xaiaudio.training.baselines.train_direct_classifier`);
+  (:func:`xaiaudio.training.baseline_training.train_direct_classifier`);
 * :class:`ConvAutoencoder`: 2-D convolutional autoencoder without skip
   connections, whose time-averaged code is clustered
-  (:func:`xaiaudio.training.baselines.autoencoder_kmeans`).
+  (:func:`xaiaudio.training.baseline_training.autoencoder_kmeans`).
 
 Used in chapters "Playable prototypes" (``book/prototypes.md``) and
 "Playable prototypes: voices" (``book/prototypes_voices.md``).
@@ -34,7 +35,7 @@ class DirectClassifier(nn.Module):
     clips of any length give one vector each.
 
     Used (through
-    :func:`xaiaudio.training.baselines.train_direct_classifier`) in
+    :func:`xaiaudio.training.baseline_training.train_direct_classifier`) in
     chapters "Playable prototypes" (``book/prototypes.md``) and "Playable
     prototypes: voices" (``book/prototypes_voices.md``).
 
@@ -89,12 +90,13 @@ class ConvAutoencoder(nn.Module):
     stride 2). The log-mel is one input channel, so the code has ``n_mels /
     8`` x ``frames / 8`` positions, and the output has the input's shape
     when both axes are multiples of 8
-    (:func:`xaiaudio.training.baselines.autoencoder_kmeans` pads the time
-    axis).
+    (:func:`xaiaudio.training.baseline_training.autoencoder_kmeans` pads
+    the time axis).
 
-    Used (through :func:`xaiaudio.training.baselines.autoencoder_kmeans`)
-    in chapters "Playable prototypes" (``book/prototypes.md``) and
-    "Playable prototypes: voices" (``book/prototypes_voices.md``).
+    Used (through
+    :func:`xaiaudio.training.baseline_training.autoencoder_kmeans`) in
+    chapters "Playable prototypes" (``book/prototypes.md``) and "Playable
+    prototypes: voices" (``book/prototypes_voices.md``).
 
     Parameters
     ----------

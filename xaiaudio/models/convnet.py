@@ -23,7 +23,7 @@ untrained network of the paper's shape), "Training the convnet"
 (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``) and
 "Class-wise aggregation" (``book/aggregation.md``); the last three get
 their trained network from
-:func:`xaiaudio.experiments.techniques.trained_convnet`.
+:func:`xaiaudio.experiments.technique_convnets.trained_convnet`.
 """
 
 from __future__ import annotations

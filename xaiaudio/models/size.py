@@ -3,8 +3,8 @@
 Chapters "Training the convnet" (``book/training.md``; 2,068,289 for 1200
 paths, the paper's "2.1 M") and "Deep Taylor decomposition"
 (``book/deep_taylor.md``);
-:func:`xaiaudio.training.baselines.train_direct_classifier` also reports
-it.
+:func:`xaiaudio.training.baseline_training.train_direct_classifier` also
+reports it.
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ from xaiaudio.core.presets import get_preset
 from xaiaudio.features.scattering import scatter, scattering_paths
 from xaiaudio.report.plane import plot_plane
 from xaiaudio.synth.corpus import synthesise_note
-from xaiaudio.synth.techniques import DEPTH_RANGES, RATE_RANGES
+from xaiaudio.synth.technique_physics import DEPTH_RANGES, RATE_RANGES
 
 #: One instrument per technique that plays it in the embedded corpus (used
 #: by the explorer).
@@ -119,7 +119,7 @@ class ScatteringExplorer:
             Modulation rate in Hz.
         depth : float
             Modulation depth, in the technique's unit
-            (:data:`xaiaudio.synth.techniques.DEPTH_RANGES`).
+            (:data:`xaiaudio.synth.technique_physics.DEPTH_RANGES`).
 
         Returns
         -------
@@ -270,10 +270,10 @@ class ScatteringExplorer:
         ----------
         rate_ranges : dict, optional
             Technique -> (low, high) rate in Hz (default
-            :data:`xaiaudio.synth.techniques.RATE_RANGES`).
+            :data:`xaiaudio.synth.technique_physics.RATE_RANGES`).
         depth_ranges : dict, optional
             Technique -> (low, high) depth (default
-            :data:`xaiaudio.synth.techniques.DEPTH_RANGES`).
+            :data:`xaiaudio.synth.technique_physics.DEPTH_RANGES`).
 
         Returns
         -------

@@ -5,8 +5,8 @@ Real SOL (IRCAM Studio On Line) is not freely available, so the book runs
 on notes synthesised here: 16 instruments
 (:mod:`xaiaudio.synth.instruments`) playing the five periodic modulation
 techniques of SOL-PMT plus ``ordinario`` (plain notes), each technique made
-from its physics (:mod:`xaiaudio.synth.techniques`) with a random rate and
-depth that the clip's :class:`ClipMeta` records as ground truth.
+from its physics (:mod:`xaiaudio.synth.technique_physics`) with a random
+rate and depth that the clip's :class:`ClipMeta` records as ground truth.
 
 * :func:`synthesise_note` renders one note (additive synthesis, vectorised
   NumPy).
@@ -49,7 +49,7 @@ from xaiaudio.synth.instruments import (
     partial_levels_db,
     partial_ratios,
 )
-from xaiaudio.synth.techniques import (
+from xaiaudio.synth.technique_physics import (
     DEPTH_RANGES,
     DEPTH_UNITS,
     MODULATORS,
@@ -132,7 +132,7 @@ class ClipMeta:
     prototypes" (``book/prototypes.md``) (the embedded corpus).
 
     ``rate_hz`` and ``depth`` are NaN for ordinario; ``depth_unit`` says
-    what ``depth`` measures (see :mod:`xaiaudio.synth.techniques`);
+    what ``depth`` measures (see :mod:`xaiaudio.synth.technique_physics`);
     ``interval`` is "min2"/"maj2" for trills; ``onset`` and ``duration``
     (seconds) place the note inside the clip. One row of ``metadata.csv``
     (:data:`METADATA_COLUMNS`); the rate, depth and f0 columns become the
@@ -290,7 +290,7 @@ def synthesise_note(
     """One note of ``n_samples`` (float32, peak < 1) by additive synthesis.
 
     The technique's control curves
-    (:data:`xaiaudio.synth.techniques.MODULATORS`) drive the pitch
+    (:data:`xaiaudio.synth.technique_physics.MODULATORS`) drive the pitch
     (integrated into the phase of every partial), the level, the mix
     between two spectra (bisbigliando), and the noise; dynamics set the
     level and brightness. ``rate_hz`` and ``depth`` are ignored for
@@ -310,12 +310,12 @@ def synthesise_note(
         ``"pp"``, ``"mf"`` or ``"ff"``: RMS level (``DYNAMICS_RMS_DB``, +-4
         dB) and brightness.
     technique : str
-        A key of :data:`~xaiaudio.synth.techniques.MODULATORS`.
+        A key of :data:`~xaiaudio.synth.technique_physics.MODULATORS`.
     rate_hz : float
         Modulation rate, Hz.
     depth : float
         Modulation depth, in the technique's unit
-        (:data:`~xaiaudio.synth.techniques.DEPTH_UNITS`).
+        (:data:`~xaiaudio.synth.technique_physics.DEPTH_UNITS`).
     n_samples : int
         Length of the note, samples.
     sample_rate : int
@@ -547,13 +547,13 @@ def iter_corpus(
     ones get 0). Clip ``i`` depends only on ``(seed, i)`` and the preset,
     so any run reproduces it exactly. Each technique's clips are spread
     over the instruments that play it
-    (:data:`xaiaudio.synth.techniques.TECHNIQUE_INSTRUMENTS`, in proportion
-    to their weights); each clip draws its pitch within the instrument's
-    range, its dynamics, its rate and depth
-    (:data:`~xaiaudio.synth.techniques.RATE_RANGES`,
-    :data:`~xaiaudio.synth.techniques.DEPTH_RANGES`), its onset (the first
-    10 % of the clip) and its duration (50 to 100 % of the rest). Written
-    to disk by :func:`write_sol_tree` through
+    (:data:`xaiaudio.synth.technique_physics.TECHNIQUE_INSTRUMENTS`, in
+    proportion to their weights); each clip draws its pitch within the
+    instrument's range, its dynamics, its rate and depth
+    (:data:`~xaiaudio.synth.technique_physics.RATE_RANGES`,
+    :data:`~xaiaudio.synth.technique_physics.DEPTH_RANGES`), its onset (the
+    first 10 % of the clip) and its duration (50 to 100 % of the rest).
+    Written to disk by :func:`write_sol_tree` through
     :func:`xaiaudio.experiments.datasets.embedded_corpus_dir`, which every
     chapter that loads the corpus calls.
 

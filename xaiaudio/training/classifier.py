@@ -10,8 +10,8 @@ best checkpoint (not the last weights) is restored, evaluation scores every
 example (no dropped last batch), and a batch of one example works.
 
 Used in chapter "Training the convnet" (``book/training.md``), and through
-:func:`xaiaudio.experiments.techniques.trained_convnet` in "Comparing LRP
-rules" (``book/lrp_rules.md``) and "Class-wise aggregation"
+:func:`xaiaudio.experiments.technique_convnets.trained_convnet` in
+"Comparing LRP rules" (``book/lrp_rules.md``) and "Class-wise aggregation"
 (``book/aggregation.md``).
 """
 
@@ -246,8 +246,8 @@ def evaluate_classifier(
     """Score ``model`` on every example of a split.
 
     Used by :func:`train_classifier` (validation) and by
-    :func:`xaiaudio.experiments.techniques.score_on_test` in chapter
-    "Training the convnet" (``book/training.md``).
+    :func:`xaiaudio.experiments.technique_convnets.score_on_test` in
+    chapter "Training the convnet" (``book/training.md``).
 
     Parameters
     ----------
@@ -322,8 +322,9 @@ class TrainingResult:
     the per-epoch history.
 
     Stored in the cache by
-    :func:`xaiaudio.experiments.techniques.trained_convnet` (chapter
-    "Training the convnet", ``book/training.md``, plots the history).
+    :func:`xaiaudio.experiments.technique_convnets.trained_convnet`
+    (chapter "Training the convnet", ``book/training.md``, plots the
+    history).
 
     Parameters
     ----------

@@ -124,8 +124,8 @@ def overall_and_average_accuracy(labels, predictions) -> dict:
 
     Chapters "Playable prototypes" (``book/prototypes.md``) and "Playable
     prototypes: voices" (``book/prototypes_voices.md``), through
-    :func:`xaiaudio.training.prototypes.evaluate_prototypes` and
-    :mod:`xaiaudio.training.baselines`.
+    :func:`xaiaudio.training.prototype_curriculum.evaluate_prototypes` and
+    :mod:`xaiaudio.training.baseline_training`.
 
     Parameters
     ----------

@@ -4,8 +4,9 @@ decomposition").
 :func:`toy_composites` names the three rules the chapter draws;
 :func:`plot_neuron_roots` draws one ReLU neuron's hyperplane and root
 points; :func:`plot_relevance_maps` draws the relevance of each rule over
-the input square. The data and network are in :mod:`xaiaudio.models.toy2d`.
-Chapter "Deep Taylor decomposition" (``book/deep_taylor.md``).
+the input square. The data and network are in
+:mod:`xaiaudio.models.toy_network`. Chapter "Deep Taylor decomposition"
+(``book/deep_taylor.md``).
 """
 
 from __future__ import annotations
@@ -148,7 +149,7 @@ def plot_relevance_maps(
         Rule name -> relevance, a torch tensor ``(N, 2)`` on the grid
         points (row-major order of ``xx.ravel()``).
     xx, yy : numpy.ndarray, shape (resolution, resolution)
-        The grid (:func:`xaiaudio.models.toy2d.input_grid`), ``N =
+        The grid (:func:`xaiaudio.models.toy_network.input_grid`), ``N =
         resolution ** 2``.
 
     Returns

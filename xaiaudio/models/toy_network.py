@@ -9,9 +9,9 @@ positively homogeneous (``f(t x) = t f(x)`` for ``t > 0``), so its decision
 regions are cones from the origin.
 
 Per-preset sizes are in :data:`TOY_SETTINGS`; the network is trained by
-:func:`xaiaudio.training.toy2d.train_toy_mlp` and drawn by
-:mod:`xaiaudio.report.toy2d`. Used in chapter "Deep Taylor decomposition"
-(``book/deep_taylor.md``).
+:func:`xaiaudio.training.toy_training.train_toy_mlp` and drawn by
+:mod:`xaiaudio.report.toy_figures`. Used in chapter "Deep Taylor
+decomposition" (``book/deep_taylor.md``).
 """
 
 from __future__ import annotations
@@ -56,8 +56,8 @@ WEDGE = (math.pi / 6, math.pi / 3)
 def wedge_data(n: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
     """Random points of the unit square and their wedge labels.
 
-    Used (through :func:`xaiaudio.training.toy2d.train_toy_mlp`) in chapter
-    "Deep Taylor decomposition" (``book/deep_taylor.md``).
+    Used (through :func:`xaiaudio.training.toy_training.train_toy_mlp`) in
+    chapter "Deep Taylor decomposition" (``book/deep_taylor.md``).
 
     Parameters
     ----------

@@ -1,10 +1,7 @@
 """Curriculum training and evaluation of the playable-prototype model.
 
-Used by the chapters "Playable prototypes" (``book/prototypes.md``) and
-"Playable prototypes: voices" (``book/prototypes_voices.md``), mostly
-through :func:`xaiaudio.experiments.prototypes.run_prototype_experiments`.
-The model is :class:`xaiaudio.models.prototypes.PrototypeModel`; the data a
-:class:`xaiaudio.features.spectrograms.SpectrogramSet`.
+The model is :class:`xaiaudio.models.prototype_model.PrototypeModel`; the
+data a :class:`xaiaudio.features.spectrograms.SpectrogramSet`.
 
 * :func:`train_prototypes`: supervised (with or without cross-entropy) or
   unsupervised training through the curriculum raw -> gain -> pitch ->
@@ -31,7 +28,7 @@ from xaiaudio.core import cache
 from xaiaudio.core.presets import RunConfig, settings_for
 from xaiaudio.core.threads import torch_threads
 from xaiaudio.features.spectrograms import SpectrogramSet
-from xaiaudio.models.prototypes import (
+from xaiaudio.models.prototype_model import (
     TRANSFORMS,
     PrototypeModel,
     clustering_loss,
@@ -161,9 +158,10 @@ def random_crops(
 
     A clip shorter than ``frames`` is copied whole to the start of its row
     and padded with zeros (the floor of the normalised log-mel: silence).
-    Used by :func:`fit_prototypes` and :mod:`xaiaudio.training.baselines`
-    (chapters "Playable prototypes", ``book/prototypes.md``, and "Playable
-    prototypes: voices", ``book/prototypes_voices.md``).
+    Used by :func:`fit_prototypes` and
+    :mod:`xaiaudio.training.baseline_training` (chapters "Playable
+    prototypes", ``book/prototypes.md``, and "Playable prototypes: voices",
+    ``book/prototypes_voices.md``).
 
     Parameters
     ----------
@@ -216,7 +214,7 @@ def reconstruction_errors(
 
     Parameters
     ----------
-    model : xaiaudio.models.prototypes.PrototypeModel
+    model : xaiaudio.models.prototype_model.PrototypeModel
         The model, on ``device``.
     data : xaiaudio.features.spectrograms.SpectrogramSet
         The clips' log-mels.
@@ -231,7 +229,7 @@ def reconstruction_errors(
     -------
     numpy.ndarray, shape (len(indices), n_prototypes), float64
         Mean squared error over frames and mel bins
-        (:func:`xaiaudio.models.prototypes.reconstruction_error`), not
+        (:func:`xaiaudio.models.prototype_model.reconstruction_error`), not
         scaled by :data:`LREC_SCALE`; ``argmin`` over axis 1 gives each
         clip's prototype.
     """
@@ -266,15 +264,11 @@ def evaluate_prototypes(
     prototype. Unsupervised: clusters (best prototypes) are mapped to
     classes by majority vote over the training assignments
     (:func:`xaiaudio.training.metrics.majority_mapping`) and L_rec is the
-    error of the best prototype. Used by :func:`fit_prototypes` (validation
-    after each stage) and
-    :func:`xaiaudio.experiments.prototypes.run_prototype_experiments`
-    (chapters "Playable prototypes", ``book/prototypes.md``, and "Playable
-    prototypes: voices", ``book/prototypes_voices.md``).
+    error of the best prototype.
 
     Parameters
     ----------
-    model : xaiaudio.models.prototypes.PrototypeModel
+    model : xaiaudio.models.prototype_model.PrototypeModel
         The model, on ``device``.
     data : xaiaudio.features.spectrograms.SpectrogramSet
         Log-mels with labels and splits.
@@ -354,8 +348,8 @@ def active_transforms(stage: str) -> tuple:
 
     ``raw``: none; ``gain``: gain; ``pitch``: gain and pitch; any later
     stage (``filters``, ``temperature``, ``lr_decay``, or a name it does
-    not know): all of :data:`xaiaudio.models.prototypes.TRANSFORMS`. Used
-    by :func:`fit_prototypes` and :meth:`TrainedPrototypes.model_at`
+    not know): all of :data:`xaiaudio.models.prototype_model.TRANSFORMS`.
+    Used by :func:`fit_prototypes` and :meth:`TrainedPrototypes.model_at`
     (chapter "Playable prototypes", ``book/prototypes.md``).
 
     Parameters
@@ -384,7 +378,7 @@ class TrainedPrototypes:
 
     Parameters
     ----------
-    model : xaiaudio.models.prototypes.PrototypeModel
+    model : xaiaudio.models.prototype_model.PrototypeModel
         The model after the last stage, in eval mode.
     history : list of dict
         One row per stage (see :func:`fit_prototypes`).
@@ -420,7 +414,7 @@ class TrainedPrototypes:
 
         Returns
         -------
-        xaiaudio.models.prototypes.PrototypeModel
+        xaiaudio.models.prototype_model.PrototypeModel
             A deep copy of ``model`` (same device) with that stage's
             weights and transformations, in eval mode.
 
@@ -481,17 +475,17 @@ def fit_prototypes(
 
     This is what :func:`train_prototypes` caches. The prototypes start from
     k-means++ among the time-averaged training crops, plus noise
-    (:func:`xaiaudio.models.prototypes.initial_prototypes`), in both modes.
-    AdamW trains the networks, the prototypes (no weight decay) and the
-    temperature parameter ``theta`` (its own learning rate ``beta_lr``).
-    Each epoch draws one random crop per training clip; a stage ends when
-    the epoch loss has not fallen by a fraction ``min_improvement`` for
-    ``patience`` epochs (or after ``max_stage_epochs``); ``lr_decay``
-    multiplies every learning rate by ``lr_decay``. Unsupervised,
-    prototypes used by too few crops are re-seeded after each epoch. After
-    each stage the model is scored on the validation split
-    (:func:`evaluate_prototypes`). Called directly by the tests and
-    ``benchmarks/bench_prototypes.py``; the chapters go through
+    (:func:`xaiaudio.models.prototype_model.initial_prototypes`), in both
+    modes. AdamW trains the networks, the prototypes (no weight decay) and
+    the temperature parameter ``theta`` (its own learning rate
+    ``beta_lr``). Each epoch draws one random crop per training clip; a
+    stage ends when the epoch loss has not fallen by a fraction
+    ``min_improvement`` for ``patience`` epochs (or after
+    ``max_stage_epochs``); ``lr_decay`` multiplies every learning rate by
+    ``lr_decay``. Unsupervised, prototypes used by too few crops are
+    re-seeded after each epoch. After each stage the model is scored on the
+    validation split (:func:`evaluate_prototypes`). Called directly by the
+    tests and ``benchmarks/bench_prototypes.py``; the chapters go through
     :func:`train_prototypes`.
 
     Parameters
@@ -706,17 +700,13 @@ def train_prototypes(
     Supervised: prototype ``k`` reconstructs class ``k``; with
     ``cross_entropy`` the loss gains ``0.01 x CE(softmax(-beta F L_rec))``
     from the temperature stage on
-    (:func:`xaiaudio.models.prototypes.supervised_loss`). Unsupervised: the
-    loss is ``min_k L_rec`` and unused prototypes are re-seeded;
+    (:func:`xaiaudio.models.prototype_model.supervised_loss`).
+    Unsupervised: the loss is ``min_k L_rec`` and unused prototypes are
+    re-seeded;
     ``cross_entropy`` is ignored. The key of the cache entry is the data's
     content hash, the mode, the settings (overrides included), the seed and
     the training code, so an override equal to the preset's value finds the
-    preset's run. Chapters "Playable prototypes" (``book/prototypes.md``)
-    and "Playable prototypes: voices" (``book/prototypes_voices.md``),
-    through
-    :func:`xaiaudio.experiments.prototypes.run_prototype_experiments`; the
-    budget curves of "Playable prototypes" override the epoch cap and
-    patience
+    preset's run. The budget curves override the epoch cap and patience
     (:func:`xaiaudio.experiments.prototype_budgets.validation_oa`).
 
     Parameters

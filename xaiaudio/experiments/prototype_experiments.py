@@ -22,18 +22,18 @@ from xaiaudio.core.presets import RunConfig
 from xaiaudio.core.threads import torch_threads
 from xaiaudio.features.melspec import MelSettings, mel_centres, to_audio
 from xaiaudio.features.spectrograms import SpectrogramSet
-from xaiaudio.models.prototypes import (
+from xaiaudio.models.prototype_model import (
     TRANSFORMS,
     PrototypeModel,
     apply_transformations,
     identity_parameters,
     reconstruction_error,
 )
-from xaiaudio.training.baselines import (
+from xaiaudio.training.baseline_training import (
     autoencoder_kmeans,
     train_direct_classifier,
 )
-from xaiaudio.training.prototypes import (
+from xaiaudio.training.prototype_curriculum import (
     LREC_SCALE,
     TrainedPrototypes,
     evaluate_prototypes,
@@ -104,7 +104,7 @@ def run_prototype_experiments(
     -------
     dict
         ``supervised`` and ``unsupervised``
-        (:class:`~xaiaudio.training.prototypes.TrainedPrototypes`),
+        (:class:`~xaiaudio.training.prototype_curriculum.TrainedPrototypes`),
         ``table1`` (:func:`ablation_rows`), ``test_supervised``,
         ``test_supervised_no_ce`` and ``test_unsupervised`` (OA, AA,
         L_rec), ``direct`` and ``autoencoder`` (the baselines).
@@ -153,11 +153,11 @@ def transformation_examples(
     time, applied to one frame.
 
     Every example starts from
-    :func:`~xaiaudio.models.prototypes.identity_parameters` and changes one
-    transformation along a ramp from -1 to 1 over the frames: the pitch
-    scale from 1/1.5 to 1.5, the gain from -0.5 to 0.5 and each shelf's
-    gain from -0.25 to 0.25 (their largest values). Chapter "Playable
-    prototypes" (its first figure).
+    :func:`~xaiaudio.models.prototype_model.identity_parameters` and
+    changes one transformation along a ramp from -1 to 1 over the frames:
+    the pitch scale from 1/1.5 to 1.5, the gain from -0.5 to 0.5 and each
+    shelf's gain from -0.25 to 0.25 (their largest values). Chapter
+    "Playable prototypes" (its first figure).
 
     Parameters
     ----------
@@ -212,10 +212,9 @@ def stage_reconstructions(
 
     Parameters
     ----------
-    run : TrainedPrototypes
-        A supervised run;
-        :meth:`~xaiaudio.training.prototypes.TrainedPrototypes.model_at`
-        gives the model at the end of each stage.
+    run : xaiaudio.training.prototype_curriculum.TrainedPrototypes
+        A supervised run; its ``model_at(stage)`` gives the model at the
+        end of each stage.
     features : array_like
         The clip's normalised log-mel, ``(n_mels, frames)``.
     label : int
@@ -228,7 +227,7 @@ def stage_reconstructions(
     dict
         Stage -> ``(reconstruction, L_rec)``: the reconstruction ``(n_mels,
         frames)`` and its reconstruction error x
-        :data:`~xaiaudio.training.prototypes.LREC_SCALE`.
+        :data:`~xaiaudio.training.prototype_curriculum.LREC_SCALE`.
     """
     out = {}
     for stage in stages:
@@ -309,7 +308,7 @@ def cross_reconstructions(
     -------
     dict
         ``errors`` ``(rows, columns)``, L_rec x
-        :data:`~xaiaudio.training.prototypes.LREC_SCALE`;
+        :data:`~xaiaudio.training.prototype_curriculum.LREC_SCALE`;
         ``reconstructions``, per row an array ``(columns, n_mels, frames)``
         (clips may differ in length); ``best``, the column of each row's
         lowest error; ``own_wins``, the number of rows whose lowest error

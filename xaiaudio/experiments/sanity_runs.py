@@ -26,7 +26,7 @@ from xaiaudio.core import cache
 from xaiaudio.core.presets import RunConfig, settings_for
 from xaiaudio.experiments.examples import seeded_subset
 from xaiaudio.experiments.relevance import method_options
-from xaiaudio.experiments.techniques import (
+from xaiaudio.experiments.technique_convnets import (
     TechniqueFeatures,
     TrainedConvnet,
     trained_convnet,
@@ -135,7 +135,7 @@ def label_randomised_convnet(
     -------
     TrainedConvnet
         The model
-        (:func:`xaiaudio.experiments.techniques.trained_convnet`).
+        (:func:`xaiaudio.experiments.technique_convnets.trained_convnet`).
     """
     return trained_convnet(
         config, shuffled_labels(features, config.seed), "S1+S2", progress

@@ -12,11 +12,8 @@
 
 Both train for a fixed number of epochs (``baseline_epochs`` for the CNN,
 ``autoencoder_epochs`` for the autoencoder, of
-:func:`xaiaudio.training.prototypes.training_settings`) with AdamW on the
-CPU, and cache their scores. Chapters "Playable prototypes"
-(``book/prototypes.md``) and "Playable prototypes: voices"
-(``book/prototypes_voices.md``), through
-:func:`xaiaudio.experiments.prototypes.run_prototype_experiments`.
+:func:`xaiaudio.training.prototype_curriculum.training_settings`) with
+AdamW on the CPU, and cache their scores.
 """
 
 from __future__ import annotations
@@ -42,7 +39,7 @@ from xaiaudio.training.metrics import (
     majority_mapping,
     overall_and_average_accuracy,
 )
-from xaiaudio.training.prototypes import (
+from xaiaudio.training.prototype_curriculum import (
     LREC_SCALE,
     random_crops,
     training_settings,
@@ -129,13 +126,7 @@ def train_direct_classifier(
     (``crop_frames``, or ``speech_crop_frames`` for speech); a last batch
     of one clip is skipped. Validation and test clips are then classified
     whole. The cache key holds the data's fingerprint, the settings
-    (overrides included), the seed and the source of this module. Used
-    (through
-    :func:`xaiaudio.experiments.prototypes.run_prototype_experiments`) in
-    chapters "Playable prototypes" (``book/prototypes.md``) and "Playable
-    prototypes: voices" (``book/prototypes_voices.md``), Table 3, and with
-    ``baseline_epochs`` overridden for the budget curves of "Playable
-    prototypes".
+    (overrides included), the seed and the source of this module.
 
     Parameters
     ----------
@@ -148,8 +139,8 @@ def train_direct_classifier(
         Show a tqdm bar over epochs.
     settings : dict, optional
         Values that replace those of
-        :func:`~xaiaudio.training.prototypes.training_settings` (e.g.
-        ``{"baseline_epochs": 24}``).
+        :func:`~xaiaudio.training.prototype_curriculum.training_settings`
+        (e.g. ``{"baseline_epochs": 24}``).
 
     Returns
     -------
@@ -215,12 +206,6 @@ def autoencoder_kmeans(
     by k-means with ``K`` = the number of classes (10 initialisations,
     seeded). Clusters are mapped to classes by majority vote over the
     training clips (:func:`xaiaudio.training.metrics.majority_mapping`).
-    Used (through
-    :func:`xaiaudio.experiments.prototypes.run_prototype_experiments`) in
-    chapters "Playable prototypes" (``book/prototypes.md``) and "Playable
-    prototypes: voices" (``book/prototypes_voices.md``), Table 2, and with
-    ``autoencoder_epochs`` overridden for the budget curves of "Playable
-    prototypes".
 
     Parameters
     ----------
@@ -233,8 +218,8 @@ def autoencoder_kmeans(
         Show a tqdm bar over epochs.
     settings : dict, optional
         Values that replace those of
-        :func:`~xaiaudio.training.prototypes.training_settings` (e.g.
-        ``{"autoencoder_epochs": 24}``).
+        :func:`~xaiaudio.training.prototype_curriculum.training_settings`
+        (e.g. ``{"autoencoder_epochs": 24}``).
 
     Returns
     -------
@@ -242,7 +227,8 @@ def autoencoder_kmeans(
         ``{"losses": mean training MSE per epoch (not scaled), "val":
         {"OA", "AA", "L_rec"}, "test": {"OA", "AA", "L_rec"}}``: accuracies
         in percent, ``L_rec`` the mean squared reconstruction error of
-        whole clips x :data:`~xaiaudio.training.prototypes.LREC_SCALE`.
+        whole clips x
+        :data:`~xaiaudio.training.prototype_curriculum.LREC_SCALE`.
     """
     seed = config.seed
     cfg = training_settings(config, settings)

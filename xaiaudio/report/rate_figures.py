@@ -16,7 +16,7 @@ import pandas as pd
 from matplotlib.ticker import FixedFormatter, FixedLocator, NullFormatter
 
 from xaiaudio.features.modulation import RateAnalysis
-from xaiaudio.synth.techniques import RATE_RANGES
+from xaiaudio.synth.technique_physics import RATE_RANGES
 
 #: Axis label of each kind of track
 #: (:data:`xaiaudio.features.modulation.TRACK_OF_TECHNIQUE`).
@@ -131,9 +131,9 @@ def plot_corpus_rates(
 
     Left: every clip's ground-truth rate per technique (the measured rates
     of ``rates`` when the table has none, as for real SOL) with a bar over
-    the range of :data:`xaiaudio.synth.techniques.RATE_RANGES`. Right, only
-    with ground truth: measured against true rate, one colour per
-    technique, with the diagonal. Chapter "Listening to playing
+    the range of :data:`xaiaudio.synth.technique_physics.RATE_RANGES`.
+    Right, only with ground truth: measured against true rate, one colour
+    per technique, with the diagonal. Chapter "Listening to playing
     techniques".
 
     Parameters

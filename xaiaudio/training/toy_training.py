@@ -1,9 +1,9 @@
 """Training the two-dimensional toy classifier of the chapter "Deep Taylor
 decomposition".
 
-The data and the network are in :mod:`xaiaudio.models.toy2d`, the figures
-in :mod:`xaiaudio.report.toy2d`. Chapter "Deep Taylor decomposition"
-(``book/deep_taylor.md``).
+The data and the network are in :mod:`xaiaudio.models.toy_network`, the
+figures in :mod:`xaiaudio.report.toy_figures`. Chapter "Deep Taylor
+decomposition" (``book/deep_taylor.md``).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from xaiaudio.models.toy2d import toy_mlp, wedge_data
+from xaiaudio.models.toy_network import toy_mlp, wedge_data
 
 
 def train_toy_mlp(
@@ -19,18 +19,18 @@ def train_toy_mlp(
 ) -> tuple[nn.Sequential, float]:
     """Train the toy network on wedge data with full-batch Adam.
 
-    The network is :func:`~xaiaudio.models.toy2d.toy_mlp`, the data
-    :func:`~xaiaudio.models.toy2d.wedge_data`. Adam (learning rate 1e-2) on
-    the cross-entropy of all ``n_train`` points at once, for ``steps``
-    steps, on one CPU thread (the matrices are tiny; the previous thread
-    count is restored). The accuracy is measured on 2048 fresh points (seed
-    ``seed + 1``). Chapter "Deep Taylor decomposition"
+    The network is :func:`~xaiaudio.models.toy_network.toy_mlp`, the data
+    :func:`~xaiaudio.models.toy_network.wedge_data`. Adam (learning rate
+    1e-2) on the cross-entropy of all ``n_train`` points at once, for
+    ``steps`` steps, on one CPU thread (the matrices are tiny; the previous
+    thread count is restored). The accuracy is measured on 2048 fresh
+    points (seed ``seed + 1``). Chapter "Deep Taylor decomposition"
     (``book/deep_taylor.md``).
 
     Parameters
     ----------
     settings : dict
-        An entry of :data:`xaiaudio.models.toy2d.TOY_SETTINGS`: reads
+        An entry of :data:`xaiaudio.models.toy_network.TOY_SETTINGS`: reads
         ``n_train``, ``hidden`` and ``steps``.
     seed : int, default 0
         Seed of torch's global generator (initial weights) and of the

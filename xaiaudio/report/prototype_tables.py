@@ -1,8 +1,9 @@
 """Markdown tables generated from results, never typed by hand.
 
 Tables in the form of Loiseau et al.'s Tables 1-3, for one training run
-(the claims' verdicts come from many seeds: :mod:`xaiaudio.report.claims`).
-Chapters "Playable prototypes" and "Playable prototypes: voices".
+(the claims' verdicts come from many seeds:
+:mod:`xaiaudio.report.claim_reports`). Chapters "Playable prototypes" and
+"Playable prototypes: voices".
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ def table1_markdown(rows) -> str:
     Parameters
     ----------
     rows : list of dict
-        The rows of :func:`~xaiaudio.experiments.prototypes.ablation_rows`.
+        The rows of
+        :func:`~xaiaudio.experiments.prototype_experiments.ablation_rows`.
 
     Returns
     -------
@@ -47,7 +49,7 @@ def tables23_markdown(results) -> tuple:
     ----------
     results : dict
         As returned by
-        :func:`~xaiaudio.experiments.prototypes.run_prototype_experiments`
+        :func:`~xaiaudio.experiments.prototype_experiments.run_prototype_experiments`
         (its ``autoencoder``, ``direct``, ``test_unsupervised`` and
         ``test_supervised``).
 
