@@ -11,15 +11,15 @@ import pytest
 from xaiaudio.core import cache
 from xaiaudio.core.presets import PRESET_NAMES, setup
 from xaiaudio.experiments import technique_convnets
+from xaiaudio.experiments.budgets import BudgetCurve
 from xaiaudio.experiments.convnet_budgets import (
     BUDGET_SEEDS,
     CONVNET_BUDGETS,
     convnet_budget_curves,
-    headroom,
-    knee_budget,
-    still_rising,
+    validation_macro_accuracy,
 )
 from xaiaudio.experiments.technique_convnets import TechniqueFeatures, trained_convnet
+from xaiaudio.report.budget_figures import budget_sentences
 from xaiaudio.training.classifier import TRAINING_SETTINGS, TrainingSettings
 
 
@@ -76,16 +76,19 @@ def test_budget_curves_score_the_restored_epoch_of_each_cached_run(monkeypatch):
     assert list(curves) == ["S1", "S1+S2"]
     assert len(cached_convnets()) == 2 * 2 * 2
     for name, curve in curves.items():
-        assert curve["max_epochs"].tolist() == [1, 3] and curve["patience"].tolist() == [1, 1]
-        for (_, row), budget in zip(curve.iterrows(), budgets):
+        assert isinstance(curve, BudgetCurve) and curve.budgets == tuple(budgets) and curve.seeds == (0, 1)
+        # The preset's own budget (4 epochs, patience 2) is not among those swept here.
+        assert curve.preset == {"max_epochs": 4, "patience": 2} and curve.preset_index is None
+        for i, budget in enumerate(budgets):
             for seed in (0, 1):
                 # The training seed replaces the data seed; the other settings are the preset's.
                 settings = dataclasses.replace(TRAINING_SETTINGS["smoke"], **budget)
                 run = trained_convnet(dataclasses.replace(config, seed=seed), features, name, False, settings)
                 assert len(run.history["train_loss"]) <= budget["max_epochs"]
                 best = 100 * max(run.history["val_macro_accuracy"])
-                assert row[f"seed {seed}"] == pytest.approx(best)
-        assert curve["mean"].to_numpy() == pytest.approx(curve[["seed 0", "seed 1"]].mean(axis=1).to_numpy())
+                assert curve.scores[i, seed] == pytest.approx(best)
+                assert validation_macro_accuracy(features, config, name, budget, seed) == pytest.approx(best)
+        assert curve.mean == pytest.approx(curve.scores.mean(axis=1))
     assert len(cached_convnets()) == 8
 
     # A second sweep comes from the cache: nothing is trained again.
@@ -94,7 +97,7 @@ def test_budget_curves_score_the_restored_epoch_of_each_cached_run(monkeypatch):
 
     monkeypatch.setattr(technique_convnets, "train_classifier", fail)
     again = convnet_budget_curves(config, features, budgets, n_seeds=2)
-    pd.testing.assert_frame_equal(again["S1+S2"], curves["S1+S2"])
+    pd.testing.assert_frame_equal(again["S1+S2"].table(), curves["S1+S2"].table())
 
 
 def test_parallel_sweep_trains_every_run_in_worker_processes(monkeypatch):
@@ -109,33 +112,22 @@ def test_parallel_sweep_trains_every_run_in_worker_processes(monkeypatch):
     curves = convnet_budget_curves(config, features, budgets, n_seeds=2, workers=2)
     assert len(cached_convnets()) == 2 * 2 * 2
     for curve in curves.values():
-        assert curve[["seed 0", "seed 1"]].notna().all().all()
-        assert ((curve["mean"] >= 0) & (curve["mean"] <= 100)).all()
+        assert np.isfinite(curve.scores).all()
+        assert ((curve.scores >= 0) & (curve.scores <= 100)).all()
 
 
-def curve(means, caps=(5, 10, 20, 40)):
-    return pd.DataFrame({"max_epochs": list(caps), "patience": [c // 4 for c in caps], "mean": list(means)})
-
-
-def test_knee_budget_is_the_first_budget_that_larger_ones_do_not_beat():
-    row = knee_budget(curve([60.0, 80.0, 85.0, 85.5]))
-    assert (row["max_epochs"], row["patience"], row["mean"]) == (20, 5, 85.0)
-    assert knee_budget(curve([60.0, 80.0, 85.0, 85.5]), tolerance=0.1)["max_epochs"] == 40
-    # A dip and a recovery: 10 epochs is not the knee, since 40 beats it by 3 points.
-    assert knee_budget(curve([60.0, 82.0, 79.0, 85.0]))["max_epochs"] == 40
-
-
-def test_still_rising_tells_a_flat_end_from_a_climbing_one():
-    assert still_rising(curve([60.0, 70.0, 80.0, 90.0]))
-    assert not still_rising(curve([60.0, 70.0, 90.0, 90.5]))
-    assert not still_rising(curve([60.0, 70.0, 80.0, 90.0]), tolerance=20.0)
-    assert not still_rising(curve([60.0], caps=(5,)))
-
-
-def test_headroom_is_what_larger_budgets_still_add():
-    climbing = curve([60.0, 70.0, 80.0, 79.0])
-    assert headroom(climbing, TrainingSettings(max_epochs=10, patience=2)) == pytest.approx(10.0)
-    assert headroom(curve([60.0, 70.0, 69.0, 68.5]), TrainingSettings(max_epochs=10, patience=2)) == -1.0
-    assert np.isnan(headroom(climbing, TrainingSettings(max_epochs=40, patience=10)))
-    with pytest.raises(ValueError, match="not a budget"):
-        headroom(climbing, TrainingSettings(max_epochs=10, patience=3))
+def test_the_convnet_s_sentences_come_from_the_one_builder():
+    """The training chapter's sentence is budget_sentences of the convnet's curves: with the preset's
+    budget swept, it is placed against each curve's knee."""
+    config = setup("smoke", "cpu")
+    curves = convnet_budget_curves(config, tiny_features(seed=2), n_seeds=2)
+    smoke = CONVNET_BUDGETS["smoke"]
+    text = budget_sentences(curves, "validation macro accuracy", "smoke")
+    for name, curve in curves.items():
+        assert curve.budgets == tuple(smoke) and curve.preset_index == 0
+        assert f"{name}: mean validation macro accuracy " in text
+        where = ("it still rises" if curve.still_rising
+                 else f"the knee is at cap {smoke[curve.knee]['max_epochs']}, patience 2")
+        assert where in text
+        assert curve.position in ("at", "before")  # the smallest budget swept
+    assert text.count("The smoke preset trains it with cap 4, patience 2 (") == 2

@@ -119,3 +119,48 @@ def test_module_names_are_unique_across_stages_and_no_package_function_is_named_
                  if isinstance(node, (ast.FunctionDef, ast.ClassDef))
                  and node.name.lower().startswith("test")]
     assert test_like == [], f"pytest would collect these package objects: {test_like}"
+
+
+def docstrings_and_comments(path: Path):
+    """``(line, text)`` of every module, class and function docstring and every comment of ``path``."""
+    import io
+    import tokenize
+
+    source = path.read_text()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            first = node.body[0] if node.body else None
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) \
+                    and isinstance(first.value.value, str):
+                yield first.lineno, first.value.value
+    for token in tokenize.generate_tokens(io.StringIO(source).readline):
+        if token.type == tokenize.COMMENT:
+            yield token.start[0], token.string
+
+
+def test_no_docstring_or_comment_names_a_chapter_file():
+    """Where a module is used is generated (the API page), never kept by hand in the package."""
+    stale = [f"{path.relative_to(PACKAGE.parent)}:{line}" for path in sorted(PACKAGE.rglob("*.py"))
+             for line, text in docstrings_and_comments(path) if "book/" in text]
+    assert stale == [], f"chapter references in docstrings or comments: {stale}"
+
+
+def api_entry(name: str) -> str:
+    """The API page's text for module ``name``: its ``automodule`` entry up to the next one."""
+    page = PAGE.read_text()
+    start = page.index(f".. automodule:: {name}\n")
+    ends = [page.find(marker, start + 1) for marker in ("\n.. automodule::", "\n```")]
+    return page[start:min(end for end in ends if end != -1)]
+
+
+def test_api_page_names_the_chapters_that_import_a_module():
+    from tools.api_page import imported_modules
+
+    # book/scattering.md ("# The scattering transform") imports xaiaudio.features.scattering
+    assert ":doc:`The scattering transform <scattering>`" in api_entry("xaiaudio.features.scattering")
+    assert "No chapter imports it directly." in api_entry("xaiaudio.core.cache")
+    cell = "\n".join(["%matplotlib inline", "from xaiaudio.explain import composites, lrp",
+                      "from xaiaudio.core.presets import setup", "import xaiaudio.report.plane as plane",
+                      "import xaiaudio"])
+    assert imported_modules(cell) == {"xaiaudio.explain.composites", "xaiaudio.explain.lrp",
+                                      "xaiaudio.core.presets", "xaiaudio.report.plane"}

@@ -1,39 +1,29 @@
-"""Budget curves of the prototype chapter (xaiaudio.experiments.prototype_budgets and
-xaiaudio.report.prototype_budget_figures) and the training-settings overrides they rely on
-(xaiaudio.training.prototype_curriculum, xaiaudio.training.baseline_training)."""
+"""Budget curves of the prototype chapter (xaiaudio.experiments.prototype_budgets) and the
+training-settings overrides they rely on (xaiaudio.training.prototype_curriculum,
+xaiaudio.training.baseline_training)."""
 
-import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
 
-matplotlib.use("Agg")
-
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-
-from xaiaudio.core.presets import setup  # noqa: E402
-from xaiaudio.experiments import prototype_budgets  # noqa: E402
-from xaiaudio.experiments.budgets import knee  # noqa: E402
-from xaiaudio.experiments.prototype_budgets import (  # noqa: E402
+from xaiaudio.core.presets import PRESET_NAMES, setup
+from xaiaudio.experiments import prototype_budgets
+from xaiaudio.experiments.budgets import BudgetCurve
+from xaiaudio.experiments.prototype_budgets import (
     BUDGET_SEEDS,
     BUDGETS,
     MODELS,
-    budget_label,
     preset_budget,
     prototype_budget_curves,
     validation_oa,
 )
-from xaiaudio.features import melspec  # noqa: E402
-from xaiaudio.features.spectrograms import SpectrogramSet  # noqa: E402
-from xaiaudio.report.prototype_budget_figures import (  # noqa: E402
-    budget_sentences,
-    knee_reached,
-    plot_budget_curves,
-    preset_position,
-)
-from xaiaudio.training import baseline_training as baseline_training  # noqa: E402
-from xaiaudio.training import prototype_curriculum as prototype_training  # noqa: E402
-from xaiaudio.training.baseline_training import autoencoder_kmeans, train_direct_classifier  # noqa: E402
-from xaiaudio.training.prototype_curriculum import train_prototypes, training_settings  # noqa: E402
+from xaiaudio.features import melspec
+from xaiaudio.features.spectrograms import SpectrogramSet
+from xaiaudio.report.budget_figures import budget_label, budget_sentences
+from xaiaudio.training import baseline_training as baseline_training
+from xaiaudio.training import prototype_curriculum as prototype_training
+from xaiaudio.training.baseline_training import autoencoder_kmeans, train_direct_classifier
+from xaiaudio.training.prototype_curriculum import train_prototypes, training_settings
 
 N_MELS = 32
 
@@ -94,6 +84,8 @@ def test_validation_oa_is_the_model_s_validation_accuracy_for_the_seed():
 
 
 def test_every_preset_sweeps_each_model_s_own_settings_smallest_first():
+    assert set(BUDGETS) == set(PRESET_NAMES) == set(BUDGET_SEEDS)
+    assert all(n >= 2 for n in BUDGET_SEEDS.values())
     for preset, budgets in BUDGETS.items():
         assert set(budgets) == set(MODELS.values())
         for family, sweep in budgets.items():
@@ -104,12 +96,6 @@ def test_every_preset_sweeps_each_model_s_own_settings_smallest_first():
             assert sizes == sorted(sizes), (preset, family)
     assert preset_budget(setup("book", "cpu", None, 0), "autoencoder + k-means") == {
         "autoencoder_epochs": training_settings("book")["autoencoder_epochs"]}
-
-
-def test_budget_label_names_caps_patience_and_epochs():
-    assert budget_label({"max_stage_epochs": 12, "patience": 3}) == "cap 12, patience 3"
-    assert budget_label({"max_stage_epochs": None, "patience": 10}) == "no cap, patience 10"
-    assert budget_label({"baseline_epochs": 48}) == "48 epochs"
 
 
 def test_prototype_budget_curves_train_every_budget_and_seed_through_the_cache(monkeypatch):
@@ -124,57 +110,25 @@ def test_prototype_budget_curves_train_every_budget_and_seed_through_the_cache(m
     monkeypatch.setattr(prototype_budgets, "validation_oa", counted)
     curves = prototype_budget_curves(data, config, workers=1)
     assert list(curves) == list(MODELS)
-    for model, entry in curves.items():
-        sweep = BUDGETS["smoke"][MODELS[model]]
-        assert len(entry["curve"]) == len(sweep)
-        assert 0 <= entry["knee"] < len(sweep)
-        assert entry["preset"] == preset_budget(config, model)
-        seeds = [f"seed {seed}" for seed in BUDGET_SEEDS]
-        np.testing.assert_allclose(entry["curve"]["mean"], entry["curve"][seeds].mean(axis=1))
-    assert len(calls) == sum(len(BUDGETS["smoke"][f]) for f in MODELS.values()) * len(BUDGET_SEEDS)
+    n_seeds = BUDGET_SEEDS["smoke"]
+    for model, curve in curves.items():
+        assert isinstance(curve, BudgetCurve)
+        assert curve.budgets == tuple(BUDGETS["smoke"][MODELS[model]])
+        assert curve.seeds == tuple(range(n_seeds)) and curve.scores.shape == (len(curve.budgets), n_seeds)
+        assert 0 <= curve.knee < len(curve.budgets)
+        assert curve.preset == preset_budget(config, model)
+        np.testing.assert_allclose(curve.mean, curve.scores.mean(axis=1))
+    assert len(calls) == sum(len(BUDGETS["smoke"][f]) for f in MODELS.values()) * n_seeds
     # a second sweep reads every run back from the cache: the same numbers
     again = prototype_budget_curves(data, config, workers=1)
     for model in MODELS:
-        pd.testing.assert_frame_equal(again[model]["curve"], curves[model]["curve"])
-
-
-def _entry(column, sizes, means, preset, tolerance=1.0):
-    curve = pd.DataFrame([{**({column: s} if column != "cap" else {"max_stage_epochs": s, "patience": 2}),
-                           "mean": m, "std": 0.0, "seed 0": m - 1, "seed 1": m + 1}
-                          for s, m in zip(sizes, means)])
-    return {"curve": curve, "knee": knee(means, tolerance), "preset": preset, "tolerance": tolerance}
-
-
-def test_sentences_say_where_the_preset_stands_and_when_the_knee_is_beyond_the_sweep():
-    rising = _entry("cap", [6, 12], [55.0, 58.5], {"max_stage_epochs": 6, "patience": 2})
-    flat = _entry("baseline_epochs", [12, 24, 48, 96], [61.0, 69.0, 74.0, 73.5], {"baseline_epochs": 48})
-    falling = _entry("autoencoder_epochs", [6, 12, 24], [15.0, 11.0, 12.0], {"autoencoder_epochs": 12})
-    assert not knee_reached(rising) and knee_reached(flat) and knee_reached(falling)
-    assert [preset_position(e) for e in (rising, flat, falling)] == ["short of", "at", "past"]
-    text = budget_sentences({"supervised prototypes": rising, "direct CNN": flat,
-                             "autoencoder + k-means": falling})
-    assert "still rises by 3.5 points into the largest budget swept, so its knee lies beyond" in text
-    assert "cap 6, patience 2 (55.0 %), short of the knee, 3.5 points below its score at the largest" in text
-    assert "Direct CNN: mean validation OA 61.0 % (12 epochs)" in text and "the knee is at 48 epochs" in text
-    assert "48 epochs (74.0 %), at the knee." in text
-    assert "12 epochs (11.0 %), past the knee." in text
-    at_the_end = _entry("cap", [6, 12], [55.0, 58.5], {"max_stage_epochs": 12, "patience": 2})
-    at_the_end = budget_sentences({"m": at_the_end})
-    assert at_the_end.endswith("cap 12, patience 2 (58.5 %), short of the knee.")
-
-
-def test_plot_marks_knees_and_the_preset_budget():
-    cnn = _entry("baseline_epochs", [12, 24, 48], [61.0, 74.0, 74.5], {"baseline_epochs": 36})
-    prototypes = _entry("cap", [6, 12], [55.0, 58.5], {"max_stage_epochs": 6, "patience": 2})
-    curves = {"direct CNN": cnn, "supervised prototypes": prototypes}
-    axes = plot_budget_curves(curves)
-    assert len(axes) == 2
-    star = [line for line in axes[0].lines if line.get_marker() == "*"]
-    assert len(star) == 1 and star[0].get_xdata()[0] == 1
-    dashed = [line for line in axes[0].lines if line.get_linestyle() == "--"]
-    assert dashed[0].get_xdata()[0] == pytest.approx(1.5)  # 36 epochs: half-way from 24 to 48
-    assert not [line for line in axes[1].lines if line.get_marker() == "*"]  # no knee within the sweep
-    assert any("beyond" in text.get_text() for text in axes[1].texts)
+        pd.testing.assert_frame_equal(again[model].table(), curves[model].table())
+    # the chapter's sentences come from the one builder, one pair per model, each placing the preset
+    text = budget_sentences(curves, "validation OA", "smoke")
+    for model, curve in curves.items():
+        assert f"{model[0].upper() + model[1:]}: mean validation OA " in text
+        assert f"The smoke preset trains it with {budget_label(curve.preset)} (" in text
+    assert text.count("The smoke preset trains it with") == len(MODELS)
 
 
 def test_parallel_sweep_gives_the_numbers_of_a_serial_one(monkeypatch, tmp_path):
@@ -189,4 +143,4 @@ def test_parallel_sweep_gives_the_numbers_of_a_serial_one(monkeypatch, tmp_path)
     monkeypatch.setenv("XAIAUDIO_CACHE", str(tmp_path / "serial"))
     serial = prototype_budget_curves(data, config, workers=1)
     for model in MODELS:
-        pd.testing.assert_frame_equal(parallel[model]["curve"], serial[model]["curve"])
+        pd.testing.assert_frame_equal(parallel[model].table(), serial[model].table())

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from xaiaudio.core.presets import get_preset
-from xaiaudio.data.sol import SOL_PMT_COUNTS, TECHNIQUES, parse_sol_name
+from xaiaudio.core.published import WANG_SOL_PMT_COUNTS
+from xaiaudio.data.sol import TECHNIQUES, parse_sol_name
 from xaiaudio.features import modulation
 from xaiaudio.synth import corpus
 from xaiaudio.synth.instruments import INSTRUMENTS, MIDI_HIGH, MIDI_LOW
@@ -23,7 +24,7 @@ def smoke_clips():
 
 
 def test_corpus_sizes_follow_sol_pmt():
-    assert {k: v for k, v in corpus.CORPUS_SIZES["paper"].items() if k != "ordinario"} == SOL_PMT_COUNTS
+    assert {k: v for k, v in corpus.CORPUS_SIZES["paper"].items() if k != "ordinario"} == WANG_SOL_PMT_COUNTS
     for preset, (low, high, minimum) in {"smoke": (60, 80, 8), "book": (500, 700, 40)}.items():
         sizes = corpus.CORPUS_SIZES[preset]
         assert low <= sum(sizes[t] for t in TECHNIQUES) <= high
@@ -31,7 +32,7 @@ def test_corpus_sizes_follow_sol_pmt():
         assert sizes["ordinario"] >= len(INSTRUMENTS)
     # The book keeps SOL-PMT's order of class sizes.
     book = corpus.CORPUS_SIZES["book"]
-    assert sorted(TECHNIQUES, key=book.get) == sorted(TECHNIQUES, key=SOL_PMT_COUNTS.get)
+    assert sorted(TECHNIQUES, key=book.get) == sorted(TECHNIQUES, key=WANG_SOL_PMT_COUNTS.get)
 
 
 def test_instruments_cover_sol_families_and_range():

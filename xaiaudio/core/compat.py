@@ -63,7 +63,7 @@ def ensure_torchvision_importable() -> bool:
     (``ImportError``, or the ``RuntimeError`` of a CUDA-only wheel next to
     a CPU torch), removes any half-imported ``torchvision`` modules from
     ``sys.modules`` and registers the stand-in module tree. Idempotent.
-    Called when ``xaiaudio`` is imported, hence in every chapter.
+    Called when ``xaiaudio`` is imported.
 
     Returns
     -------
@@ -116,10 +116,7 @@ def import_zennit() -> types.ModuleType:
     """Import and return ``zennit``, working around a torchvision that
     cannot load.
 
-    Used by :mod:`xaiaudio.explain.composites` (chapters "Deep Taylor
-    decomposition" (``book/deep_taylor.md``), "Comparing LRP rules"
-    (``book/lrp_rules.md``) and "Class-wise aggregation"
-    (``book/aggregation.md``)).
+    Used by :mod:`xaiaudio.explain.composites`.
 
     Returns
     -------
@@ -139,11 +136,7 @@ def scattering1d(**kwargs):
     """Build kymatio's torch 1-D scattering without importing
     ``kymatio.torch``.
 
-    Used by :func:`xaiaudio.features.scattering.scattering_module`, hence
-    by every chapter that computes scattering features: "The scattering
-    transform" (``book/scattering.md``), "Training the convnet"
-    (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``)
-    and "Class-wise aggregation" (``book/aggregation.md``).
+    Used by :func:`xaiaudio.features.scattering.scattering_module`.
 
     Parameters
     ----------

@@ -1,12 +1,10 @@
 """Independent training runs in parallel processes, one torch thread each.
 
 On a CPU, the small models of the book train fastest one per core with one
-intra-op thread each: the seeds of the scorecard (chapter "What
-reproduces", ``book/scorecard.md``) and the runs of the budget curves
-(chapters "Training the convnet" and "Playable prototypes") go through
-:func:`run_in_processes`. Every run writes its artefacts to the on-disk
-cache, so a run that a dead process did not finish is simply done again by
-the caller, in its own process.
+intra-op thread each: the seeds of the scorecard and the runs of the budget
+curves go through :func:`run_in_processes`. Every run writes its artefacts
+to the on-disk cache, so a run that a dead process did not finish is simply
+done again by the caller, in its own process.
 
 No worker outlives the run that started it: an exception in the caller (a
 ``KeyboardInterrupt`` from a notebook's interrupt, the ``SystemExit`` of a

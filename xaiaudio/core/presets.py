@@ -251,10 +251,7 @@ def setup(
     """Resolve a chapter's parameters: preset, device, data folder, seed
     (and seed RNGs), strictness of the loaders.
 
-    Called in the first code cell of every chapter that runs code
-    (``book/*.md``), from "Explainable audio classification"
-    (``book/intro.md``) to "Playable prototypes: voices"
-    (``book/prototypes_voices.md``).
+    Called in the first code cell of every chapter that runs code.
 
     Parameters
     ----------
@@ -304,12 +301,8 @@ def settings_for(table: dict, preset):
     """The entry of a per-preset settings ``table`` for ``preset``: the one
     settings lookup.
 
-    Chapters "The scattering transform" (``book/scattering.md``), "Deep
-    Taylor decomposition" (``book/deep_taylor.md``), "Training the convnet"
-    (``book/training.md``) and "Class-wise aggregation"
-    (``book/aggregation.md``) call it directly; every module with a
-    per-preset table (corpus sizes, scattering settings, batch sizes...)
-    reads it through this function.
+    Every module with a per-preset table (corpus sizes, scattering
+    settings, batch sizes...) reads it through this function.
 
     Parameters
     ----------

@@ -61,6 +61,10 @@ WANG_SOL_PMT_SPLIT = {"train": 3315, "validation": 1098, "test": 1151}
 #: paths, "10.3 K") and on S1+S2 (1200 paths, "2.1 M").
 WANG_PARAMETERS = {"S1": 10.3e3, "S1+S2": 2.1e6}
 
+#: Wang et al., Sec. 3.1: scattering paths kept on SOL at 44.1 kHz (S1
+#: alone, and S1 with S2).
+WANG_PATHS = {"S1": 74, "S1+S2": 1200}
+
 #: Wang et al., Table 1 (Sec. 4.1): classification accuracy (%) of each
 #: technique on the SOL-PMT test split, by feature set.
 WANG_TABLE1 = {

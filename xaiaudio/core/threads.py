@@ -20,9 +20,7 @@ def torch_threads(n: int | None):
     A context manager: ``with torch_threads(1): ...`` sets
     ``torch.set_num_threads(n)`` for the block and restores the previous
     number afterwards, even when the block raises. Used while the prototype
-    models and their baselines train (chapters "Playable prototypes"
-    (``book/prototypes.md``) and "Playable prototypes: voices"
-    (``book/prototypes_voices.md``)).
+    models and their baselines train.
 
     Parameters
     ----------

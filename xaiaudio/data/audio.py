@@ -1,12 +1,10 @@
 """Reading audio: any sample rate, bit depth or channel count in; mono,
 fixed length, standardised out.
 
-Used by every chapter that reads the SOL-layout corpus (the
-playing-technique chapters and "Playable prototypes") through
-:func:`load_clip` (via :mod:`xaiaudio.data.tables` and
-:mod:`xaiaudio.features.extraction`), and by the SOL folder scan
-(:func:`xaiaudio.data.sol.scan_sol_folder`) through
-:func:`check_audio_file`.
+The SOL-layout corpus is read through :func:`load_clip` (via
+:mod:`xaiaudio.data.tables` and :mod:`xaiaudio.features.extraction`), and
+the SOL folder scan (:func:`xaiaudio.data.sol.scan_sol_folder`) checks each
+file with :func:`check_audio_file`.
 
 Bad files never crash deep inside torch and never produce NaN: they raise
 :class:`AudioError`, whose message names the file and the reason. Loading a
@@ -32,13 +30,6 @@ MIN_SECONDS = 0.25
 class AudioError(ValueError):
     """A file that cannot be used as audio; the message names the file and
     why.
-
-    Raised while reading the SOL-layout corpus in chapters "Listening to
-    playing techniques" (``book/listening.md``), "The scattering transform"
-    (``book/scattering.md``), "Training the convnet"
-    (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``),
-    "Class-wise aggregation" (``book/aggregation.md``) and "Playable
-    prototypes" (``book/prototypes.md``).
 
     A subclass of ``ValueError``. :func:`xaiaudio.data.sol.scan_sol_folder`
     catches it and lists the file among the skipped ones with its
@@ -69,13 +60,6 @@ class AudioError(ValueError):
 def wav_truncation(path: Path) -> tuple[int, int] | None:
     """Return (declared, present) data bytes when a RIFF/WAVE file is
     truncated, else None.
-
-    Used (through :func:`read_audio`) in chapters "Listening to playing
-    techniques" (``book/listening.md``), "The scattering transform"
-    (``book/scattering.md``), "Training the convnet"
-    (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``),
-    "Class-wise aggregation" (``book/aggregation.md``) and "Playable
-    prototypes" (``book/prototypes.md``).
 
     libsndfile silently reads what is present in a truncated WAV; a
     truncated recording is a damaged file, so the loaders report it
@@ -130,12 +114,7 @@ def read_audio(path, sample_rate: int) -> np.ndarray:
 
     Any format libsndfile reads (WAV, FLAC, AIFF, OGG...), any bit depth
     and channel count. Used by :func:`load_clip` and
-    :func:`check_audio_file`, hence by chapters "Listening to playing
-    techniques" (``book/listening.md``), "The scattering transform"
-    (``book/scattering.md``), "Training the convnet"
-    (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``),
-    "Class-wise aggregation" (``book/aggregation.md``) and "Playable
-    prototypes" (``book/prototypes.md``).
+    :func:`check_audio_file`.
 
     Parameters
     ----------
@@ -199,13 +178,6 @@ def standardise(samples: np.ndarray, eps: float = 1e-8) -> np.ndarray:
     """Divide by the standard deviation plus ``eps``: unit variance, and
     zeros stay zeros.
 
-    Used (through :func:`load_clip`) in chapters "Listening to playing
-    techniques" (``book/listening.md``), "The scattering transform"
-    (``book/scattering.md``), "Training the convnet"
-    (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``),
-    "Class-wise aggregation" (``book/aggregation.md``) and "Playable
-    prototypes" (``book/prototypes.md``).
-
     The mean is not removed (audio clips have a mean close to zero
     already). The last axis is time, so a batch ``(clips, samples)`` is
     standardised clip by clip.
@@ -233,13 +205,6 @@ def check_audio_file(
 ) -> float:
     """Read ``path`` and return its duration in seconds, or raise
     :class:`AudioError`.
-
-    Used (through the folder scan) in chapters "Listening to playing
-    techniques" (``book/listening.md``), "The scattering transform"
-    (``book/scattering.md``), "Training the convnet"
-    (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``),
-    "Class-wise aggregation" (``book/aggregation.md``) and "Playable
-    prototypes" (``book/prototypes.md``).
 
     Besides :func:`read_audio`'s checks, refuses silent files (a silent
     clip has no technique to recognise) and clips shorter than
@@ -285,13 +250,7 @@ def load_clip(path, preset) -> np.ndarray:
     the end to ``preset.clip_samples``, then divided by its standard
     deviation (:func:`standardise`). Used by
     :meth:`xaiaudio.data.tables.SolDataset.load_audio` and
-    :func:`xaiaudio.features.extraction.extract_features`, hence by
-    chapters "Listening to playing techniques" (``book/listening.md``),
-    "The scattering transform" (``book/scattering.md``), "Training the
-    convnet" (``book/training.md``), "Comparing LRP rules"
-    (``book/lrp_rules.md``), "Class-wise aggregation"
-    (``book/aggregation.md``) and "Playable prototypes"
-    (``book/prototypes.md``).
+    :func:`xaiaudio.features.extraction.extract_features`.
 
     Parameters
     ----------
@@ -320,8 +279,6 @@ def load_clip(path, preset) -> np.ndarray:
 @dataclass
 class LoadReport:
     """Files :func:`load_clips` skipped, with the reason for each.
-
-    Not used by the chapters (see :func:`load_clips`).
 
     True (``bool(report)``) when at least one file was skipped.
 

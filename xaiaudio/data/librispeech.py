@@ -1,9 +1,7 @@
 """LibriSpeech folder loader for speaker identification.
 
-Used by the chapter *Playable prototypes: voices*
-(``book/prototypes_voices.md``) when its ``data_dir`` parameter points at a
-LibriSpeech subset (for example ``train-clean-360``, as in Loiseau et al.
-2022).
+Reads a LibriSpeech subset (for example ``train-clean-360``, as in Loiseau
+et al. 2022).
 
 Layout: ``<root>/<speaker>/<chapter>/<speaker>-<chapter>-<utterance>.flac``
 with one ``<speaker>-<chapter>.trans.txt`` transcript per chapter folder.
@@ -11,9 +9,9 @@ The loader keeps the ``n_speakers`` speakers with the largest total
 duration (ties broken by speaker id), splits each speaker's files at random
 70 / 10 / 20 with a seed (so every speaker is in every split), and raises
 on unreadable files or, with ``strict=False``, skips and reports them;
-never drops one silently. The chapter reaches it through
-:func:`xaiaudio.experiments.datasets.voice_set`, which turns the utterances
-into log-mels.
+never drops one silently. :func:`xaiaudio.experiments.datasets.voice_set`
+calls it when its ``data_dir`` is a LibriSpeech folder and turns the
+utterances into log-mels.
 """
 
 from __future__ import annotations
@@ -42,9 +40,7 @@ class LibriSpeechError(ValueError):
     """A LibriSpeech folder that cannot be used (missing, empty, with
     unreadable files, or with fewer speakers than requested).
 
-    A subclass of ``ValueError``; the message says what to fix. Raised in
-    chapter "Playable prototypes: voices" (``book/prototypes_voices.md``)
-    when its ``data_dir`` is an unusable folder.
+    A subclass of ``ValueError``; the message says what to fix.
     """
 
 
@@ -53,8 +49,7 @@ class LibriSpeechCorpus:
     """Selected utterances: paths, speaker labels (0..K-1 by decreasing
     duration), splits, transcripts.
 
-    Made by :func:`load_librispeech`; used in chapter "Playable prototypes:
-    voices" (``book/prototypes_voices.md``).
+    Made by :func:`load_librispeech`.
 
     Attributes
     ----------
@@ -142,8 +137,7 @@ def scan_librispeech(root) -> tuple:
     :class:`LibriSpeechError` for a missing folder or one without ``.flac``
     files. Only file headers are read (durations come from
     ``soundfile.info``), so a scan is fast. Called by
-    :func:`load_librispeech` (chapter "Playable prototypes: voices"
-    (``book/prototypes_voices.md``)).
+    :func:`load_librispeech`.
 
     Parameters
     ----------
@@ -206,8 +200,7 @@ def read_transcripts(root) -> dict:
     """Utterance id -> transcript, from every ``*.trans.txt`` under
     ``root``.
 
-    Called by :func:`load_librispeech` (chapter "Playable prototypes:
-    voices" (``book/prototypes_voices.md``)).
+    Called by :func:`load_librispeech`.
 
     Parameters
     ----------
@@ -242,16 +235,15 @@ def load_librispeech(
 
     ``strict``: raise :class:`LibriSpeechError` listing the unreadable
     files (the default); otherwise they are skipped, listed in
-    ``corpus.skipped`` and counted in a warning. Speakers are ranked by
-    the total duration of their readable files (ties: smaller speaker id
-    first); every file of a chosen speaker is kept. The split is
-    stratified by speaker (:func:`xaiaudio.data.splits.split_table`): each
-    speaker's files are shuffled and dealt 70/10/20 to within about one
-    file, so every speaker with ten files or more is in every split, as
-    the classifier's evaluation needs. Used, through
-    :func:`xaiaudio.experiments.datasets.voice_set`, in chapter "Playable
-    prototypes: voices" (``book/prototypes_voices.md``) when its
-    ``data_dir`` is a LibriSpeech folder.
+    ``corpus.skipped`` and counted in a warning. Speakers are ranked by the
+    total duration of their readable files (ties: smaller speaker id
+    first); every file of a chosen speaker is kept. The split is stratified
+    by speaker (:func:`xaiaudio.data.splits.split_table`): each speaker's
+    files are shuffled and dealt 70/10/20 to within about one file, so
+    every speaker with ten files or more is in every split, as the
+    classifier's evaluation needs. Called by
+    :func:`xaiaudio.experiments.datasets.voice_set` when its ``data_dir``
+    is a LibriSpeech folder.
 
     Parameters
     ----------

@@ -9,12 +9,9 @@ not ``nonvib``), ``trill``, ``trem``, ``bisb`` and ``flatt`` give the five
 periodic modulation techniques of SOL-PMT.
 
 The embedded corpus is written in this layout (:func:`sol_relative_path`)
-and read back by :func:`scan_sol_folder`, the same code path as real SOL.
-Used by the chapters through :mod:`xaiaudio.data.tables`; "Explainable
-audio classification" (``book/intro.md``) parses file names with
-:func:`parse_sol_name`, and "Listening to playing techniques"
-(``book/listening.md``) shows :data:`SOL_PMT_COUNTS`. The 6:2:2 split of
-the scanned files is in :mod:`xaiaudio.data.splits`.
+and read back by :func:`scan_sol_folder`, the same code path as real SOL;
+:mod:`xaiaudio.data.tables` builds its labelled table on the scan. The
+6:2:2 split of the scanned files is in :mod:`xaiaudio.data.splits`.
 """
 
 from __future__ import annotations
@@ -50,16 +47,6 @@ _TOKEN_TECHNIQUES = {
     token: name for name, token in TECHNIQUE_TOKENS.items()
 } | {"ordinario": "ordinario", "nonvib": "non-vibrato"}
 
-#: Class counts of SOL-PMT (SOL 0.9 HQ), per technique: files of each
-#: technique in the papers' dataset.
-SOL_PMT_COUNTS = {
-    "vibrato": 190,
-    "trill": 1035,
-    "tremolo": 2530,
-    "bisbigliando": 286,
-    "flatterzunge": 1523,
-}
-
 #: Where a SOL file lives, relative to the dataset folder.
 SOL_LAYOUT = "<Family>/<Instrument>/<technique folder>/<file>.wav"
 #: How a SOL file is named (:func:`parse_sol_name` reads it).
@@ -88,8 +75,7 @@ def midi_to_note(midi: int) -> str:
     """SOL pitch name of a MIDI number (sharps, ASCII): 69 -> ``"A4"``, 70
     -> ``"A#4"``.
 
-    Used by :func:`sol_relative_path` to name the embedded corpus's files
-    (every chapter that loads the SOL-layout corpus).
+    Used by :func:`sol_relative_path` to name the embedded corpus's files.
 
     Parameters
     ----------
@@ -107,14 +93,6 @@ def midi_to_note(midi: int) -> str:
 def note_to_midi(note: str) -> int:
     """MIDI number of a SOL pitch name: ``"A#4"`` -> 70; ``ValueError`` for
     anything else.
-
-    Used (through :func:`parse_sol_name`) in chapter "Explainable audio
-    classification" (``book/intro.md``) and in chapters "Listening to
-    playing techniques" (``book/listening.md``), "The scattering transform"
-    (``book/scattering.md``), "Training the convnet"
-    (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``),
-    "Class-wise aggregation" (``book/aggregation.md``) and "Playable
-    prototypes" (``book/prototypes.md``).
 
     Used by :func:`parse_sol_name`.
 
@@ -151,12 +129,7 @@ def sol_relative_path(
 ) -> PurePosixPath:
     """Where SOL keeps a note: ``Winds/Bn/vibrato/Bn-vib-A4-mf.wav``.
 
-    The embedded corpus of chapters "Listening to playing techniques"
-    (``book/listening.md``), "The scattering transform"
-    (``book/scattering.md``), "Training the convnet"
-    (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``),
-    "Class-wise aggregation" (``book/aggregation.md``) and "Playable
-    prototypes" (``book/prototypes.md``) is named with it.
+    The embedded corpus's files are named with it.
 
     ``interval`` (e.g. ``"maj2"``) follows the technique token as in SOL
     trill names; ``variant`` (e.g. ``"r2"``) is a trailing token that keeps
@@ -206,14 +179,6 @@ def sol_relative_path(
 class SolName:
     """The labels a SOL file name carries (made by :func:`parse_sol_name`).
 
-    Read in chapter "Explainable audio classification" (``book/intro.md``)
-    and, through :func:`scan_sol_folder`, in chapters "Listening to playing
-    techniques" (``book/listening.md``), "The scattering transform"
-    (``book/scattering.md``), "Training the convnet"
-    (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``),
-    "Class-wise aggregation" (``book/aggregation.md``) and "Playable
-    prototypes" (``book/prototypes.md``).
-
     Attributes
     ----------
     instrument : str
@@ -242,9 +207,8 @@ def parse_sol_name(file_name: str) -> SolName:
     The name's tokens (separated by ``-``) are: instrument (with an
     optional ``+mute``), technique token(s), an optional interval
     (``maj2``, ``min2``...), the pitch, then optional dynamics and other
-    tokens. Only the stem is read; folders are ignored. Chapter
-    "Explainable audio classification" (``book/intro.md``) uses it in an
-    exercise; :func:`scan_sol_folder` calls it for every file.
+    tokens. Only the stem is read; folders are ignored.
+    :func:`scan_sol_folder` calls it for every file.
 
     Parameters
     ----------
@@ -318,17 +282,11 @@ def scan_sol_folder(
     :func:`~xaiaudio.data.audio.check_audio_file` refuses (unreadable,
     truncated, silent, too short, NaN, a link to a missing file).
     ``techniques=None`` keeps every technique, ordinario and non-vibrato
-    included. Every file under ``root`` is in one of the two tables,
-    except the CSV files and cache manifest this package writes at the
-    root. Every file whose name fits is read once (to check it), so a scan
-    of real SOL takes a while; a folder in another layout fails at the
-    names, without reading audio. Called by
-    :func:`xaiaudio.data.tables.load_sol_table`, hence by chapters
-    "Listening to playing techniques" (``book/listening.md``), "The
-    scattering transform" (``book/scattering.md``), "Training the convnet"
-    (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``),
-    "Class-wise aggregation" (``book/aggregation.md``) and "Playable
-    prototypes" (``book/prototypes.md``).
+    included. Every file under ``root`` is in one of the two tables, except
+    the CSV files and cache manifest this package writes at the root. Every
+    file whose name fits is read once (to check it), so a scan of real SOL
+    takes a while; a folder in another layout fails at the names, without
+    reading audio. Called by :func:`xaiaudio.data.tables.load_sol_table`.
 
     Parameters
     ----------

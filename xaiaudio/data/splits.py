@@ -10,11 +10,9 @@
   the data, reused.
 
 The SOL-layout splits are drawn by
-:func:`xaiaudio.data.tables.load_sol_table` for every chapter that loads
-the corpus (through :mod:`xaiaudio.experiments.datasets`) and, per
-speaker, by :mod:`xaiaudio.data.librispeech`; the per-file split serves
-the synthetic voices (:mod:`xaiaudio.synth.voices`) of chapter "Playable
-prototypes: voices" (``book/prototypes_voices.md``).
+:func:`xaiaudio.data.tables.load_sol_table` and, per speaker, by
+:mod:`xaiaudio.data.librispeech`; the per-file split serves the synthetic
+voices (:mod:`xaiaudio.synth.voices`).
 """
 
 from __future__ import annotations
@@ -28,13 +26,6 @@ import pandas as pd
 def split_cycle(fractions) -> list[int]:
     """The shortest cycle of split indices with the given fractions, spread
     out evenly.
-
-    Used (through :func:`split_table`) in chapters "Listening to playing
-    techniques" (``book/listening.md``), "The scattering transform"
-    (``book/scattering.md``), "Training the convnet"
-    (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``),
-    "Class-wise aggregation" (``book/aggregation.md``) and "Playable
-    prototypes" (``book/prototypes.md``).
 
     ``(0.6, 0.2, 0.2)`` gives ``[0, 1, 0, 2, 0]`` (train, val, train, test,
     train): walking a list along the cycle hands out splits in the right
@@ -112,13 +103,7 @@ def split_table(
     instrument for the playing-technique task, 70/10/20 per instrument for
     instrument identification; and by
     :func:`xaiaudio.data.librispeech.load_librispeech`: 70/10/20 per
-    speaker. Hence used in chapters "Listening to playing techniques"
-    (``book/listening.md``), "The scattering transform"
-    (``book/scattering.md``), "Training the convnet"
-    (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``),
-    "Class-wise aggregation" (``book/aggregation.md``), "Playable
-    prototypes" (``book/prototypes.md``) and "Playable prototypes: voices"
-    (``book/prototypes_voices.md``).
+    speaker.
 
     Parameters
     ----------
@@ -173,13 +158,6 @@ def relative_paths(table: pd.DataFrame, root) -> list[str]:
     """Each row's path relative to ``root``, in POSIX form: how split and
     metadata CSVs name files.
 
-    Used (through :mod:`xaiaudio.data.tables`) in chapters "Listening to
-    playing techniques" (``book/listening.md``), "The scattering transform"
-    (``book/scattering.md``), "Training the convnet"
-    (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``),
-    "Class-wise aggregation" (``book/aggregation.md``) and "Playable
-    prototypes" (``book/prototypes.md``).
-
     Used by :mod:`xaiaudio.data.tables` to join ``metadata.csv`` and to
     save and reload splits.
 
@@ -206,13 +184,6 @@ def relative_paths(table: pd.DataFrame, root) -> list[str]:
 def save_split_csv(table: pd.DataFrame, root, csv_path) -> None:
     """Write each file's path (relative to ``root``) and split to
     ``csv_path``.
-
-    Used (through :mod:`xaiaudio.data.tables`) in chapters "Listening to
-    playing techniques" (``book/listening.md``), "The scattering transform"
-    (``book/scattering.md``), "Training the convnet"
-    (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``),
-    "Class-wise aggregation" (``book/aggregation.md``) and "Playable
-    prototypes" (``book/prototypes.md``).
 
     The CSV (columns ``path``, ``split``) can be passed back as
     ``split_csv`` to reuse the split;
@@ -291,8 +262,7 @@ def split_files(
     % 'val', the rest 'test'.
 
     Not stratified: the speakers' utterances are shuffled together. Used by
-    :func:`xaiaudio.synth.voices.make_voice_corpus` (chapter "Playable
-    prototypes: voices" (``book/prototypes_voices.md``)).
+    :func:`xaiaudio.synth.voices.make_voice_corpus`.
 
     Parameters
     ----------

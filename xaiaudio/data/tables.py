@@ -7,12 +7,7 @@ never dropped silently), labels each row, joins the ground truth (f0,
 modulation rate, depth) from the ``metadata.csv`` the embedded corpus
 writes beside its files, and splits it (:mod:`xaiaudio.data.splits`). The
 chapters call it through :mod:`xaiaudio.experiments.datasets`, with a
-reader's folder or the embedded corpus: chapters "Listening to playing
-techniques" (``book/listening.md``), "The scattering transform"
-(``book/scattering.md``), "Training the convnet" (``book/training.md``),
-"Comparing LRP rules" (``book/lrp_rules.md``), "Class-wise aggregation"
-(``book/aggregation.md``) and "Playable prototypes"
-(``book/prototypes.md``).
+reader's folder or the embedded corpus.
 """
 
 from __future__ import annotations
@@ -276,13 +271,7 @@ def load_sol_table(
     Labels follow ``label_column``. A drawn split is saved as a CSV in the
     cache (namespace ``splits``, keyed by the file list, seed, fractions
     and strata); its path is ``dataset.split_csv``, which can be passed
-    back as ``split_csv``. Used, through
-    :mod:`xaiaudio.experiments.datasets`, by chapters "Listening to playing
-    techniques" (``book/listening.md``), "The scattering transform"
-    (``book/scattering.md``), "Training the convnet"
-    (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``),
-    "Class-wise aggregation" (``book/aggregation.md``) and "Playable
-    prototypes" (``book/prototypes.md``).
+    back as ``split_csv``. Called by :mod:`xaiaudio.experiments.datasets`.
 
     Parameters
     ----------

@@ -1,13 +1,10 @@
 """The datasets the chapters load: the embedded corpus or a reader's own
 folder.
 
-:func:`load_pmt_dataset` gives the five-technique task of Wang et al.
-(chapters "Listening to playing techniques", "The scattering transform",
-"Training the convnet", "Comparing LRP rules" and "Class-wise
-aggregation"); :func:`load_instrument_dataset` gives every note labelled by
-instrument, and :func:`instrument_set` / :func:`voice_set` turn notes and
-voices into log-mels (chapters "Playable prototypes" and "Playable
-prototypes: voices"). With ``config.data_dir=None`` the embedded corpus
+:func:`load_pmt_dataset` gives the five-technique task of Wang et al.;
+:func:`load_instrument_dataset` gives every note labelled by instrument,
+and :func:`instrument_set` / :func:`voice_set` turn notes and voices into
+log-mels. With ``config.data_dir=None`` the embedded corpus
 (:mod:`xaiaudio.synth.corpus`) is written once to the cache in the SOL
 layout (:func:`embedded_corpus_dir`) and read back by
 :func:`xaiaudio.data.tables.load_sol_table`, the code path real SOL takes.
@@ -80,11 +77,7 @@ def load_pmt_dataset(
     """The periodic-modulation-technique task: five classes, split 6:2:2
     per technique and instrument.
 
-    Chapters "Listening to playing techniques" (``book/listening.md``) and
-    "The scattering transform" (``book/scattering.md``) call it; "Training
-    the convnet" (``book/training.md``), "Comparing LRP rules"
-    (``book/lrp_rules.md``) and "Class-wise aggregation"
-    (``book/aggregation.md``) through
+    Used by
     :func:`xaiaudio.experiments.technique_convnets.technique_features`.
 
     Parameters
@@ -134,8 +127,7 @@ def load_instrument_dataset(
     """Instrument identification: every note (ordinario and techniques),
     split 70/10/20 per instrument.
 
-    Chapter "Playable prototypes" (``book/prototypes.md``), through
-    :func:`instrument_set`.
+    Called by :func:`instrument_set`.
 
     Parameters
     ----------
@@ -175,8 +167,6 @@ def instrument_set(
 ) -> tuple[SpectrogramSet, SolDataset]:
     """Log-mels of every note of :func:`load_instrument_dataset`, labelled
     by instrument.
-
-    Chapter "Playable prototypes" (``book/prototypes.md``).
 
     Parameters
     ----------
@@ -219,8 +209,6 @@ def instrument_set(
 
 def voice_set(config: RunConfig, n_mels: int | None = None) -> tuple:
     """Log-mels of the speakers' utterances, labelled by speaker.
-
-    Chapter "Playable prototypes: voices" (``book/prototypes_voices.md``).
 
     Parameters
     ----------

@@ -2,10 +2,10 @@
 rule, not by hand.
 
 * :func:`typical_clip`: one clip of a technique on the instrument that
-  typically plays it (chapter "Listening to playing techniques");
+  typically plays it;
 * :func:`common_pitch` and :func:`clips_nearest_pitch`: one clip per
   technique, all as close as the table allows to one shared pitch, as in
-  Fig. 1 of Wang et al. (chapter "Comparing LRP rules").
+  Fig. 1 of Wang et al.
 
 Tables are those of :func:`xaiaudio.experiments.datasets.load_pmt_dataset`
 (columns ``technique``, ``instrument`` and ``midi``).
@@ -35,8 +35,6 @@ def typical_clip(
 ) -> int:
     """The first clip of ``technique`` on its typical instrument, else the
     first clip of ``technique``.
-
-    Chapter "Listening to playing techniques".
 
     Parameters
     ----------
@@ -75,7 +73,6 @@ def common_pitch(
     For every pitch in the table, the cost is the sum over techniques of
     the distance (in semitones) from that pitch to the technique's nearest
     clip; the cheapest pitch wins. A technique without clips is left out.
-    Chapter "Comparing LRP rules".
 
     Parameters
     ----------
@@ -118,9 +115,6 @@ def clips_nearest_pitch(
     """For each technique, its clip nearest to ``midi`` (the first one on a
     tie).
 
-    Chapter "Comparing LRP rules" shows these clips, one figure and one
-    player each (its Fig. 1).
-
     Parameters
     ----------
     table : pandas.DataFrame
@@ -154,8 +148,8 @@ def seeded_subset(
     """Indices of at most ``limit`` of ``n_clips`` clips, drawn with
     ``seed`` (all when ``limit`` is None).
 
-    Chapter "Class-wise aggregation" (deletion curves and sanity checks on
-    a subset at small presets).
+    Used to test a subset of the clips at small presets (deletion curves,
+    sanity checks, the audio-domain faithfulness test).
 
     Parameters
     ----------

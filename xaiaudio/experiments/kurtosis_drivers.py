@@ -28,7 +28,7 @@ input is.
 Maps come from the from-scratch LRP (:func:`xaiaudio.explain.lrp.lrp`) on
 the cached convnets of training seeds ``0 .. N-1``
 (:class:`xaiaudio.experiments.claims.TechniqueSeed`), and their statistics
-are cached. Chapter "Comparing LRP rules" (``book/lrp_rules.md``).
+are cached.
 """
 
 from __future__ import annotations
@@ -73,8 +73,6 @@ METRIC = (
 class RelevanceMap:
     """One way of computing the relevance maps of a network (an entry of
     :data:`MAPS`).
-
-    Chapter "Comparing LRP rules" (``book/lrp_rules.md``).
 
     Parameters
     ----------
@@ -131,9 +129,6 @@ MAPS = {
 class Variant:
     """One composite compared with the LRP-eps that differs from it only by
     the rule of some layers.
-
-    Chapter "Comparing LRP rules" (``book/lrp_rules.md``) shows
-    :data:`VARIANTS` as a table.
 
     Parameters
     ----------
@@ -215,7 +210,7 @@ def input_magnitude(
 
     z+ gives every input value a share of relevance in proportion to its
     (weighted) magnitude, positive or negative, so a z+ map resembles this
-    magnitude. Chapter "Comparing LRP rules" (``book/lrp_rules.md``).
+    magnitude.
 
     Parameters
     ----------
@@ -241,8 +236,7 @@ def row_correlation(a, b) -> np.ndarray:
     """Pearson correlation of each row of ``a`` with the same row of ``b``
     (NaN for a constant row).
 
-    Chapter "Comparing LRP rules" (``book/lrp_rules.md``): how closely a
-    map's magnitude follows the input's.
+    Measures how closely a map's magnitude follows the input's.
 
     Parameters
     ----------
@@ -273,8 +267,7 @@ def map_statistics(
     its input.
 
     Each map explains every clip's predicted class (one-hot seed, as
-    published) and is averaged over time. Chapter "Comparing LRP rules"
-    (``book/lrp_rules.md``).
+    published) and is averaged over time.
 
     Parameters
     ----------
@@ -321,7 +314,7 @@ def maps_for(state: str, variants=VARIANTS) -> dict:
     """The maps of :data:`MAPS` that the ``variants`` measured on ``state``
     need.
 
-    Used by :func:`seed_statistics` (chapter "Comparing LRP rules").
+    Used by :func:`seed_statistics`.
 
     Parameters
     ----------
@@ -350,8 +343,7 @@ def network(run: TechniqueSeed, state: str) -> PlayingTechniqueConvNet:
 
     The untrained network is built exactly as training starts it
     (``torch.manual_seed(seed)`` then the constructor), so the two states
-    differ only by training. Used by :func:`seed_statistics` (chapter
-    "Comparing LRP rules").
+    differ only by training. Used by :func:`seed_statistics`.
 
     Parameters
     ----------
@@ -390,7 +382,7 @@ def seed_statistics(
 
     The key holds the state, the maps, the network's weights, the test
     features and the source of this module (and of what it imports). Used
-    by :func:`measure_drivers` (chapter "Comparing LRP rules").
+    by :func:`measure_drivers`.
 
     Parameters
     ----------
@@ -439,7 +431,7 @@ def variant_effect(statistics: dict, variant: Variant) -> float:
     clips left out).
 
     One seed's effect, summarised over seeds by
-    :func:`drivers_from_statistics` (chapter "Comparing LRP rules").
+    :func:`drivers_from_statistics`.
 
     Parameters
     ----------
@@ -464,9 +456,6 @@ def variant_effect(statistics: dict, variant: Variant) -> float:
 @dataclass
 class KurtosisDrivers:
     """What :func:`measure_drivers` returns.
-
-    Chapter "Comparing LRP rules" (``book/lrp_rules.md``) tabulates the
-    rows and draws the clips.
 
     Parameters
     ----------
@@ -500,7 +489,7 @@ def drivers_from_statistics(
 
     Each row's verdict comes from
     :func:`xaiaudio.experiments.seeds.seed_summary`, as the scorecard's do.
-    Used by :func:`measure_drivers` (chapter "Comparing LRP rules").
+    Used by :func:`measure_drivers`.
 
     Parameters
     ----------
@@ -575,8 +564,6 @@ def measure_drivers(
     """Every variant's effect over training seeds ``0 .. n_seeds - 1``,
     trained and untrained.
 
-    Chapter "Comparing LRP rules" (``book/lrp_rules.md``).
-
     Parameters
     ----------
     config : xaiaudio.core.presets.RunConfig
@@ -607,8 +594,6 @@ def measure_drivers(
 def input_link(clips: pd.DataFrame) -> dict:
     """Does the input's peakedness decide whether LRP-[eps, z+] is peakier
     than LRP-eps, clip by clip?
-
-    Chapter "Comparing LRP rules" (``book/lrp_rules.md``).
 
     Parameters
     ----------

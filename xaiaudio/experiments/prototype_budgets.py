@@ -3,28 +3,27 @@ the training budget.
 
 A prototype model trained with too small a budget can make the paper's
 comparison with the direct CNN look false. :func:`prototype_budget_curves`
-trains each of the four models of the chapter (supervised and unsupervised
-prototypes, the direct CNN, autoencoder + k-means) at every budget of
-:data:`BUDGETS` for the seeds :data:`BUDGET_SEEDS`, through the cache (so a
-budget equal to the preset's finds the chapter's own run), and reads each
-curve's knee with :func:`xaiaudio.experiments.budgets.knee`. A prototype
+trains each of the four models of :data:`MODELS` (supervised and
+unsupervised prototypes, the direct CNN, autoencoder + k-means) at every
+budget of :data:`BUDGETS` for the seeds of :data:`BUDGET_SEEDS` with
+:func:`xaiaudio.experiments.budgets.sweep_budgets`, through the cache (so a
+budget equal to the preset's finds the chapter's own run). A prototype
 budget is an epoch cap per curriculum stage with a patience; a baseline
-budget is its number of epochs. Chapter "Playable prototypes".
+budget is its number of epochs. The curves are
+:class:`~xaiaudio.experiments.budgets.BudgetCurve`, read like every other
+model's.
 """
 
 from __future__ import annotations
 
 import dataclasses
 
-from tqdm.auto import tqdm
-
-from xaiaudio.core.parallel import (
-    default_workers,
-    run_in_processes,
-    worker_shared,
-)
 from xaiaudio.core.presets import RunConfig, settings_for
-from xaiaudio.experiments.budgets import budget_curve, knee
+from xaiaudio.experiments.budgets import (
+    KNEE_TOLERANCE,
+    BudgetCurve,
+    sweep_budgets,
+)
 from xaiaudio.features.spectrograms import SpectrogramSet
 from xaiaudio.training.baseline_training import (
     autoencoder_kmeans,
@@ -71,8 +70,8 @@ BUDGETS = {
     },
 }
 
-#: Training seeds of every budget.
-BUDGET_SEEDS = (0, 1)
+#: Training seeds of every budget (``0 .. n - 1``) at each preset.
+BUDGET_SEEDS = {"smoke": 2, "book": 2, "paper": 2}
 
 #: The models of the budget curves and the family of their budgets (a key
 #: of a :data:`BUDGETS` entry).
@@ -93,8 +92,6 @@ def validation_oa(
 ) -> float:
     """Validation OA of one model trained (or loaded from the cache) with
     one budget and seed.
-
-    Chapter "Playable prototypes" (its budget curves).
 
     Parameters
     ----------
@@ -173,34 +170,25 @@ def _epochs_at_most(model: str, budget: dict) -> float:
     return 6 * (budget["max_stage_epochs"] or float("inf"))
 
 
-def _train_in_worker(
-    config: RunConfig, model: str, budget: dict, seed: int
-) -> float:
-    return validation_oa(worker_shared(), config, model, budget, seed)
-
-
 def prototype_budget_curves(
     data: SpectrogramSet,
     config: RunConfig,
     workers: int | None = None,
     progress: bool = False,
-    tolerance: float = 1.0,
-) -> dict:
+    tolerance: float = KNEE_TOLERANCE,
+) -> dict[str, BudgetCurve]:
     """Validation OA of every model of :data:`MODELS` at every budget of
-    the preset, and the knees.
-
-    Chapter "Playable prototypes". With ``workers > 1`` the runs are first
-    trained in parallel processes (largest budgets first) and the curves
-    are then read back from the cache.
+    the preset.
 
     Parameters
     ----------
     data : SpectrogramSet
         Log-mels with labels and splits (the instruments in the chapter).
     config : RunConfig
-        Preset (its :data:`BUDGETS`), device and data.
+        Preset (its :data:`BUDGETS` and :data:`BUDGET_SEEDS`), device and
+        data.
     workers : int, optional
-        Processes that train at once; default
+        Processes that train at once (the longest runs first); default
         :func:`xaiaudio.core.parallel.default_workers`.
     progress : bool
         Show a progress bar over the runs.
@@ -210,73 +198,20 @@ def prototype_budget_curves(
 
     Returns
     -------
-    dict
-        Model -> ``{"curve": DataFrame of budget_curve, "knee": index of
-        the knee in the curve, "preset": the preset's budget
-        (:func:`preset_budget`), "tolerance": tolerance}``.
+    dict of str to BudgetCurve
+        One curve per model (:func:`validation_oa` of every run), with
+        :func:`preset_budget` as its preset budget.
     """
     budgets = settings_for(BUDGETS, config)
-    jobs = [
-        (model, budget, seed)
-        for model, family in MODELS.items()
-        for budget in budgets[family]
-        for seed in BUDGET_SEEDS
-    ]
-    workers = (
-        default_workers(config, len(jobs))
-        if workers is None
-        else int(workers)
+    return sweep_budgets(
+        validation_oa,
+        data,
+        config,
+        {model: budgets[family] for model, family in MODELS.items()},
+        {model: preset_budget(config, model) for model in MODELS},
+        settings_for(BUDGET_SEEDS, config),
+        workers,
+        cost=_epochs_at_most,
+        progress=progress,
+        tolerance=tolerance,
     )
-    if workers > 1:
-        # Fill the cache, the longest runs first; the curves then load the
-        # runs.
-        longest_first = sorted(
-            jobs, key=lambda job: -_epochs_at_most(*job[:2])
-        )
-        with tqdm(
-            total=len(jobs),
-            desc="budgets",
-            disable=not progress,
-            leave=False,
-        ) as bar:
-            run_in_processes(
-                _train_in_worker,
-                [(config, *job) for job in longest_first],
-                workers,
-                shared=data,
-                on_result=lambda *_: bar.update(1),
-            )
-    out = {}
-    for model, family in MODELS.items():
-
-        def score(budget, seed, model=model):
-            return validation_oa(data, config, model, budget, seed)
-
-        curve = budget_curve(score, budgets[family], BUDGET_SEEDS)
-        out[model] = {
-            "curve": curve,
-            "knee": knee(curve["mean"], tolerance),
-            "preset": preset_budget(config, model),
-            "tolerance": float(tolerance),
-        }
-    return out
-
-
-def budget_label(budget: dict) -> str:
-    """A budget in a few words: ``"cap 12, patience 3"`` (``"no cap"`` for
-    ``None``) or ``"24 epochs"``.
-
-    Parameters
-    ----------
-    budget : dict
-        A budget of :data:`BUDGETS`.
-
-    Returns
-    -------
-    str
-    """
-    if "max_stage_epochs" not in budget:
-        return f"{int(next(iter(budget.values())))} epochs"
-    cap = budget["max_stage_epochs"]
-    cap = "no cap" if cap is None else f"cap {int(cap)}"
-    return f"{cap}, patience {int(budget['patience'])}"

@@ -9,8 +9,7 @@ the paper's Table 1 (whether its claims hold is measured over seeds by
 :func:`transformation_examples` (each transformation on one frame),
 :func:`stage_reconstructions` (the form of Fig. 5),
 :func:`first_clip_of_each_class` and :func:`cross_reconstructions` (the
-form of Fig. 6), and :func:`prototype_audio` plays a prototype. Chapters
-"Playable prototypes" and "Playable prototypes: voices".
+form of Fig. 6), and :func:`prototype_audio` plays a prototype.
 """
 
 from __future__ import annotations
@@ -156,8 +155,7 @@ def transformation_examples(
     :func:`~xaiaudio.models.prototype_model.identity_parameters` and
     changes one transformation along a ramp from -1 to 1 over the frames:
     the pitch scale from 1/1.5 to 1.5, the gain from -0.5 to 0.5 and each
-    shelf's gain from -0.25 to 0.25 (their largest values). Chapter
-    "Playable prototypes" (its first figure).
+    shelf's gain from -0.25 to 0.25 (their largest values).
 
     Parameters
     ----------
@@ -208,8 +206,6 @@ def stage_reconstructions(
     """One clip reconstructed by its class's prototype as the curriculum
     adds transformations (Fig. 5).
 
-    Chapter "Playable prototypes".
-
     Parameters
     ----------
     run : xaiaudio.training.prototype_curriculum.TrainedPrototypes
@@ -250,8 +246,7 @@ def first_clip_of_each_class(
     """The first clip of ``split`` of each class in ``classes``; classes
     without one are left out.
 
-    Chapters "Playable prototypes" (the rows of Fig. 6) and "Playable
-    prototypes: voices" (one utterance per speaker).
+    The rows of Fig. 6 (:func:`cross_reconstructions`).
 
     Parameters
     ----------
@@ -288,9 +283,9 @@ def cross_reconstructions(
     """Every clip of ``examples`` reconstructed by every prototype of
     ``prototypes`` (the form of Fig. 6).
 
-    Chapter "Playable prototypes". The diagonal compares a clip with its
-    own class's prototype when ``examples[r]`` belongs to class
-    ``prototypes[r]`` (see :func:`first_clip_of_each_class`).
+    The diagonal compares a clip with its own class's prototype when
+    ``examples[r]`` belongs to class ``prototypes[r]`` (see
+    :func:`first_clip_of_each_class`).
 
     Parameters
     ----------
@@ -349,8 +344,6 @@ def prototype_audio(
 ) -> np.ndarray:
     """Prototype ``k`` played as sound: its frame repeated over 2 s and
     inverted to audio.
-
-    Chapters "Playable prototypes" and "Playable prototypes: voices".
 
     Parameters
     ----------

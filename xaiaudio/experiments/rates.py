@@ -4,8 +4,7 @@ ground truth it was made with.
 :func:`measured_rates` measures a sample of clips per technique with
 :func:`xaiaudio.features.modulation.measure_modulation_rate`;
 :func:`rate_agreement` says how close the measurements come to the recorded
-``rate_hz``. Chapter "Listening to playing techniques" draws and glues
-both; real SOL has no recorded rates, and the agreement is then NaN.
+``rate_hz``. Real SOL has no recorded rates, and the agreement is then NaN.
 """
 
 from __future__ import annotations
@@ -23,8 +22,7 @@ def measured_rates(
     measured from the audio.
 
     Measuring takes a pitch or envelope track per clip, so a sample is
-    measured rather than the whole corpus. Chapter "Listening to playing
-    techniques".
+    measured rather than the whole corpus.
 
     Parameters
     ----------
@@ -69,9 +67,9 @@ def rate_agreement(truth, measured, tolerance_octaves: float) -> dict:
     """How close measured modulation rates come to the true ones: median
     relative error, and the share within a tolerance in octaves.
 
-    The one measure of rate agreement: chapter "Listening to playing
-    techniques" checks the estimator against the corpus's ground truth,
-    and :func:`xaiaudio.experiments.audible.render_rate_agreement` checks
+    The one measure of rate agreement: it checks the estimator against the
+    corpus's ground truth, and
+    :func:`xaiaudio.experiments.audible.render_rate_agreement` checks
     renders of selected paths.
 
     Parameters

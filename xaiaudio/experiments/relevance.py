@@ -4,11 +4,9 @@ chapters.
 Wang, Lostanlen and Lagrange (ICASSP 2023) explain every test clip with LRP
 and average the relevance over time (one value per scattering path);
 :func:`clip_relevance` does it once, cached, for any method of
-:data:`xaiaudio.explain.registry.METHODS` (chapters "Comparing LRP rules",
-``book/lrp_rules.md``, and "Class-wise aggregation",
-``book/aggregation.md``), and :func:`faithfulness_table` scores the methods
-against ground truth (localisation) and by deletion (AOPC) with
-:mod:`xaiaudio.explain.faithfulness` (chapter "Class-wise aggregation").
+:data:`xaiaudio.explain.registry.METHODS`, and :func:`faithfulness_table`
+scores the methods against ground truth (localisation) and by deletion
+(AOPC) with :mod:`xaiaudio.explain.faithfulness`.
 
 The explained class is always the *predicted* class (a one-hot output
 seed), as published.
@@ -64,8 +62,6 @@ DELETION_SETTINGS = {
 def method_options(method: str, preset: str) -> dict:
     """Keyword arguments of ``method`` at ``preset``: sample counts of
     SmoothGrad and integrated gradients.
-
-    Chapter "Class-wise aggregation" (``book/aggregation.md``) quotes them.
 
     Parameters
     ----------
@@ -127,8 +123,7 @@ def explain_time_averaged(
     relevance over time.
 
     Batches of ``batch_size`` examples share one seeded generator (for the
-    stochastic methods). Used by :func:`clip_relevance`; chapter "Comparing
-    LRP rules" (``book/lrp_rules.md``) shows it.
+    stochastic methods). Used by :func:`clip_relevance`.
 
     Parameters
     ----------
@@ -184,9 +179,7 @@ def clip_relevance(
     clip of ``split``, cached.
 
     The key holds the model weights, the split's features, the method and
-    its options, the seed and the source of the attribution code. Chapters
-    "Comparing LRP rules" (``book/lrp_rules.md``) and "Class-wise
-    aggregation" (``book/aggregation.md``).
+    its options, the seed and the source of the attribution code.
 
     Parameters
     ----------
@@ -232,8 +225,7 @@ class Faithfulness:
     """Faithfulness of every method: the summary table and the mean
     deletion curve of each.
 
-    Returned by :func:`faithfulness_table`; chapter "Class-wise
-    aggregation" (``book/aggregation.md``).
+    Returned by :func:`faithfulness_table`.
 
     Parameters
     ----------
@@ -259,8 +251,7 @@ def deletion_clips(n_clips: int, preset: str, seed: int = 0) -> np.ndarray:
     a seeded subset.
 
     Only the ``smoke`` preset limits them (:data:`DELETION_SETTINGS`). Used
-    by :func:`faithfulness_table` (chapter "Class-wise aggregation",
-    ``book/aggregation.md``).
+    by :func:`faithfulness_table`.
 
     Parameters
     ----------
@@ -326,8 +317,7 @@ def faithfulness_table(
     decreasing order of relevance, the predicted class's probability
     followed (:func:`~xaiaudio.explain.faithfulness.deletion_curve`, clips
     and steps from :data:`DELETION_SETTINGS`; curves cached). Relevance
-    comes from :func:`clip_relevance`. Chapter "Class-wise aggregation"
-    (``book/aggregation.md``).
+    comes from :func:`clip_relevance`.
 
     Parameters
     ----------

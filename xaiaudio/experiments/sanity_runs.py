@@ -9,8 +9,7 @@ randomisation, and with a convnet trained on shuffled labels
 (:func:`label_randomised_convnet`, through the cached training path); the
 time-averaged maps are compared with Spearman's rank correlation. Every
 model explains the class the *trained* model predicts, so a map changes
-only because the weights do. Chapter "Class-wise aggregation"
-(``book/aggregation.md``).
+only because the weights do.
 """
 
 from __future__ import annotations
@@ -55,8 +54,6 @@ def sanity_clips(n_clips: int, config: RunConfig) -> np.ndarray:
     """Indices of the test clips the sanity checks explain: all, or a
     subset seeded by ``config.seed``.
 
-    Chapter "Class-wise aggregation" (``book/aggregation.md``).
-
     Parameters
     ----------
     n_clips : int
@@ -86,7 +83,7 @@ def shuffled_labels(
     unchanged; only which clip carries which label is random, so a network
     trained on the copy can learn nothing about the techniques. Validation
     labels are shuffled too, so early stopping selects on the same random
-    task. Chapter "Class-wise aggregation" (``book/aggregation.md``).
+    task.
 
     Parameters
     ----------
@@ -119,8 +116,6 @@ def label_randomised_convnet(
     """The S1+S2 convnet trained, with the usual recipe and cache, on
     :func:`shuffled_labels`.
 
-    Chapter "Class-wise aggregation" (``book/aggregation.md``).
-
     Parameters
     ----------
     config : RunConfig
@@ -147,8 +142,7 @@ class SanityChecks:
     """Similarity of each method's maps to those of the trained network,
     for every randomised network.
 
-    Returned by :func:`sanity_checks`; chapter "Class-wise aggregation"
-    (``book/aggregation.md``).
+    Returned by :func:`sanity_checks`.
 
     Parameters
     ----------
@@ -250,8 +244,7 @@ def sanity_checks(
     clips; the label-randomised network comes from
     :func:`label_randomised_convnet`. The cache key holds both networks'
     weights, the clips, the methods and their options, the seed and the
-    source of this module and of every module it imports. Chapter
-    "Class-wise aggregation" (``book/aggregation.md``).
+    source of this module and of every module it imports.
 
     Parameters
     ----------

@@ -16,8 +16,8 @@ claim the data cannot answer (no ground-truth rates in a real SOL folder)
 is ``not measurable``, with why.
 
 The result is plain JSON (:func:`scorecard_json`);
-:func:`scorecard_markdown` is the table of the chapter "What reproduces";
-``python -m xaiaudio.scorecard`` runs it from the command line.
+:func:`scorecard_markdown` lays it out as a Markdown table; ``python -m
+xaiaudio.scorecard`` runs it from the command line.
 """
 
 from __future__ import annotations
@@ -486,8 +486,7 @@ def verdicts_across_splits(scorecard: dict) -> dict[str, dict]:
     holds on the fixed split and is inconclusive when the split is redrawn)
     the verdict is ``inconclusive``: it depends on which clips were drawn
     for testing. A claim measured on one variant keeps that variant's
-    verdict. Chapters "What reproduces" (``book/scorecard.md``), "Training
-    the convnet", "Comparing LRP rules" and "Class-wise aggregation".
+    verdict.
 
     Parameters
     ----------

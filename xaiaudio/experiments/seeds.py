@@ -12,8 +12,7 @@ t-test across seeds when the effect is a difference of two methods measured
 on the same clips. With the 5 to 10 seeds a chapter can afford, the
 percentile bootstrap is known to be too narrow (it cannot be wider than the
 range of the values); :func:`bootstrap_interval` is kept for comparison and
-tested against SciPy. Chapter "What reproduces" and every chapter that
-states a claim.
+tested against SciPy.
 """
 
 from __future__ import annotations

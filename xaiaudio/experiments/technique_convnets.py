@@ -1,9 +1,7 @@
 """The shared artefacts of the playing-technique chapters: normalised
 features and trained convnets.
 
-"Training the convnet" (``book/training.md``), "Comparing LRP rules"
-(``book/lrp_rules.md``) and "Class-wise aggregation"
-(``book/aggregation.md``) each call :func:`technique_features` then
+Each playing-technique chapter calls :func:`technique_features` then
 :func:`trained_convnet`; whichever chapter runs first computes and caches
 them (features via :mod:`xaiaudio.features.extraction`, weights via
 :func:`xaiaudio.core.cache.cached_state_dict`), so each chapter runs on its
@@ -45,9 +43,7 @@ class TechniqueFeatures:
     """Normalised scattering features of every row of ``dataset.table`` and
     their paths.
 
-    Made by :func:`technique_features`; chapters "Training the convnet"
-    (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``)
-    and "Class-wise aggregation" (``book/aggregation.md``).
+    Made by :func:`technique_features`.
 
     Parameters
     ----------
@@ -72,9 +68,7 @@ class TechniqueFeatures:
     def rows(self, split: str) -> np.ndarray:
         """Row indices of one split, in table order.
 
-        Used by :meth:`subset` (chapters "Training the convnet",
-        ``book/training.md``, "Comparing LRP rules", ``book/lrp_rules.md``,
-        and "Class-wise aggregation", ``book/aggregation.md``).
+        Used by :meth:`subset`.
 
         Parameters
         ----------
@@ -95,10 +89,6 @@ class TechniqueFeatures:
     ) -> tuple[np.ndarray, np.ndarray]:
         """``(features, labels)`` of one split, restricted to a feature
         set.
-
-        Chapters "Training the convnet" (``book/training.md``), "Comparing
-        LRP rules" (``book/lrp_rules.md``) and "Class-wise aggregation"
-        (``book/aggregation.md``).
 
         Parameters
         ----------
@@ -129,8 +119,6 @@ class TechniqueFeatures:
     def n_paths(self, feature_set: str) -> int:
         """Number of input paths of a feature set (S1 paths come first, so
         it is a prefix).
-
-        Chapter "Training the convnet" (``book/training.md``).
 
         Parameters
         ----------
@@ -163,10 +151,7 @@ def technique_features(
     The raw scattering coefficients come from the cache
     (:func:`xaiaudio.features.extraction.extract_dataset_features`); the
     normaliser (:func:`xaiaudio.features.scattering.fit_normaliser`) reads
-    training rows only and is refitted on each call. Chapters "Training the
-    convnet" (``book/training.md``), "Comparing LRP rules"
-    (``book/lrp_rules.md``) and "Class-wise aggregation"
-    (``book/aggregation.md``).
+    training rows only and is refitted on each call.
 
     Parameters
     ----------
@@ -199,9 +184,7 @@ class TrainedConvnet:
     """A trained convnet (best validation checkpoint, in eval mode) and its
     training history.
 
-    Made by :func:`trained_convnet`; chapters "Training the convnet"
-    (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``)
-    and "Class-wise aggregation" (``book/aggregation.md``).
+    Made by :func:`trained_convnet`.
 
     Parameters
     ----------
@@ -237,11 +220,7 @@ def trained_convnet(
     on the training split, with early stopping on the validation split. The
     cache key holds the training and validation arrays themselves, the
     training settings, the seed and the source of the model and training
-    code. Chapters "Training the convnet" (``book/training.md``, also for
-    its budget curve through
-    :func:`xaiaudio.experiments.convnet_budgets.convnet_budget_curves`),
-    "Comparing LRP rules" (``book/lrp_rules.md``) and "Class-wise
-    aggregation" (``book/aggregation.md``).
+    code. The convnet's budget curves train through it too.
 
     Parameters
     ----------
@@ -323,8 +302,6 @@ def score_on_test(
     config: RunConfig, features: TechniqueFeatures, trained: TrainedConvnet
 ):
     """Scores of ``trained`` on every test clip (none dropped).
-
-    Chapter "Training the convnet" (``book/training.md``).
 
     Parameters
     ----------

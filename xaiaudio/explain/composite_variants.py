@@ -14,8 +14,7 @@ from the from-scratch rules:
   unmerged (the input batch norm of the paper's convnet) get a rule of
   their own, e.g. LRP-eps, instead of passing relevance.
 
-Chapter "Comparing LRP rules" (``book/lrp_rules.md``), through
-:mod:`xaiaudio.experiments.kurtosis_drivers`.
+Used by :mod:`xaiaudio.experiments.kurtosis_drivers`.
 """
 
 from __future__ import annotations
@@ -34,8 +33,7 @@ def unmerged_copy(model: nn.Module) -> nn.Module:
     :func:`xaiaudio.explain.lrp.merge_batchnorm` only merges a batch norm
     that directly follows a Conv1d or Linear leaf, so it leaves every one
     in place and composites give it
-    :class:`~xaiaudio.explain.lrp.PassThrough`. Chapter "Comparing LRP
-    rules" (``book/lrp_rules.md``).
+    :class:`~xaiaudio.explain.lrp.PassThrough`.
 
     Parameters
     ----------
@@ -66,8 +64,7 @@ def with_batchnorm_rule(composite: dict, rule) -> dict:
     :class:`~xaiaudio.explain.lrp.Epsilon` applies to it: each path keeps
     the share of its normalised value that comes from the input rather than
     from the shift, ``x s / (x s + b)``. The published composites pass
-    relevance through it unchanged instead. Chapter "Comparing LRP rules"
-    (``book/lrp_rules.md``).
+    relevance through it unchanged instead.
 
     Parameters
     ----------

@@ -20,11 +20,7 @@ relevance (``tests/test_lrp.py``):
 * :func:`epsilon_plus_as_written_composite`: the ordering the paper's text
   describes, eps on convolutions, z+ on dense layers.
 
-:func:`explain` runs any of them. Used by the chapters "Deep Taylor
-decomposition" (``book/deep_taylor.md``), "Comparing LRP rules"
-(``book/lrp_rules.md``) and "Class-wise aggregation"
-(``book/aggregation.md``), the last two through
-:func:`xaiaudio.experiments.relevance.clip_relevance`.
+:func:`explain` runs any of them.
 """
 
 from __future__ import annotations
@@ -62,8 +58,7 @@ def lrp0_composite() -> LayerMapComposite:
     a stabiliser.
 
     The epsilon is :data:`~xaiaudio.explain.lrp.LRP0_EPSILON`. Registry
-    name "LRP-0"; chapter "Deep Taylor decomposition"
-    (``book/deep_taylor.md``) compares it with its from-scratch twin
+    name "LRP-0"; its from-scratch twin is
     :func:`xaiaudio.explain.lrp.lrp0_composite`.
 
     Returns
@@ -80,10 +75,7 @@ def epsilon_composite(epsilon: float = 1e-6) -> LayerMapComposite:
     """ "LRP-eps" as published: Epsilon(epsilon) on Conv1d, Linear and
     average pools.
 
-    Registry name "LRP-eps"; chapters "Deep Taylor decomposition"
-    (``book/deep_taylor.md``), "Comparing LRP rules"
-    (``book/lrp_rules.md``, also an exercise on ``epsilon``) and
-    "Class-wise aggregation" (``book/aggregation.md``).
+    Registry name "LRP-eps".
 
     Parameters
     ----------
@@ -104,8 +96,7 @@ def zplus_composite(stabilizer: float = 1e-6) -> LayerMapComposite:
     """z+ on Conv1d and Linear; pools get Norm (an eps rule), as in
     zennit's built-in composites.
 
-    Registry name "LRP-z+"; chapter "Deep Taylor decomposition"
-    (``book/deep_taylor.md``).
+    Registry name "LRP-z+".
 
     Parameters
     ----------
@@ -129,10 +120,7 @@ def epsilon_plus_composite(
     convolutions, eps on dense layers.
 
     The composite behind the published numbers; average pools get zennit's
-    Norm rule. Registry name "LRP-[eps, z+] published"; chapters "Deep
-    Taylor decomposition" (``book/deep_taylor.md``), "Comparing LRP rules"
-    (``book/lrp_rules.md``) and "Class-wise aggregation"
-    (``book/aggregation.md``).
+    Norm rule. Registry name "LRP-[eps, z+] published".
 
     Parameters
     ----------
@@ -159,10 +147,7 @@ def epsilon_plus_as_written_composite(
     """ "[eps, z+] as written" in the paper: eps on convolutions, z+ on
     dense layers.
 
-    Average pools get Norm. Registry name "LRP-[eps, z+] as written";
-    chapters "Deep Taylor decomposition" (``book/deep_taylor.md``),
-    "Comparing LRP rules" (``book/lrp_rules.md``) and "Class-wise
-    aggregation" (``book/aggregation.md``).
+    Average pools get Norm. Registry name "LRP-[eps, z+] as written".
 
     Parameters
     ----------
@@ -196,9 +181,6 @@ def explain(
     composite's rules through autograd. The model is put in eval mode for
     the explanation and restored afterwards; the composite is a context
     manager, so its hooks and the batch-norm merge are undone on exit.
-    Chapters "Deep Taylor decomposition" (``book/deep_taylor.md``),
-    "Comparing LRP rules" (``book/lrp_rules.md``) and "Class-wise
-    aggregation" (``book/aggregation.md``).
 
     Parameters
     ----------

@@ -9,8 +9,7 @@
   probability fall; a faithful explanation makes it fall fast, so the area
   over the perturbation curve (AOPC) is large.
 
-Used by the chapter "Class-wise aggregation" (``book/aggregation.md``),
-through :func:`xaiaudio.experiments.relevance.faithfulness_table`.
+Used by :func:`xaiaudio.experiments.relevance.faithfulness_table`.
 """
 
 from __future__ import annotations
@@ -26,9 +25,7 @@ def path_relevance(relevance) -> np.ndarray:
     Input of any other dimensionality (e.g. relevance already averaged) is
     returned unchanged, as a NumPy array. Used by
     :func:`rate_localisation`, :func:`deletion_curve` and
-    :func:`xaiaudio.experiments.relevance.explain_time_averaged` (chapters
-    "Comparing LRP rules", ``book/lrp_rules.md``, and "Class-wise
-    aggregation", ``book/aggregation.md``).
+    :func:`xaiaudio.experiments.relevance.explain_time_averaged`.
 
     Parameters
     ----------
@@ -59,8 +56,7 @@ def rate_localisation(
     ``tolerance_octaves`` of the rate?
 
     Only second-order paths compete; the distance is ``|log2(lambda2 /
-    rate)|`` in octaves. Chapter "Class-wise aggregation"
-    (``book/aggregation.md``), through
+    rate)|`` in octaves. Used by
     :func:`xaiaudio.experiments.relevance.faithfulness_table`.
 
     Parameters
@@ -119,8 +115,7 @@ def deletion_curve(
     in path order); column ``c`` deletes ``round(c * paths / steps)`` of
     them, replacing each deleted path's whole time series by its
     ``baseline`` value. Runs without gradients, in batches; the model is
-    put in eval mode on ``device``. Chapter "Class-wise aggregation"
-    (``book/aggregation.md``, also an exercise on ``baseline``), through
+    put in eval mode on ``device``. Used by
     :func:`xaiaudio.experiments.relevance.faithfulness_table`.
 
     Parameters
@@ -186,8 +181,7 @@ def aopc(curve: np.ndarray) -> np.ndarray:
     ``AOPC = 1 / (L + 1) * sum_{k=0}^{L} (p_0 - p_k)`` over the ``L + 1``
     points of a deletion curve (``k = 0`` is the unperturbed input, whose
     term is zero). The normalisation is ``1 / (L + 1)``, the number of
-    points, not ``1 / L``. Chapter "Class-wise aggregation"
-    (``book/aggregation.md``), through
+    points, not ``1 / L``. Used by
     :func:`xaiaudio.experiments.relevance.faithfulness_table`.
 
     Parameters

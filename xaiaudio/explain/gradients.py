@@ -11,9 +11,8 @@ al., 2017) and a random baseline that any method must beat. The first line
 of each docstring is the method's description in
 :data:`xaiaudio.explain.registry.METHODS`.
 
-Used by the chapter "Class-wise aggregation" (``book/aggregation.md``;
-faithfulness against ground truth), through
-:func:`xaiaudio.experiments.relevance.faithfulness_table`.
+:func:`xaiaudio.experiments.relevance.faithfulness_table` compares them
+with LRP against ground truth.
 """
 
 from __future__ import annotations
@@ -28,8 +27,7 @@ def target_classes(
     """One class index per example: ``target`` broadcast, or the predicted
     class when ``None``.
 
-    Used by every method of this module (chapter "Class-wise aggregation",
-    ``book/aggregation.md``).
+    Used by every method of this module.
 
     Parameters
     ----------
@@ -66,7 +64,7 @@ def class_score_gradient(
     differentiation, which gives each example its own gradient because
     examples do not interact (the model must be in eval mode: batch norm in
     training mode would mix them). Used by every gradient method of this
-    module (chapter "Class-wise aggregation", ``book/aggregation.md``).
+    module.
 
     Parameters
     ----------
@@ -91,8 +89,7 @@ def class_score_gradient(
 def gradient(model, inputs, target=None, generator=None):
     """Saliency: the gradient of the class logit.
 
-    Registry name "gradient"; chapter "Class-wise aggregation"
-    (``book/aggregation.md``).
+    Registry name "gradient".
 
     Parameters
     ----------
@@ -118,10 +115,8 @@ def gradient(model, inputs, target=None, generator=None):
 def gradient_times_input(model, inputs, target=None, generator=None):
     """Gradient x input (equals LRP-0 for bias-free ReLU networks).
 
-    Registry name "gradient x input"; chapter "Class-wise aggregation"
-    (``book/aggregation.md``). Chapter "Deep Taylor decomposition"
-    (``book/deep_taylor.md``) checks the equality with LRP-0 by hand on the
-    toy network.
+    Registry name "gradient x input". On the toy network without biases
+    (:func:`xaiaudio.models.toy_network.toy_mlp`) it equals LRP-0.
 
     Parameters
     ----------
@@ -155,8 +150,7 @@ def smoothgrad(
 
     The noise of each example is Gaussian with standard deviation ``noise``
     times that example's ``max - min``; the classes are fixed on the clean
-    input. Registry name "SmoothGrad"; chapter "Class-wise aggregation"
-    (``book/aggregation.md``; sample counts per preset in
+    input. Registry name "SmoothGrad" (sample counts per preset in
     :data:`xaiaudio.experiments.relevance.SAMPLE_COUNTS`).
 
     Parameters
@@ -210,8 +204,7 @@ def integrated_gradients(
     alpha (x - baseline)`` is approximated by the midpoint rule with
     ``n_steps`` points, so the relevance sums to about ``f(x) -
     f(baseline)`` for the explained logit. Registry name "integrated
-    gradients"; chapter "Class-wise aggregation" (``book/aggregation.md``;
-    step counts per preset in
+    gradients" (step counts per preset in
     :data:`xaiaudio.experiments.relevance.SAMPLE_COUNTS`).
 
     Parameters
@@ -250,8 +243,7 @@ def integrated_gradients(
 def random_relevance(model, inputs, target=None, generator=None):
     """Uniform noise: the floor every attribution method must beat.
 
-    Registry name "random"; chapter "Class-wise aggregation"
-    (``book/aggregation.md``).
+    Registry name "random".
 
     Parameters
     ----------

@@ -25,8 +25,6 @@ input. Stabilisers follow zennit exactly (``z + eps * sign(z)`` with
 this module give the same relevance; ``tests/test_lrp.py`` checks it, and
 :data:`xaiaudio.explain.registry.METHODS` pairs each composite with its
 zennit twin.
-
-Used by the chapter "Deep Taylor decomposition" (``book/deep_taylor.md``).
 """
 
 from __future__ import annotations
@@ -77,8 +75,7 @@ def root_point(
 
     The neuron computes ``relu(weight @ y + bias)``. The root point is ``y~
     = y - (weight @ y + bias) / (weight @ d) * d``: the point of the line
-    ``y + alpha d`` on the hyperplane ``weight @ y~ + bias = 0``. Chapter
-    "Deep Taylor decomposition" (``book/deep_taylor.md``), where
+    ``y + alpha d`` on the hyperplane ``weight @ y~ + bias = 0``.
     :func:`xaiaudio.report.toy_figures.plot_neuron_roots` draws it.
 
     Parameters
@@ -107,8 +104,6 @@ def search_direction(
 ) -> torch.Tensor:
     """Search direction of one neuron: ``d = y`` for LRP-0 (Eq. 9), ``d = y
     * 1[w > 0]`` for z+ (Eq. 10).
-
-    Chapter "Deep Taylor decomposition" (``book/deep_taylor.md``).
 
     Parameters
     ----------
@@ -150,8 +145,7 @@ def link_matrix(
     lower relevance is ``L.sum(1)`` (Eq. 2). A column whose contributions
     sum to zero is not normalised: it holds ``W[i, j] d_j[i] relevance[j]``
     (for z+ and a non-negative input, every contribution is then zero, and
-    so is the column). Chapter "Deep Taylor decomposition"
-    (``book/deep_taylor.md``).
+    so is the column).
 
     Parameters
     ----------
@@ -197,8 +191,7 @@ def stabilise(z: torch.Tensor, epsilon: float) -> torch.Tensor:
     (as in zennit).
 
     Moves every denominator away from zero; used by :class:`Epsilon` and
-    :class:`ZPlus`. Chapter "Deep Taylor decomposition"
-    (``book/deep_taylor.md``).
+    :class:`ZPlus`.
 
     Parameters
     ----------
@@ -255,8 +248,7 @@ class Epsilon:
     divide, backward (the transposed layer, computed by autograd),
     multiply. Calling ``rule(layer, a, relevance)`` returns the relevance
     of the layer input ``a`` (same shape as ``a``) from the relevance of
-    the layer output (same shape as ``layer(a)``). Chapter "Deep Taylor
-    decomposition" (``book/deep_taylor.md``).
+    the layer output (same shape as ``layer(a)``).
 
     Parameters
     ----------
@@ -290,8 +282,7 @@ class ZPlus:
     the positive part of the bias joins the denominator. Layers without
     weights (average pools) fall back to :class:`Epsilon` with the same
     stabiliser, whose weights are all positive anyway. Called like
-    :class:`Epsilon`. Chapter "Deep Taylor decomposition"
-    (``book/deep_taylor.md``).
+    :class:`Epsilon`.
 
     Parameters
     ----------
@@ -351,7 +342,6 @@ class PassThrough:
     to the input's shape). An input batch norm, which follows no linear
     layer and so cannot be merged, is treated the same way, as zennit's
     ``Pass`` rule does. Called like :class:`Epsilon`; it has no parameter.
-    Chapter "Deep Taylor decomposition" (``book/deep_taylor.md``).
     """
 
     def __call__(
@@ -370,8 +360,7 @@ def make_composite(conv, dense, pool=Epsilon(1e-6)) -> dict:
     wins).
 
     Layers of :data:`PASS_TYPES` get :class:`PassThrough`, then average
-    pools, convolutions and dense layers get the given rules. Chapter "Deep
-    Taylor decomposition" (``book/deep_taylor.md``).
+    pools, convolutions and dense layers get the given rules.
 
     Parameters
     ----------
@@ -402,8 +391,7 @@ def lrp0_composite() -> dict:
 
     The from-scratch twin of
     :func:`xaiaudio.explain.composites.lrp0_composite` (registry name
-    "LRP-0"); chapter "Deep Taylor decomposition" (``book/deep_taylor.md``)
-    draws it on the toy problem and compares it with zennit.
+    "LRP-0").
 
     Returns
     -------
@@ -421,8 +409,7 @@ def epsilon_composite(epsilon: float = 1e-6) -> dict:
 
     The from-scratch twin of
     :func:`xaiaudio.explain.composites.epsilon_composite` (registry name
-    "LRP-eps"); chapter "Deep Taylor decomposition"
-    (``book/deep_taylor.md``).
+    "LRP-eps").
 
     Parameters
     ----------
@@ -445,8 +432,7 @@ def zplus_composite() -> dict:
 
     The from-scratch twin of
     :func:`xaiaudio.explain.composites.zplus_composite` (registry name
-    "LRP-z+"); chapter "Deep Taylor decomposition"
-    (``book/deep_taylor.md``).
+    "LRP-z+").
 
     Returns
     -------
@@ -462,8 +448,7 @@ def epsilon_plus_composite(epsilon: float = 1e-6) -> dict:
 
     Average pools get ``Epsilon(1e-6)``. The from-scratch twin of
     :func:`xaiaudio.explain.composites.epsilon_plus_composite` (registry
-    name "LRP-[eps, z+] published"); chapter "Deep Taylor decomposition"
-    (``book/deep_taylor.md``).
+    name "LRP-[eps, z+] published").
 
     Parameters
     ----------
@@ -484,8 +469,7 @@ def epsilon_plus_as_written_composite(epsilon: float = 1e-6) -> dict:
 
     Average pools get ``Epsilon(1e-6)``. The from-scratch twin of
     :func:`xaiaudio.explain.composites.epsilon_plus_as_written_composite`
-    (registry name "LRP-[eps, z+] as written"); chapter "Deep Taylor
-    decomposition" (``book/deep_taylor.md``).
+    (registry name "LRP-[eps, z+] as written").
 
     Parameters
     ----------
@@ -504,8 +488,7 @@ def rule_for(composite: dict, layer: nn.Module):
     """The rule of ``composite`` for ``layer``: the first entry whose layer
     types match.
 
-    Used by :func:`lrp` (chapter "Deep Taylor decomposition",
-    ``book/deep_taylor.md``).
+    Used by :func:`lrp`.
 
     Parameters
     ----------
@@ -545,8 +528,7 @@ def leaf_layers(model: nn.Module) -> list[nn.Module]:
     sequential networks of the book
     (:class:`~xaiaudio.models.convnet.PlayingTechniqueConvNet`, the toy
     network) but not for a model whose ``forward`` reorders or reuses its
-    modules. Used by :func:`merge_batchnorm` (chapter "Deep Taylor
-    decomposition", ``book/deep_taylor.md``).
+    modules. Used by :func:`merge_batchnorm`.
 
     Parameters
     ----------
@@ -574,8 +556,7 @@ def merge_into(
     ``gamma / sqrt(var + eps)``) and the bias (``(b - mean) * scale +
     beta``, with ``b = 0`` when the layer has no bias). The running
     statistics are used, whatever mode ``norm`` is in. Used by
-    :func:`merge_batchnorm` (chapter "Deep Taylor decomposition",
-    ``book/deep_taylor.md``).
+    :func:`merge_batchnorm`.
 
     Parameters
     ----------
@@ -618,8 +599,7 @@ def merge_batchnorm(model: nn.Module) -> nn.Sequential:
     (the input batch norm of the paper's convnet) stays as it is;
     composites give it :class:`PassThrough`, as zennit's
     ``SequentialMergeBatchNorm`` plus ``Pass`` do. ``model`` itself is not
-    modified. Chapter "Deep Taylor decomposition"
-    (``book/deep_taylor.md``).
+    modified.
 
     Parameters
     ----------
@@ -651,8 +631,7 @@ def one_hot_seed(output: torch.Tensor, target=None) -> torch.Tensor:
 
     Used by :func:`lrp`, :func:`xaiaudio.explain.composites.explain` and
     ``xaiaudio.explain.zennit_parts.gradient_attribution`` (zennit's
-    attributor), all in chapter "Deep Taylor decomposition"
-    (``book/deep_taylor.md``).
+    attributor).
 
     Parameters
     ----------
@@ -690,8 +669,7 @@ def lrp(
     every layer's input, then apply each layer's rule from the output back
     (Eq. 2). ``seed="one_hot"`` starts from a one-hot vector (as the
     published experiments do); ``seed="output"`` starts from the logit
-    itself, ``R_M = f(x)`` as in the paper's text. Chapter "Deep Taylor
-    decomposition" (``book/deep_taylor.md``).
+    itself, ``R_M = f(x)`` as in the paper's text.
 
     Parameters
     ----------

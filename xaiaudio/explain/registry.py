@@ -10,10 +10,6 @@ and its from-scratch twin of :mod:`xaiaudio.explain.lrp`. The gradient
 methods come from :mod:`xaiaudio.explain.gradients`. Chapters, benchmarks
 and tests read :data:`METHODS`; a new method is added with
 :func:`register_method` and appears everywhere.
-
-Used by the chapters "Deep Taylor decomposition" (``book/deep_taylor.md``),
-"Comparing LRP rules" (``book/lrp_rules.md``) and "Class-wise aggregation"
-(``book/aggregation.md``).
 """
 
 from __future__ import annotations
@@ -34,11 +30,8 @@ class AttributionMethod:
     """One attribution method: its names, its description and how to run
     it.
 
-    Chapter "Deep Taylor decomposition" (``book/deep_taylor.md``) shows
-    this class and compares every LRP method's :meth:`zennit` and
-    :meth:`from_scratch` relevance; "Comparing LRP rules"
-    (``book/lrp_rules.md``) and "Class-wise aggregation"
-    (``book/aggregation.md``) run ``explain`` through :data:`METHODS`.
+    For an LRP method, :meth:`zennit` and :meth:`from_scratch` compute the
+    same relevance with zennit and with the from-scratch code.
 
     Parameters
     ----------
@@ -58,8 +51,8 @@ class AttributionMethod:
         Factory of the from-scratch composite of
         :mod:`xaiaudio.explain.lrp` (LRP methods only).
     compared : bool, default True
-        Whether the faithfulness comparison of "Class-wise aggregation"
-        includes it.
+        Whether the faithfulness comparison includes it
+        (:func:`compared_methods`).
     """
 
     name: str
@@ -75,9 +68,6 @@ class AttributionMethod:
     ) -> torch.Tensor:
         """Relevance from the zennit composite
         (:func:`xaiaudio.explain.composites.explain`).
-
-        Chapter "Deep Taylor decomposition" (``book/deep_taylor.md``), the
-        comparison with the from-scratch twin.
 
         Parameters
         ----------
@@ -116,9 +106,6 @@ class AttributionMethod:
     ) -> torch.Tensor:
         """Relevance from the from-scratch twin
         (:func:`xaiaudio.explain.lrp.lrp`).
-
-        Chapter "Deep Taylor decomposition" (``book/deep_taylor.md``), the
-        comparison with zennit.
 
         Parameters
         ----------
@@ -166,10 +153,7 @@ def register_method(method: AttributionMethod) -> AttributionMethod:
     """Add ``method`` to :data:`METHODS` and return it.
 
     Every method of the book is registered when this module is imported;
-    chapters and tests read :data:`METHODS` (chapters "Deep Taylor
-    decomposition", ``book/deep_taylor.md``, "Comparing LRP rules",
-    ``book/lrp_rules.md``, and "Class-wise aggregation",
-    ``book/aggregation.md``).
+    chapters and tests read :data:`METHODS`.
 
     Parameters
     ----------
@@ -315,9 +299,6 @@ def lrp_methods() -> list[AttributionMethod]:
     """The LRP methods: those with a zennit composite and a from-scratch
     twin.
 
-    Chapter "Deep Taylor decomposition" (``book/deep_taylor.md``) lists
-    them and compares each pair.
-
     Returns
     -------
     list of AttributionMethod
@@ -332,8 +313,7 @@ def compared_methods() -> list[str]:
     registration order.
 
     The default of
-    :func:`xaiaudio.experiments.relevance.faithfulness_table` (chapter
-    "Class-wise aggregation", ``book/aggregation.md``).
+    :func:`xaiaudio.experiments.relevance.faithfulness_table`.
 
     Returns
     -------

@@ -18,7 +18,6 @@ This module holds the parts that need no data: which layers a cascade walks
 (:data:`SIMILARITY_THRESHOLD`, :func:`pair_concordance`) and the methods
 that fail (:func:`failing_methods`). The cached pipeline on the
 playing-technique convnet is :mod:`xaiaudio.experiments.sanity_runs`.
-Chapter "Class-wise aggregation" (``book/aggregation.md``).
 """
 
 from __future__ import annotations
@@ -54,7 +53,7 @@ def cascade_layers(model: nn.Module) -> list[str]:
     buffers; for :class:`~xaiaudio.models.convnet.PlayingTechniqueConvNet`
     these are ``classifier``, ``dense``, ``block3``, ``block2``, ``block1``
     and ``input_norm`` (a convolution block counts once, with its batch
-    norm). Chapter "Class-wise aggregation" (``book/aggregation.md``).
+    norm).
 
     Parameters
     ----------
@@ -90,8 +89,7 @@ def recalibrate_batchnorm(
     not normalise at all. So they are measured again: only ``norms`` run in
     training mode (a cumulative average over the batches), every other
     layer in eval mode, and the model is left in eval mode. Used by
-    :func:`randomised_copy` (chapter "Class-wise aggregation",
-    ``book/aggregation.md``).
+    :func:`randomised_copy`.
 
     Parameters
     ----------
@@ -146,8 +144,7 @@ def randomised_copy(
     layer gets the same random weights whichever layers are re-drawn before
     it. The running statistics of the batch norms in those layers are then
     re-estimated on ``calibration`` (:func:`recalibrate_batchnorm`). Every
-    other parameter and buffer is an exact copy. Chapter "Class-wise
-    aggregation" (``book/aggregation.md``).
+    other parameter and buffer is an exact copy.
 
     Parameters
     ----------
@@ -204,8 +201,7 @@ def cascading_randomisation(
     Step ``k`` re-initialises the first ``k`` layers of
     :func:`cascade_layers` (output layer first) with
     :func:`randomised_copy`; a layer keeps the same random weights at every
-    later step. The last step randomises every layer. Chapter "Class-wise
-    aggregation" (``book/aggregation.md``).
+    later step. The last step randomises every layer.
 
     Parameters
     ----------
@@ -234,8 +230,7 @@ def rank_similarity(original, other) -> dict:
     absolute.
 
     ``scipy.stats.spearmanr`` over the paths of each example. A constant
-    map has no ranks; its correlation is NaN. Chapter "Class-wise
-    aggregation" (``book/aggregation.md``).
+    map has no ranks; its correlation is NaN.
 
     Parameters
     ----------
@@ -288,8 +283,7 @@ def pair_concordance(spearman: float) -> float:
     (Spearman's ``rho``), Kendall's ``tau = 2 arcsin(r) / pi``, and a pair
     is concordant with probability ``(1 + tau) / 2``: 0.5 for unrelated
     maps, 1 for maps in the same order. It gives
-    :data:`SIMILARITY_THRESHOLD` a meaning (chapter "Class-wise
-    aggregation", ``book/aggregation.md``).
+    :data:`SIMILARITY_THRESHOLD` a meaning.
 
     Parameters
     ----------
@@ -312,10 +306,6 @@ def failing_methods(
 ) -> list[str]:
     """The methods whose maps stay similar: mean signed or absolute
     similarity at least ``threshold``.
-
-    Chapter "Class-wise aggregation" (``book/aggregation.md``) applies it
-    to the fully randomised network and to the network trained on shuffled
-    labels.
 
     Parameters
     ----------

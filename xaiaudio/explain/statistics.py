@@ -8,13 +8,13 @@ then summarise it; the relevance itself comes from
 :data:`xaiaudio.explain.registry.METHODS`. The summaries here:
 
 * :func:`kurtosis_per_example`, :func:`mean_std`, :func:`paired_test`,
-  :func:`order_shares` (chapter "Comparing LRP rules");
+  :func:`order_shares`: how peaked the maps are and where their relevance
+  lies, to compare rules;
 * :func:`top_n_indicator`, :func:`classwise_top_n`, :func:`group_labels`,
-  :func:`classwise_mean`, :func:`s1_vote_percent` and :func:`vote_summary`
-  (chapter "Class-wise aggregation");
+  :func:`classwise_mean`, :func:`s1_vote_percent` and
+  :func:`vote_summary`: class-wise aggregation;
 * :func:`method_ranking`, which reads the table of
-  :func:`xaiaudio.experiments.relevance.faithfulness_table` (chapter
-  "Class-wise aggregation").
+  :func:`xaiaudio.experiments.relevance.faithfulness_table`.
 
 The explained class is always the *predicted* class (a one-hot output
 seed), as published.
@@ -42,7 +42,7 @@ def kurtosis_per_example(relevance) -> np.ndarray:
     bias=True)`` per row of ``(examples, paths)`` (a ``(examples, paths,
     frames)`` array is averaged over time first). A one-hot vector of
     length N gives ``(N**2 - 6 (N - 1)) / (N - 1)``; a flat ramp about
-    -1.2. Chapter "Comparing LRP rules".
+    -1.2.
     """
     values = path_relevance(relevance)
     return scipy.stats.kurtosis(values, axis=1, fisher=True, bias=True)
@@ -67,7 +67,6 @@ def paired_test(a, b) -> dict:
     ``n``, ``mean_difference`` (``b - a``; the t statistic has its sign),
     ``wilcoxon_statistic``, ``wilcoxon_p``, ``t_statistic`` and ``t_p``;
     statistics are NaN with fewer than two pairs or no difference at all.
-    Chapter "Comparing LRP rules".
     """
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     keep = np.isfinite(a) & np.isfinite(b)
@@ -100,7 +99,7 @@ def order_shares(relevance, n_s1: int) -> np.ndarray:
     ``n_s1`` paths) and on S2.
 
     ``(examples, paths)`` -> ``(examples, 2)``; each row sums to 1 (NaN for
-    an all-zero row). Chapter "Comparing LRP rules".
+    an all-zero row).
     """
     magnitude = np.abs(path_relevance(relevance))
     total = magnitude.sum(axis=1)
@@ -116,8 +115,7 @@ def top_n_indicator(relevance, n: int = 5) -> np.ndarray:
     """Indicator ``(examples, paths)`` of each example's ``n`` paths of
     largest (signed) relevance.
 
-    Eq. 13 of the paper; ties are broken by path order. Chapter "Class-wise
-    aggregation".
+    Eq. 13 of the paper; ties are broken by path order.
     """
     values = path_relevance(relevance)
     if not 1 <= n <= values.shape[1]:
@@ -136,7 +134,7 @@ def group_labels(predicted, labels, by: str = "predicted") -> np.ndarray:
 
     The paper grouped by true class while explaining the predicted class (a
     known defect: a misclassified clip then adds evidence for another class
-    to its true class's map). Chapter "Class-wise aggregation".
+    to its true class's map).
     """
     if by not in GROUPINGS:
         raise ValueError(f"by must be one of {GROUPINGS}, not {by!r}")
@@ -151,7 +149,7 @@ def classwise_top_n(
 
     ``groups`` gives each example's class (see :func:`group_labels`);
     returns integer counts ``(n_classes, paths)``; each class's counts sum
-    to ``n`` x its number of examples. Chapter "Class-wise aggregation".
+    to ``n`` x its number of examples.
     """
     indicator = top_n_indicator(relevance, n).astype(int)
     groups = np.asarray(groups)
@@ -164,8 +162,8 @@ def classwise_mean(values, groups, n_classes: int) -> np.ndarray:
     """Per class, the mean over its examples (and over time) of per-path
     values.
 
-    Chapter "Class-wise aggregation" (the mean scattering input of each
-    class, beside its top-n map).
+    Used for the mean scattering input of each class, shown beside its
+    top-n map.
 
     Parameters
     ----------
@@ -199,8 +197,6 @@ def s1_vote_percent(counts, second_order) -> float:
     """Share, in per cent, of the top-n votes of ``counts`` that fall on
     first-order (S1) paths.
 
-    Chapter "Class-wise aggregation".
-
     Parameters
     ----------
     counts : array_like
@@ -233,8 +229,7 @@ def vote_summary(
     Votes on S2 paths are summed over carriers for each modulation
     frequency ``lambda2`` (rounded to 0.01 Hz, so that paths sharing a
     second-order wavelet pool their votes); the modal frequency is the one
-    with the most votes (the lowest, on a tie). Chapter "Class-wise
-    aggregation".
+    with the most votes (the lowest, on a tie).
 
     Parameters
     ----------
@@ -295,8 +290,6 @@ def method_ranking(
     """Which method localises best, which has the best AOPC, and how
     ``reference`` and the rest fare.
 
-    Chapter "Class-wise aggregation" (its paragraph "What ranks best?").
-
     Parameters
     ----------
     table : pandas.DataFrame
@@ -304,7 +297,7 @@ def method_ranking(
         fraction) and ``mean AOPC``
         (:func:`xaiaudio.experiments.relevance.faithfulness_table`).
     reference : str
-        The method the chapter follows (the published composite).
+        The method under study (the published composite).
     baseline : str
         The method every other is compared with (random relevance).
 

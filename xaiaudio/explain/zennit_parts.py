@@ -2,8 +2,7 @@
 an attributor.
 
 zennit (Anders et al., 2021) implements LRP with canonizers, composites and
-attributors. The chapter "Deep Taylor decomposition"
-(``book/deep_taylor.md``) shows the first and the last on the paper's
+attributors. This module runs the first and the last on the paper's
 convnet: :func:`canonizer_effect` applies ``SequentialMergeBatchNorm`` by
 hand and measures how much it changes the logits;
 :func:`gradient_attribution` runs the ``Gradient`` attributor with a
@@ -40,8 +39,6 @@ def canonizer_effect(
 ) -> CanonizerEffect:
     """Merge every batch norm that follows a linear layer with zennit's
     canonizer, compare, undo.
-
-    Used by the chapter "Deep Taylor decomposition".
 
     Parameters
     ----------
@@ -97,8 +94,6 @@ def gradient_attribution(
 ) -> Attribution:
     """Relevance from zennit's ``Gradient`` attributor with ``composite``,
     seeded with a one-hot vector.
-
-    Used by the chapter "Deep Taylor decomposition".
 
     Parameters
     ----------

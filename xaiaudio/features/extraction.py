@@ -1,8 +1,7 @@
 """Scattering features of a whole dataset, computed in batches and streamed
 to the cache.
 
-:func:`extract_dataset_features` is what every chapter after *The
-scattering transform* calls: it returns a read-only memory map ``(rows,
+:func:`extract_dataset_features` returns a read-only memory map ``(rows,
 paths, frames)`` in the dataset table's row order. The first call scatters
 the clips batch by batch (on ``config.device``) and writes each batch
 straight into a ``.npy`` file inside a
@@ -18,11 +17,6 @@ reads it off the producing function,
 does not hold the clip loader, the device or the batch size: a custom
 ``load`` that changes the audio must not share a cache with the default
 one.
-
-Used in chapters "The scattering transform" (``book/scattering.md``),
-"Training the convnet" (``book/training.md``), "Comparing LRP rules"
-(``book/lrp_rules.md``) and "Class-wise aggregation"
-(``book/aggregation.md``).
 """
 
 from __future__ import annotations
@@ -59,11 +53,6 @@ NAMESPACE = "scattering-features"
 def features_key(paths: Sequence, preset) -> str:
     """Cache key of the features of ``paths``: spec + ordered names + file
     contents + code.
-
-    Used (through :func:`extract_dataset_features`) in chapters "The
-    scattering transform" (``book/scattering.md``), "Training the convnet"
-    (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``)
-    and "Class-wise aggregation" (``book/aggregation.md``).
 
     Every file is read and hashed, so the key changes when any file's audio
     does. File *names* (not folders) enter the key in order. Used by
@@ -117,11 +106,6 @@ def extract_features(
 ) -> np.ndarray:
     """Scattering features of every file in ``paths`` (in order), cached
     and memory-mapped.
-
-    Used (through :func:`extract_dataset_features`) in chapters "The
-    scattering transform" (``book/scattering.md``), "Training the convnet"
-    (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``)
-    and "Class-wise aggregation" (``book/aggregation.md``).
 
     ``load(path) -> float32 (clip_samples,)`` reads one clip (default:
     :func:`xaiaudio.data.audio.load_clip` for the preset). Batches are read
@@ -233,11 +217,7 @@ def extract_dataset_features(
     ``dataset`` is what
     :func:`xaiaudio.experiments.datasets.load_pmt_dataset` returns;
     ``config`` the chapter's :class:`~xaiaudio.core.presets.RunConfig`
-    (preset and device). Used by the scattering, training and LRP chapters:
-    "The scattering transform" (``book/scattering.md``) calls it directly;
-    "Training the convnet" (``book/training.md``), "Comparing LRP rules"
-    (``book/lrp_rules.md``) and "Class-wise aggregation"
-    (``book/aggregation.md``) through
+    (preset and device). Used by
     :func:`xaiaudio.experiments.technique_convnets.technique_features`.
 
     Parameters
@@ -286,7 +266,7 @@ def extract_features_per_file(
     time (benchmarks only).
 
     ``benchmarks/bench_scattering.py`` compares it with
-    :func:`extract_features`; no chapter uses it.
+    :func:`extract_features`.
 
     Parameters
     ----------

@@ -1,9 +1,6 @@
 """Log-mel front end of the playable-prototype model, and its inversion
 back to audio.
 
-Used by the chapters *Playable prototypes* (``book/prototypes.md``) and
-*Playable prototypes: voices* (``book/prototypes_voices.md``).
-
 Forward: power mel spectrogram (Hann window, hop 512, HTK mel bands from 0
 Hz to the Nyquist frequency), then ``x = (log10(power + 1e-10) + 10) /
 17``, so digital silence maps to 0 and a full-scale sinusoid to about 0.8.
@@ -36,10 +33,6 @@ class MelSettings:
     """Parameters of the log-mel front end (all chapters derive them with
     :func:`mel_settings`).
 
-    Used in chapters "Playable prototypes" (``book/prototypes.md``) and
-    "Playable prototypes: voices" (``book/prototypes_voices.md``) (``mel =
-    data.settings``).
-
     Attributes
     ----------
     sample_rate : int
@@ -69,9 +62,7 @@ def mel_settings(sample_rate: int, n_mels: int = 128) -> MelSettings:
 
     Any rate of at least 32 kHz gets 2048, any lower rate 1024. Used by
     :func:`xaiaudio.features.spectrograms.spectrogram_set` and by the
-    prototype model, in chapters "Playable prototypes"
-    (``book/prototypes.md``) and "Playable prototypes: voices"
-    (``book/prototypes_voices.md``).
+    prototype model.
 
     Parameters
     ----------
@@ -112,7 +103,7 @@ def check_clip(
     Raises ``ValueError`` with the clip's ``name`` for a non-1-D,
     non-finite, silent or too-short (fewer than ``n_fft`` samples) clip;
     resamples a clip given at another rate instead of silently mis-reading
-    it. Called by :func:`log_mel` for every clip of the prototype chapters.
+    it. Called by :func:`log_mel` for every clip.
 
     Parameters
     ----------
@@ -164,9 +155,6 @@ def mel_filterbank(settings: MelSettings) -> np.ndarray:
     """The (n_mels, 1 + n_fft/2) HTK mel filterbank from 0 Hz to Nyquist
     (librosa's Slaney area norm).
 
-    Used in chapters "Playable prototypes" (``book/prototypes.md``) and
-    "Playable prototypes: voices" (``book/prototypes_voices.md``).
-
     Used by :func:`log_mel`; :func:`to_audio` inverts the same filterbank.
 
     Parameters
@@ -200,9 +188,7 @@ def mel_centres(settings: MelSettings) -> np.ndarray:
 
     HTK mels, ``2595 log10(1 + f / 700)``, of the filterbank of
     :func:`mel_filterbank`. Used by the prototype model's pitch shift
-    (:mod:`xaiaudio.models.prototype_model`) in chapters "Playable
-    prototypes" (``book/prototypes.md``) and "Playable prototypes: voices"
-    (``book/prototypes_voices.md``).
+    (:mod:`xaiaudio.models.prototype_model`).
 
     Parameters
     ----------
@@ -220,9 +206,6 @@ def mel_centres(settings: MelSettings) -> np.ndarray:
 
 def normalise_power(power: np.ndarray) -> np.ndarray:
     """x = (log10(power + 1e-10) + 10) / 17.
-
-    Used in chapters "Playable prototypes" (``book/prototypes.md``) and
-    "Playable prototypes: voices" (``book/prototypes_voices.md``).
 
     Digital silence maps to 0; each factor of 10 in power adds 1/17 (10 dB
     per 0.059). Negative inputs (rounding errors) count as 0. Used by
@@ -246,9 +229,6 @@ def normalise_power(power: np.ndarray) -> np.ndarray:
 
 def denormalise(x: np.ndarray) -> np.ndarray:
     """Inverse of :func:`normalise_power`: mel power (clipped at 0).
-
-    Used in chapters "Playable prototypes" (``book/prototypes.md``) and
-    "Playable prototypes: voices" (``book/prototypes_voices.md``).
 
     Used by :func:`to_audio`.
 
@@ -277,8 +257,7 @@ def log_mel(
     Power spectrogram of a centred Hann-window STFT (``n_fft``, hop 512),
     mel filterbank (:func:`mel_filterbank`), then :func:`normalise_power`.
     Used by :func:`xaiaudio.features.spectrograms.spectrogram_set` for
-    every clip of chapters "Playable prototypes" (``book/prototypes.md``)
-    and "Playable prototypes: voices" (``book/prototypes_voices.md``).
+    every clip.
 
     Parameters
     ----------
@@ -334,9 +313,7 @@ def to_audio(
     (``librosa.feature.inverse.mel_to_stft``), estimate a phase with
     Griffin-Lim (:cite:p:`griffin1984signal`), and scale to ``peak`` (a
     silent input gives zeros). A single frame is repeated over 2 s, which
-    is how a prototype sounds. Shown and used in chapters "Playable
-    prototypes" (``book/prototypes.md``) and "Playable prototypes: voices"
-    (``book/prototypes_voices.md``) to listen to prototypes, class means
+    is how a prototype sounds. Used to listen to prototypes, class means
     and reconstructions.
 
     Parameters

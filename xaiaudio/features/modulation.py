@@ -10,8 +10,7 @@ and :func:`measure_modulation_rate` puts the two together;
 a figure.
 
 The tests use it to check that the embedded corpus's ground truth
-(``rate_hz``) is true of its audio; "Listening to playing techniques"
-(``book/listening.md``) plots the tracks.
+(``rate_hz``) is true of its audio.
 """
 
 from __future__ import annotations
@@ -378,8 +377,7 @@ def rate_analysis(
 
     The same measurement as :func:`measure_modulation_rate`, with the
     intermediate steps kept so that a figure can show how the rate was
-    found. Chapter "Listening to playing techniques" draws one per
-    technique.
+    found.
 
     Parameters
     ----------

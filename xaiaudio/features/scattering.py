@@ -1,13 +1,8 @@
 """Scattering features: kymatio's 1-D scattering with the papers' path
 selection.
 
-The chapter *The scattering transform* (``book/scattering.md``) explains
-every function here; the classifier, LRP and aggregation chapters
-("Training the convnet" (``book/training.md``), "Comparing LRP rules"
-(``book/lrp_rules.md``), "Class-wise aggregation"
-(``book/aggregation.md``)) consume the features through
-:mod:`xaiaudio.features.extraction` and draw them with
-:mod:`xaiaudio.report.plane`.
+:mod:`xaiaudio.features.extraction` computes the features of a whole
+dataset with these functions, and :mod:`xaiaudio.report.plane` draws them.
 
 Path selection (Wang, Lostanlen and Lagrange, ICASSP 2023): order 0 is
 dropped; order-1 paths and order-2 paths are kept when their first-order
@@ -51,11 +46,6 @@ class ScatteringSettings:
     """Scattering parameters for one preset: octaves ``J``, filters per
     octave ``Q``, averaging ``T``.
 
-    Used in chapters "The scattering transform" (``book/scattering.md``),
-    "Training the convnet" (``book/training.md``), "Comparing LRP rules"
-    (``book/lrp_rules.md``) and "Class-wise aggregation"
-    (``book/aggregation.md``).
-
     The entries of :data:`SCATTERING_SETTINGS`; :func:`scattering_spec`
     joins them with the preset's sample rate and clip length.
 
@@ -96,11 +86,6 @@ class ScatteringSpec:
     """Everything that defines the features of one preset: audio rate, clip
     length and settings.
 
-    Used in chapters "The scattering transform" (``book/scattering.md``),
-    "Training the convnet" (``book/training.md``), "Comparing LRP rules"
-    (``book/lrp_rules.md``) and "Class-wise aggregation"
-    (``book/aggregation.md``).
-
     Hashable; the key of the built scattering modules and of the cached
     features. Any function here that takes a ``preset`` also accepts a
     spec. Made by :func:`scattering_spec`.
@@ -139,8 +124,7 @@ def scattering_spec(
     """Return the :class:`ScatteringSpec` of a preset.
 
     ``preset``: a name, a :class:`~xaiaudio.core.presets.Preset`, or a spec
-    (returned unchanged). Used in chapter "The scattering transform"
-    (``book/scattering.md``) and by every function here.
+    (returned unchanged). Used by every function here.
 
     Parameters
     ----------
@@ -186,9 +170,7 @@ def scattering_module(spec, device=None):
     once per process).
 
     Modules are kept for the last 8 ``(spec, device)`` pairs, so repeated
-    calls are free. Used in chapter "The scattering transform"
-    (``book/scattering.md``) (to show the filters) and by
-    :func:`scatter_torch`.
+    calls are free. Used by :func:`scatter_torch`.
 
     Parameters
     ----------
@@ -222,12 +204,8 @@ class ScatteringPaths:
     Morlet filters in Hz; ``n1``/``n2`` are kymatio's filter indices (``n2
     = -1`` for S1); ``kymatio_index`` is the row of the path in kymatio's
     full output. ``len(paths)`` is the number of feature rows. Made by
-    :func:`scattering_paths`; used in chapter "The scattering transform"
-    (``book/scattering.md``) and, to place relevance in the
-    carrier-modulation plane (:mod:`xaiaudio.report.plane`), in chapters
-    "Training the convnet" (``book/training.md``), "Comparing LRP rules"
-    (``book/lrp_rules.md``) and "Class-wise aggregation"
-    (``book/aggregation.md``).
+    :func:`scattering_paths`; :mod:`xaiaudio.report.plane` uses it to place
+    relevance in the carrier-modulation plane.
 
     Attributes
     ----------
@@ -303,8 +281,7 @@ def select_paths(spec: ScatteringSpec) -> ScatteringPaths:
     kymatio's ``meta()`` gives every path's order, centre frequencies
     ``xi`` and widths ``sigma`` in cycles per sample; they are multiplied
     by the sample rate to give Hz. Order 0 is dropped; S1 paths come first,
-    then S2, each in kymatio's order. Cached per spec. Chapter "The
-    scattering transform" (``book/scattering.md``).
+    then S2, each in kymatio's order. Cached per spec.
 
     Parameters
     ----------
@@ -350,13 +327,9 @@ def scattering_paths(preset=None) -> ScatteringPaths:
     kymatio reports centre frequencies in cycles per sample; they are
     multiplied by the sample rate to give Hz. Paths of order 1 and 2 whose
     carrier is at least ``min_carrier_hz`` are kept (the selection is
-    :func:`select_paths`); the result is cached per spec. Used in chapter
-    "The scattering transform" (``book/scattering.md``) and in chapters
-    "Training the convnet" (``book/training.md``), "Comparing LRP rules"
-    (``book/lrp_rules.md``) and "Class-wise aggregation"
-    (``book/aggregation.md``) (through
+    :func:`select_paths`); the result is cached per spec. Used by
     :mod:`xaiaudio.experiments.technique_convnets` and
-    :mod:`xaiaudio.report.plane`).
+    :mod:`xaiaudio.report.plane`.
 
     Parameters
     ----------
@@ -377,8 +350,6 @@ def path_table(preset=None):
     ``n1``, ``n2`` and the row ``kymatio_index`` in kymatio's output. Row i
     describes feature row i.
 
-    Used in chapter "The scattering transform" (``book/scattering.md``).
-
     Parameters
     ----------
     preset : str, Preset, ScatteringSpec or None
@@ -395,11 +366,6 @@ def path_table(preset=None):
 def scatter_torch(audio, preset=None, device=None):
     """Torch version of :func:`scatter`: ``(batch, samples)`` tensor ->
     ``(batch, paths, frames)`` tensor.
-
-    Used (through :mod:`xaiaudio.features.extraction`) in chapters "The
-    scattering transform" (``book/scattering.md``), "Training the convnet"
-    (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``)
-    and "Class-wise aggregation" (``book/aggregation.md``).
 
     Used by :mod:`xaiaudio.features.extraction` so that batches stay on
     ``device``. Runs without gradients; keeps every kept path (S1 and S2).
@@ -435,8 +401,7 @@ def scatter_paths_torch(audio, rows, preset=None) -> torch.Tensor:
     """Differentiable scattering of a few kept paths: the rows ``rows`` of
     :func:`scatter_torch`, with gradients, at the cost of those paths only.
 
-    Resynthesis (:mod:`xaiaudio.explain.resynthesis`, chapter "Listening
-    to relevance", ``book/listening_relevance.md``) descends a loss on a
+    Resynthesis (:mod:`xaiaudio.explain.resynthesis`) descends a loss on a
     handful of coefficients thousands of times; computing all of the
     preset's paths for each step would cost up to a hundred times more.
     kymatio's own core function runs once per carrier (first-order filter)
@@ -499,8 +464,7 @@ def scatter(audio, preset=None, device=None, orders=(1, 2)) -> np.ndarray:
     ``audio``: ``(samples,)`` or ``(batch, samples)`` with ``samples`` the
     preset's clip length. Returns float32 ``(paths, frames)`` (or ``(batch,
     paths, frames)``) with S1 paths first; ``orders=(1,)`` returns S1 only.
-    Used in chapter "The scattering transform" (``book/scattering.md``) and
-    by its scattering explorer (:mod:`xaiaudio.report.widgets`).
+    Used by the scattering explorer (:mod:`xaiaudio.report.widgets`).
 
     Parameters
     ----------
@@ -551,9 +515,6 @@ def select_orders(features, preset=None, orders=(1, 2)):
     """S1 rows (``orders=(1,)``), S2 rows (``(2,)``) or both, of features
     ``(..., paths, frames)``.
 
-    Used (through :func:`scatter`) in chapter "The scattering transform"
-    (``book/scattering.md``).
-
     Used by :func:`scatter`.
 
     Parameters
@@ -596,10 +557,7 @@ class Normaliser:
     Calling it on features ``(..., paths, frames)`` returns normalised
     float32 features; it raises ``ValueError`` when their number of paths
     differs from ``len(mu)``. Used by
-    :func:`xaiaudio.experiments.technique_convnets.technique_features` in
-    chapters "Training the convnet" (``book/training.md``), "Comparing LRP
-    rules" (``book/lrp_rules.md``) and "Class-wise aggregation"
-    (``book/aggregation.md``).
+    :func:`xaiaudio.experiments.technique_convnets.technique_features`.
 
     Attributes
     ----------
@@ -639,11 +597,7 @@ def fit_normaliser(
     is read in chunks); ``split``: one of ``"train"``/``"val"``/``"test"``
     per example (the dataset table's ``split`` column). ``mu`` is the mean
     over training examples of each path's time-averaged coefficient;
-    validation and test rows are never read. Shown in chapter "The
-    scattering transform" (``book/scattering.md``); used in chapters
-    "Training the convnet" (``book/training.md``), "Comparing LRP rules"
-    (``book/lrp_rules.md``) and "Class-wise aggregation"
-    (``book/aggregation.md``).
+    validation and test rows are never read.
 
     Parameters
     ----------

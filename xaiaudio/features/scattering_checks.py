@@ -4,8 +4,8 @@ sinusoid modulated at a known rate.
 An amplitude- or frequency-modulated sinusoid (:func:`modulated_sinusoid`)
 has its energy on the carrier-modulation plane at (carrier, rate); the
 peak of its S2 paths (:func:`s2_peak`) must fall there to within one
-filter bandwidth (:func:`fwhm`). :func:`closed_form_check` runs the grid
-the scattering chapter draws (:data:`CLOSED_FORM_GRID`).
+filter bandwidth (:func:`fwhm`). :func:`closed_form_check` runs a grid of
+carriers and rates (:data:`CLOSED_FORM_GRID`).
 """
 
 from __future__ import annotations
@@ -46,8 +46,7 @@ def modulated_sinusoid(
     AM: ``(1 + depth cos(2 pi f_m t)) cos(2 pi f_c t)`` with ``depth`` 1 by
     default; FM: instantaneous frequency ``f_c (1 + depth cos(2 pi f_m
     t))`` with ``depth`` 0.02 (about a third of a semitone) by default.
-    Used by the closed-form check. Used in chapter "The scattering
-    transform" (``book/scattering.md``).
+    Used by the closed-form check.
 
     Parameters
     ----------
@@ -105,8 +104,7 @@ def fwhm(sigma):
     ``sigma`` (same unit).
 
     ``2 sqrt(2 ln 2) sigma``, about ``2.355 sigma``: the bandwidth that
-    :func:`closed_form_check` allows. Used in chapter "The scattering
-    transform" (``book/scattering.md``).
+    :func:`closed_form_check` allows.
 
     Parameters
     ----------
@@ -125,9 +123,6 @@ def fwhm(sigma):
 def s2_peak(features, preset=None) -> int:
     """Index (into the kept paths) of the S2 path with the largest
     time-averaged coefficient.
-
-    Used (through :func:`closed_form_check`) in chapter "The scattering
-    transform" (``book/scattering.md``).
 
     Used by :func:`closed_form_check`.
 
@@ -159,9 +154,8 @@ def closed_form_check(
     time-averaged energy. Each record holds the peak's
     ``lambda1``/``lambda2`` in Hz, the errors ``|lambda - f|`` and the
     tolerance (one filter bandwidth, the FWHM of the peak path's Morlet
-    filter), and ``ok`` when both errors are within it. The scattering
-    chapter draws and asserts it (``book/scattering.md``, on the grid
-    :data:`CLOSED_FORM_GRID`).
+    filter), and ``ok`` when both errors are within it. The grid of each
+    preset is :data:`CLOSED_FORM_GRID`.
 
     Parameters
     ----------

@@ -2,10 +2,8 @@
 
 :class:`SpectrogramSet` is what the playable-prototype models and their
 baselines train on; :func:`spectrogram_set` computes it from clips with
-:func:`xaiaudio.features.melspec.log_mel`. Chapters "Playable prototypes"
-(``book/prototypes.md``) and "Playable prototypes: voices"
-(``book/prototypes_voices.md``) get one from
-:func:`xaiaudio.experiments.datasets.instrument_set` and
+:func:`xaiaudio.features.melspec.log_mel`. It is made for instruments and
+voices by :func:`xaiaudio.experiments.datasets.instrument_set` and
 :func:`xaiaudio.experiments.datasets.voice_set`.
 """
 
@@ -24,9 +22,7 @@ class SpectrogramSet:
     """Normalised log-mels (each (n_mels, frames)) with labels, splits,
     class names and clip names.
 
-    Made by :func:`spectrogram_set`; used in chapters "Playable prototypes"
-    (``book/prototypes.md``) and "Playable prototypes: voices"
-    (``book/prototypes_voices.md``).
+    Made by :func:`spectrogram_set`.
 
     Attributes
     ----------
@@ -105,8 +101,7 @@ class SpectrogramSet:
         column).
 
         Every frame of every clip of the class counts once (longer clips
-        weigh more). Chapter "Playable prototypes" (``book/prototypes.md``)
-        plays it next to the prototypes.
+        weigh more).
 
         Parameters
         ----------
@@ -152,9 +147,7 @@ def spectrogram_set(
     :class:`SpectrogramSet`.
 
     Called by :func:`xaiaudio.experiments.datasets.instrument_set` and
-    :func:`xaiaudio.experiments.datasets.voice_set`, for chapters "Playable
-    prototypes" (``book/prototypes.md``) and "Playable prototypes: voices"
-    (``book/prototypes_voices.md``).
+    :func:`xaiaudio.experiments.datasets.voice_set`.
 
     Parameters
     ----------

@@ -13,9 +13,6 @@ them:
 * :class:`ConvAutoencoder`: 2-D convolutional autoencoder without skip
   connections, whose time-averaged code is clustered
   (:func:`xaiaudio.training.baseline_training.autoencoder_kmeans`).
-
-Used in chapters "Playable prototypes" (``book/prototypes.md``) and
-"Playable prototypes: voices" (``book/prototypes_voices.md``).
 """
 
 from __future__ import annotations
@@ -34,10 +31,8 @@ class DirectClassifier(nn.Module):
     the input channels. The pooled feature map is averaged over time, so
     clips of any length give one vector each.
 
-    Used (through
-    :func:`xaiaudio.training.baseline_training.train_direct_classifier`) in
-    chapters "Playable prototypes" (``book/prototypes.md``) and "Playable
-    prototypes: voices" (``book/prototypes_voices.md``).
+    Trained by
+    :func:`xaiaudio.training.baseline_training.train_direct_classifier`.
 
     Parameters
     ----------
@@ -93,10 +88,8 @@ class ConvAutoencoder(nn.Module):
     (:func:`xaiaudio.training.baseline_training.autoencoder_kmeans` pads
     the time axis).
 
-    Used (through
-    :func:`xaiaudio.training.baseline_training.autoencoder_kmeans`) in
-    chapters "Playable prototypes" (``book/prototypes.md``) and "Playable
-    prototypes: voices" (``book/prototypes_voices.md``).
+    Trained by
+    :func:`xaiaudio.training.baseline_training.autoencoder_kmeans`.
 
     Parameters
     ----------

@@ -18,11 +18,7 @@ for ``C = 1200`` the network has 2,068,289 trainable parameters and for ``C
 published code, the global average pool keeps the batch dimension, so a
 batch of one example works.
 
-Used in chapters "Deep Taylor decomposition" (``book/deep_taylor.md``; an
-untrained network of the paper's shape), "Training the convnet"
-(``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``) and
-"Class-wise aggregation" (``book/aggregation.md``); the last three get
-their trained network from
+Trained networks come from
 :func:`xaiaudio.experiments.technique_convnets.trained_convnet`.
 """
 
@@ -77,11 +73,6 @@ class PlayingTechniqueConvNet(nn.Sequential):
     poolings by 2). The output is ``(batch, n_classes)`` logits. The
     attributes ``n_paths`` and ``n_classes`` keep the arguments (training
     and evaluation read ``n_classes``).
-
-    Used in chapters "Deep Taylor decomposition" (``book/deep_taylor.md``),
-    "Training the convnet" (``book/training.md``), "Comparing LRP rules"
-    (``book/lrp_rules.md``) and "Class-wise aggregation"
-    (``book/aggregation.md``).
 
     Parameters
     ----------
@@ -140,9 +131,8 @@ def randomise_batchnorm(
     make batch-norm merging look trivially correct. This draws running
     means ``0.5 N(0, 1)``, running variances ``0.5 + U[0, 1)``, and, where
     the norm is affine, scales ``0.5 + U[0, 1)`` and shifts ``0.2 N(0,
-    1)``. The tests and the chapter "Deep Taylor decomposition"
-    (``book/deep_taylor.md``) call it before comparing the LRP
-    implementations.
+    1)``. Call it before comparing LRP implementations on an untrained
+    network.
 
     Parameters
     ----------

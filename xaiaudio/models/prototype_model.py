@@ -1,9 +1,6 @@
 """The playable-prototype model of Loiseau et al. (ISMIR 2022): prototypes,
 transformations, losses.
 
-Used by the chapters *Playable prototypes* (``book/prototypes.md``) and
-*Playable prototypes: voices* (``book/prototypes_voices.md``).
-
 Each class (or cluster) ``k`` owns one spectral frame ``P_k`` (``n_mels``
 values in the normalised log-mel domain of
 :mod:`xaiaudio.features.melspec`). For an input ``x`` (n_mels x T), a
@@ -149,8 +146,10 @@ def identity_parameters(
 
     They are :func:`transform_parameters` of all-zero decoder outputs
     (pitch scale 1, gain 0, both shelves with gain 0 and their cutoffs at
-    mid-axis), which is where a fresh model starts; the chapter *Playable
-    prototypes* changes one of them at a time to show each transformation.
+    mid-axis), which is where a fresh model starts;
+    the transformation examples of
+    :mod:`xaiaudio.experiments.prototype_experiments` change one of them at
+    a time.
 
     Parameters
     ----------

@@ -1,8 +1,6 @@
 """Model size: the number of trainable parameters, as the papers count it.
 
-Chapters "Training the convnet" (``book/training.md``; 2,068,289 for 1200
-paths, the paper's "2.1 M") and "Deep Taylor decomposition"
-(``book/deep_taylor.md``);
+The paper's convnet on 1200 paths has 2,068,289 (the paper's "2.1 M");
 :func:`xaiaudio.training.baseline_training.train_direct_classifier` also
 reports it.
 """
@@ -14,9 +12,6 @@ from torch import nn
 
 def count_parameters(model: nn.Module) -> int:
     """Number of trainable parameters of ``model``.
-
-    Used in chapters "Training the convnet" (``book/training.md``) and
-    "Deep Taylor decomposition" (``book/deep_taylor.md``).
 
     Parameters
     ----------

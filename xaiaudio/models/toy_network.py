@@ -1,5 +1,5 @@
-"""The two-dimensional toy problem of the chapter "Deep Taylor
-decomposition": data and network.
+"""The two-dimensional toy problem of deep Taylor decomposition: data and
+network.
 
 The toy problem lives in the positive quadrant ``[0, 1]^2`` (like the input
 of a layer that follows a ReLU, or like scattering coefficients): class 1
@@ -10,8 +10,7 @@ regions are cones from the origin.
 
 Per-preset sizes are in :data:`TOY_SETTINGS`; the network is trained by
 :func:`xaiaudio.training.toy_training.train_toy_mlp` and drawn by
-:mod:`xaiaudio.report.toy_figures`. Used in chapter "Deep Taylor
-decomposition" (``book/deep_taylor.md``).
+:mod:`xaiaudio.report.toy_figures`.
 """
 
 from __future__ import annotations
@@ -56,8 +55,7 @@ WEDGE = (math.pi / 6, math.pi / 3)
 def wedge_data(n: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
     """Random points of the unit square and their wedge labels.
 
-    Used (through :func:`xaiaudio.training.toy_training.train_toy_mlp`) in
-    chapter "Deep Taylor decomposition" (``book/deep_taylor.md``).
+    Used by :func:`xaiaudio.training.toy_training.train_toy_mlp`.
 
     Parameters
     ----------
@@ -87,9 +85,7 @@ def toy_mlp(hidden: int = 16, bias: bool = False) -> nn.Sequential:
     bias-free by default.
 
     Without biases the network is positively homogeneous, so LRP-0 equals
-    gradient x input and conserves the logit exactly, as the chapter "Deep
-    Taylor decomposition" (``book/deep_taylor.md``) shows; one of its
-    exercises asks for ``bias=True``.
+    gradient x input and conserves the logit exactly.
 
     Parameters
     ----------
@@ -118,8 +114,6 @@ def input_grid(
 ) -> tuple[np.ndarray, np.ndarray, torch.Tensor]:
     """A regular ``resolution x resolution`` grid over ``[0, 1]^2``, for
     drawing relevance maps.
-
-    Used in chapter "Deep Taylor decomposition" (``book/deep_taylor.md``).
 
     Parameters
     ----------

@@ -6,9 +6,7 @@ things, made here from the scorecard's rows
 (:func:`xaiaudio.experiments.scorecard.run_scorecard`, for all claims or a
 chapter's own): :func:`claim_sentence` states the verdict with its interval
 and number of seeds, and :func:`plot_claims` draws each claim's per-seed
-effects, mean and 95 % interval against zero (a forest plot). Chapters
-"Training the convnet", "Comparing LRP rules", "Class-wise aggregation",
-the two prototype chapters and "What reproduces".
+effects, mean and 95 % interval against zero (a forest plot).
 """
 
 from __future__ import annotations

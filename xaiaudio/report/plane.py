@@ -3,11 +3,8 @@ lambda2) image.
 
 :func:`to_plane` is the single place where a per-path vector (time-averaged
 features, LRP relevance, top-k counts) becomes an image; :func:`plot_plane`
-draws it with logarithmic axes in Hz. The chapter "The scattering
-transform" (``book/scattering.md``) introduces the plane, and every later
-figure (local LRP maps in "Comparing LRP rules", ``book/lrp_rules.md``;
-class aggregates in "Class-wise aggregation", ``book/aggregation.md``) goes
-through these two functions.
+draws it with logarithmic axes in Hz. Every figure of the plane (features,
+local LRP maps, class aggregates) goes through these two functions.
 
 Layout (Wang et al., ICASSP 2023, Fig. 1): rows are first-order (carrier)
 frequencies lambda1, columns are second-order (modulation) frequencies
@@ -41,10 +38,7 @@ class Plane:
     ``image[..., i, 0]`` is the S1 value of carrier ``carriers_hz[i]``;
     ``image[..., i, 1 + j]`` the S2 value at (``carriers_hz[i]``,
     ``modulations_hz[j]``). Carriers and modulations are in increasing
-    order. Made by :func:`to_plane`, drawn by :func:`plot_plane` (chapters
-    "The scattering transform", ``book/scattering.md``, "Comparing LRP
-    rules", ``book/lrp_rules.md``, and "Class-wise aggregation",
-    ``book/aggregation.md``).
+    order. Made by :func:`to_plane`, drawn by :func:`plot_plane`.
 
     Parameters
     ----------
@@ -95,9 +89,8 @@ def to_plane(values, paths=None) -> Plane:
     """Lay a per-path vector on the carrier-modulation grid.
 
     For features ``(paths, frames)``, average over time first
-    (``features.mean(-1)``). Chapter "The scattering transform"
-    (``book/scattering.md``) shows it; every figure of the plane goes
-    through it (:func:`plot_plane`).
+    (``features.mean(-1)``). Every figure of the plane goes through it
+    (:func:`plot_plane`).
 
     Parameters
     ----------
@@ -188,9 +181,7 @@ def plot_plane(
     modulation lambda2 horizontal (ticks 1, 8, 64, 512, 4096 Hz) with S1 as
     the extra column "0" on the left, separated by a narrow gap. Only ticks
     within :data:`TICK_MARGIN` octaves of the covered range are drawn (the
-    axes are widened to show them). Chapters "The scattering transform"
-    (``book/scattering.md``), "Comparing LRP rules" (``book/lrp_rules.md``)
-    and "Class-wise aggregation" (``book/aggregation.md``).
+    axes are widened to show them).
 
     Parameters
     ----------

@@ -2,8 +2,7 @@
 
 Tables in the form of Loiseau et al.'s Tables 1-3, for one training run
 (the claims' verdicts come from many seeds:
-:mod:`xaiaudio.report.claim_reports`). Chapters "Playable prototypes" and
-"Playable prototypes: voices".
+:mod:`xaiaudio.report.claim_reports`).
 """
 
 from __future__ import annotations

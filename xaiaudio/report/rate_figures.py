@@ -3,7 +3,7 @@ corpus's rates beside their truth.
 
 The numbers come from :func:`xaiaudio.features.modulation.rate_analysis`
 and :func:`xaiaudio.experiments.rates.measured_rates`; these functions only
-draw them. Chapter "Listening to playing techniques".
+draw them.
 """
 
 from __future__ import annotations
@@ -38,8 +38,7 @@ def plot_rate_analysis(
     side.
 
     The rate spectrum marks the measured rate and, when the clip has one,
-    its ground-truth rate (dashed). Chapter "Listening to playing
-    techniques".
+    its ground-truth rate (dashed).
 
     Parameters
     ----------
@@ -133,8 +132,7 @@ def plot_corpus_rates(
     of ``rates`` when the table has none, as for real SOL) with a bar over
     the range of :data:`xaiaudio.synth.technique_physics.RATE_RANGES`.
     Right, only with ground truth: measured against true rate, one colour
-    per technique, with the diagonal. Chapter "Listening to playing
-    techniques".
+    per technique, with the diagonal.
 
     Parameters
     ----------

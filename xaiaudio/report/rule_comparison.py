@@ -1,12 +1,11 @@
 """Tables and sentences that compare LRP rules on a test set, generated
 from the results.
 
-Chapter "Comparing LRP rules", on one trained network:
-:func:`kurtosis_table` (peakedness per rule and class),
-:func:`paired_test_table` (do two rules' kurtosis differ, clip by clip?)
-and :func:`order_share_table` (relevance on S1 and S2), with the statistics
-of :mod:`xaiaudio.explain.statistics`. Over training seeds, for the
-composite taken apart (:mod:`xaiaudio.experiments.kurtosis_drivers`):
+On one trained network: :func:`kurtosis_table` (peakedness per rule and
+class), :func:`paired_test_table` (do two rules' kurtosis differ, clip by
+clip?) and :func:`order_share_table` (relevance on S1 and S2), with the
+statistics of :mod:`xaiaudio.explain.statistics`. Over training seeds, for
+the composite taken apart (:mod:`xaiaudio.experiments.kurtosis_drivers`):
 :func:`drivers_table` and the generated :func:`drivers_conclusion` (when
 does LRP-[eps, z+] give peakier maps than LRP-eps?).
 """
@@ -42,8 +41,6 @@ def kurtosis_table(
 ) -> pd.DataFrame:
     """Kurtosis per rule as "mean ± std" over all test clips and over each
     true class.
-
-    Chapter "Comparing LRP rules".
 
     Parameters
     ----------
@@ -83,8 +80,6 @@ def kurtosis_table(
 def paired_test_table(tests: dict, baseline: str) -> pd.DataFrame:
     """One row per rule of its paired test against ``baseline``.
 
-    Chapter "Comparing LRP rules".
-
     Parameters
     ----------
     tests : dict
@@ -107,8 +102,6 @@ def paired_test_table(tests: dict, baseline: str) -> pd.DataFrame:
 def order_share_table(relevance: dict, n_s1: int) -> pd.DataFrame:
     """Share of absolute relevance on the S1 and S2 paths per rule,
     averaged over clips (in %).
-
-    Chapter "Comparing LRP rules".
 
     Parameters
     ----------
@@ -162,8 +155,6 @@ def _interval(row: dict) -> str:
 def drivers_table(rows) -> pd.DataFrame:
     """The variants of :mod:`xaiaudio.experiments.kurtosis_drivers` as a
     table, one row per variant and state.
-
-    Chapter "Comparing LRP rules".
 
     Parameters
     ----------
@@ -324,7 +315,7 @@ def drivers_conclusion(
     positive S2 paths and the input correlation of the reference.
     ``clips``: per state, whether the input's own peakedness decides, clip
     by clip, which map is peakier (it does when ``agreement`` reaches
-    ``agreement_threshold``). Chapter "Comparing LRP rules" glues them.
+    ``agreement_threshold``).
 
     Parameters
     ----------

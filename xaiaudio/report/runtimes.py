@@ -8,7 +8,7 @@ chapter benchmark writes.
 ``how`` saying how each preset's times were taken
 (:func:`measurement_notes`). :func:`read_runtimes` reads it (a missing or
 broken file is reported, not raised), :func:`runtime_table` lays it out for
-the page. Chapter "Teaching with this book" (``book/course.md``).
+the page.
 """
 
 from __future__ import annotations
@@ -38,8 +38,6 @@ RUNTIMES_FILE = (
 
 def read_runtimes(path=None) -> tuple[dict, str]:
     """The runtime record, or an empty one and why.
-
-    Chapter "Teaching with this book" (``book/course.md``).
 
     Parameters
     ----------
@@ -75,8 +73,7 @@ def format_seconds(seconds) -> str:
     """A measured time for the table: ``"12 s"`` below two minutes, ``"3.4
     min"`` from two minutes on.
 
-    Used by :func:`runtime_table` (chapter "Teaching with this book",
-    ``book/course.md``).
+    Used by :func:`runtime_table`.
 
     Parameters
     ----------
@@ -102,8 +99,6 @@ def format_seconds(seconds) -> str:
 
 def runtime_table(record: dict, chapters=()) -> pd.DataFrame:
     """One row per chapter, one column per preset, formatted times.
-
-    Chapter "Teaching with this book" (``book/course.md``).
 
     Parameters
     ----------
@@ -149,8 +144,6 @@ def measurement_notes(record: dict) -> str:
     """How each preset's times were taken, one clause per preset (``""``
     when the record does not say).
 
-    Chapter "Teaching with this book" (``book/course.md``).
-
     Parameters
     ----------
     record : dict
@@ -183,9 +176,8 @@ def record_runtimes(
     times are kept).
 
     Times are rounded to 0.1 s; the file's ``machine`` and ``measured_on``
-    are replaced. Called by ``benchmarks/bench_chapters.py --record``; the
-    table of chapter "Teaching with this book" (``book/course.md``) reads
-    the result.
+    are replaced. Called by ``benchmarks/bench_chapters.py --record``;
+    :func:`read_runtimes` reads the result.
 
     Parameters
     ----------

@@ -1,12 +1,11 @@
-"""Figures of the two-dimensional toy classifier (chapter "Deep Taylor
-decomposition").
+"""Figures of the two-dimensional toy classifier of deep Taylor
+decomposition.
 
-:func:`toy_composites` names the three rules the chapter draws;
+:func:`toy_composites` names the three rules drawn;
 :func:`plot_neuron_roots` draws one ReLU neuron's hyperplane and root
 points; :func:`plot_relevance_maps` draws the relevance of each rule over
 the input square. The data and network are in
-:mod:`xaiaudio.models.toy_network`. Chapter "Deep Taylor decomposition"
-(``book/deep_taylor.md``).
+:mod:`xaiaudio.models.toy_network`.
 """
 
 from __future__ import annotations
@@ -20,11 +19,11 @@ from xaiaudio.explain import lrp
 
 
 def toy_composites(epsilon: float = 0.1) -> dict:
-    """The three rules drawn in the chapter, as from-scratch composites.
+    """The three rules drawn on the toy problem, as from-scratch
+    composites.
 
     The eps rule gets a visible ``epsilon`` so that its effect shows on the
-    toy problem. Chapter "Deep Taylor decomposition"
-    (``book/deep_taylor.md``).
+    toy problem.
 
     Parameters
     ----------
@@ -52,8 +51,7 @@ def plot_neuron_roots(ax, weight, bias: float, y, limits=(-0.1, 1.1)):
     ``y``, the root point for ``d = y`` (LRP-0, Eq. 9; the search line
     passes through the origin), and the z+ segment from ``y`` to ``y * 1[w
     <= 0]`` with its root point (Eq. 10), using
-    :func:`xaiaudio.explain.lrp.root_point`. Chapter "Deep Taylor
-    decomposition" (``book/deep_taylor.md``).
+    :func:`xaiaudio.explain.lrp.root_point`.
 
     Parameters
     ----------
@@ -138,8 +136,7 @@ def plot_relevance_maps(
 
     The model's decision boundary (equal logits) is drawn on every panel;
     each row has its own symmetric colour scale, clipped at the 99th
-    percentile of the absolute relevance. Chapter "Deep Taylor
-    decomposition" (``book/deep_taylor.md``).
+    percentile of the absolute relevance.
 
     Parameters
     ----------

@@ -1,7 +1,6 @@
 """An ipywidgets explorer: technique, pitch, rate and depth -> audio player
 and scattering map.
 
-Used by the chapter "The scattering transform" (``book/scattering.md``).
 :class:`ScatteringExplorer` separates the computation
 (:meth:`ScatteringExplorer.render`, testable without a browser) from the
 widget layout (:meth:`ScatteringExplorer.widget`), which needs a live
@@ -44,8 +43,7 @@ class Rendering:
     """What one explorer update produces: the clip, its features and the
     drawn figure.
 
-    Returned by :meth:`ScatteringExplorer.render` (chapter "The scattering
-    transform", ``book/scattering.md``).
+    Returned by :meth:`ScatteringExplorer.render`.
 
     Parameters
     ----------
@@ -67,8 +65,8 @@ class ScatteringExplorer:
     """Synthesise one note of a technique and show its carrier-modulation
     map.
 
-    Chapter "The scattering transform" (``book/scattering.md``): the
-    interactive explorer and its static figure.
+    The interactive explorer (:meth:`widget`) and its static figure
+    (:meth:`sweep`).
 
     Parameters
     ----------
@@ -158,8 +156,7 @@ class ScatteringExplorer:
 
         The map shows the logarithm of the time-averaged scattering energy
         (:func:`xaiaudio.report.plane.plot_plane`), with a dashed line at
-        the modulation rate. Chapter "The scattering transform"
-        (``book/scattering.md``) shows one rendering.
+        the modulation rate.
 
         Parameters
         ----------
@@ -206,8 +203,7 @@ class ScatteringExplorer:
         plays back without a kernel.
 
         Every frame is drawn as :meth:`render` draws;
-        ``animation.to_jshtml()`` gives the HTML of a player with a slider
-        (chapter "The scattering transform", ``book/scattering.md``).
+        ``animation.to_jshtml()`` gives the HTML of a player with a slider.
 
         Parameters
         ----------
@@ -263,8 +259,7 @@ class ScatteringExplorer:
 
         Choosing a technique resets the rate and depth sliders to the
         middle of its ranges (one redraw only); moving any control redraws.
-        Only useful in a live kernel: chapter "The scattering transform"
-        (``book/scattering.md``).
+        Only useful in a live kernel.
 
         Parameters
         ----------

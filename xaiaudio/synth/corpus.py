@@ -18,13 +18,9 @@ rate and depth that the clip's :class:`ClipMeta` records as ground truth.
   ``metadata.csv``; :mod:`xaiaudio.data.tables` reads them back with the
   SOL loader.
 
-Used by "Listening to playing techniques" (``book/listening.md``) and,
-through :func:`xaiaudio.experiments.datasets.embedded_corpus_dir` and
-:mod:`xaiaudio.data.tables`, by every chapter that trains on the corpus:
-"The scattering transform" (``book/scattering.md``), "Training the convnet"
-(``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``),
-"Class-wise aggregation" (``book/aggregation.md``) and "Playable
-prototypes" (``book/prototypes.md``).
+The chapters get the corpus written to the cache by
+:func:`xaiaudio.experiments.datasets.embedded_corpus_dir` and read back by
+:mod:`xaiaudio.data.tables`.
 """
 
 from __future__ import annotations
@@ -41,6 +37,7 @@ import scipy.fft
 import soundfile
 
 from xaiaudio.core.presets import Preset, get_preset, settings_for
+from xaiaudio.core.published import WANG_SOL_PMT_COUNTS
 from xaiaudio.data.sol import TECHNIQUES, sol_relative_path
 from xaiaudio.synth.instruments import (
     INSTRUMENTS,
@@ -92,14 +89,8 @@ CORPUS_SIZES = {
         "flatterzunge": 152,
         "ordinario": 320,
     },
-    "paper": {
-        "vibrato": 190,
-        "trill": 1035,
-        "tremolo": 2530,
-        "bisbigliando": 286,
-        "flatterzunge": 1523,
-        "ordinario": 1600,
-    },
+    # SOL-PMT's own class counts
+    "paper": {**WANG_SOL_PMT_COUNTS, "ordinario": 1600},
 }
 
 #: Dynamics of the corpus's notes, drawn uniformly per clip.
@@ -123,13 +114,6 @@ PARTIAL_CEILING = 0.45
 class ClipMeta:
     """Ground truth of one clip (``technique`` is "ordinario" for plain
     notes).
-
-    The ground truth of chapters "Listening to playing techniques"
-    (``book/listening.md``), "The scattering transform"
-    (``book/scattering.md``), "Training the convnet"
-    (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``),
-    "Class-wise aggregation" (``book/aggregation.md``) and "Playable
-    prototypes" (``book/prototypes.md``) (the embedded corpus).
 
     ``rate_hz`` and ``depth`` are NaN for ordinario; ``depth_unit`` says
     what ``depth`` measures (see :mod:`xaiaudio.synth.technique_physics`);
@@ -197,12 +181,7 @@ class Clip:
     """One clip of the corpus: float32 audio of the preset's clip length,
     and its ground truth.
 
-    What :func:`iter_corpus` streams for chapters "Listening to playing
-    techniques" (``book/listening.md``), "The scattering transform"
-    (``book/scattering.md``), "Training the convnet"
-    (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``),
-    "Class-wise aggregation" (``book/aggregation.md``) and "Playable
-    prototypes" (``book/prototypes.md``).
+    What :func:`iter_corpus` streams.
 
     Attributes
     ----------
@@ -294,10 +273,9 @@ def synthesise_note(
     (integrated into the phase of every partial), the level, the mix
     between two spectra (bisbigliando), and the noise; dynamics set the
     level and brightness. ``rate_hz`` and ``depth`` are ignored for
-    "ordinario" (pass NaN). Shown and used in chapter "Listening to playing
-    techniques" (``book/listening.md``); every clip of the corpus is made
-    with it, and so is each note of the scattering explorer
-    (:mod:`xaiaudio.report.widgets`, chapter "The scattering transform").
+    "ordinario" (pass NaN). Every clip of the corpus is made with it, and
+    so is each note of the scattering explorer
+    (:mod:`xaiaudio.report.widgets`).
 
     Parameters
     ----------
@@ -446,13 +424,6 @@ def clip_rng(seed: int, index: int) -> np.random.Generator:
     """The random generator of clip ``index``: independent of every other
     clip's.
 
-    Used for the embedded corpus of chapters "Listening to playing
-    techniques" (``book/listening.md``), "The scattering transform"
-    (``book/scattering.md``), "Training the convnet"
-    (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``),
-    "Class-wise aggregation" (``book/aggregation.md``) and "Playable
-    prototypes" (``book/prototypes.md``).
-
     Seeded by ``numpy.random.SeedSequence([seed, index])``, so any clip can
     be regenerated alone. Used for every clip of :func:`iter_corpus`.
 
@@ -554,8 +525,7 @@ def iter_corpus(
     :data:`~xaiaudio.synth.technique_physics.DEPTH_RANGES`), its onset (the
     first 10 % of the clip) and its duration (50 to 100 % of the rest).
     Written to disk by :func:`write_sol_tree` through
-    :func:`xaiaudio.experiments.datasets.embedded_corpus_dir`, which every
-    chapter that loads the corpus calls.
+    :func:`xaiaudio.experiments.datasets.embedded_corpus_dir`.
 
     Parameters
     ----------
@@ -637,8 +607,7 @@ def write_sol_tree(root: str | Path, clips: Iterable[Clip]) -> int:
     :class:`ClipMeta` field. Streams: one clip in memory at a time. Returns
     the number of files written. Samples are rounded to 16 bits (``round(x
     * 32767)``, clipped). Called by
-    :func:`xaiaudio.experiments.datasets.embedded_corpus_dir` (every
-    chapter that loads the embedded corpus).
+    :func:`xaiaudio.experiments.datasets.embedded_corpus_dir`.
 
     Parameters
     ----------

@@ -14,10 +14,8 @@ Each instrument is a source-filter model that the additive synthesiser in
   first);
 * a pitch range in MIDI numbers (all within C#1..B7, MIDI 25..107).
 
-"Listening to playing techniques" (``book/listening.md``) describes these
-timbres, and "Playable prototypes" (``book/prototypes.md``) learns to tell
-the 16 instruments apart; :mod:`xaiaudio.synth.corpus` uses them for every
-note of the embedded corpus.
+:mod:`xaiaudio.synth.corpus` uses them for every note of the embedded
+corpus.
 """
 
 from __future__ import annotations
@@ -34,13 +32,6 @@ MIDI_LOW, MIDI_HIGH = 25, 107
 class InstrumentSpec:
     """How one instrument sounds: range, source spectrum, resonances,
     noise, envelope.
-
-    Every note of chapters "Listening to playing techniques"
-    (``book/listening.md``), "The scattering transform"
-    (``book/scattering.md``), "Training the convnet"
-    (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``),
-    "Class-wise aggregation" (``book/aggregation.md``) and "Playable
-    prototypes" (``book/prototypes.md``) is made with one.
 
     Read by :func:`xaiaudio.synth.corpus.synthesise_note` (every note of
     the embedded corpus).
@@ -371,13 +362,6 @@ def partial_ratios(spec: InstrumentSpec, n_partials: int) -> np.ndarray:
     """Frequency of partial k over f0: k, stretched by stiffness as k
     sqrt(1 + B k^2).
 
-    Used for every note of chapters "Listening to playing techniques"
-    (``book/listening.md``), "The scattering transform"
-    (``book/scattering.md``), "Training the convnet"
-    (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``),
-    "Class-wise aggregation" (``book/aggregation.md``) and "Playable
-    prototypes" (``book/prototypes.md``).
-
     Used by :func:`xaiaudio.synth.corpus.synthesise_note`.
 
     Parameters
@@ -402,13 +386,6 @@ def formant_gain_db(
 ) -> np.ndarray:
     """The fixed resonances of ``spec`` (bore or body) in dB at
     ``frequency_hz``.
-
-    Used for every note of chapters "Listening to playing techniques"
-    (``book/listening.md``), "The scattering transform"
-    (``book/scattering.md``), "Training the convnet"
-    (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``),
-    "Class-wise aggregation" (``book/aggregation.md``) and "Playable
-    prototypes" (``book/prototypes.md``).
 
     The sum over formants of ``gain / (1 + ((f - centre) / (bandwidth /
     2))**2)``: each formant adds its full gain at its centre and half of it
@@ -443,13 +420,6 @@ def partial_levels_db(
 ) -> np.ndarray:
     """Level (dB) of each partial of a note at ``f0``: source tilt,
     odd/even balance and formants.
-
-    Used for every note of chapters "Listening to playing techniques"
-    (``book/listening.md``), "The scattering transform"
-    (``book/scattering.md``), "Training the convnet"
-    (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``),
-    "Class-wise aggregation" (``book/aggregation.md``) and "Playable
-    prototypes" (``book/prototypes.md``).
 
     ``tilt_offset_db`` (dB per octave of partial number) brightens (> 0) or
     darkens (< 0) the source: dynamics use it, and so does bisbigliando's
@@ -494,13 +464,6 @@ def noise_band(
     spec: InstrumentSpec, frequency_hz: np.ndarray
 ) -> np.ndarray:
     """Amplitude response (linear) of the breath or bow noise of ``spec``.
-
-    Used for every note of chapters "Listening to playing techniques"
-    (``book/listening.md``), "The scattering transform"
-    (``book/scattering.md``), "Training the convnet"
-    (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``),
-    "Class-wise aggregation" (``book/aggregation.md``) and "Playable
-    prototypes" (``book/prototypes.md``).
 
     A Gaussian in log-frequency, ``-12 (octaves from noise_centre_hz /
     noise_octaves)**2`` dB, plus the formants (:func:`formant_gain_db`);

@@ -21,8 +21,7 @@ instrument model.
   ``depth``: the brightness difference of the two fingerings, dB per octave
   of partial number.
 
-"Listening to playing techniques" (``book/listening.md``) shows these
-functions; through :func:`~xaiaudio.synth.corpus.synthesise_note` they make
+Through :func:`~xaiaudio.synth.corpus.synthesise_note` these functions make
 every clip of the embedded corpus.
 """
 
@@ -129,13 +128,6 @@ TECHNIQUE_MIDI_LOW = {"flatterzunge": 40}
 class Modulation:
     """Per-sample control curves of one note (arrays of the note's length).
 
-    Used for every clip of chapters "Listening to playing techniques"
-    (``book/listening.md``), "The scattering transform"
-    (``book/scattering.md``), "Training the convnet"
-    (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``),
-    "Class-wise aggregation" (``book/aggregation.md``) and "Playable
-    prototypes" (``book/prototypes.md``).
-
     ``cents``: pitch deviation from the written note; ``gain_db``: level
     change; ``timbre_mix``: 0 = the instrument's own spectrum, 1 = the
     alternate fingering (bisbigliando), ``noise_db``: extra breath/bow
@@ -173,13 +165,6 @@ def slow_drift(
     """A smooth random curve in [-1, 1] (three slow sinusoids): a player's
     unsteadiness.
 
-    Used for every clip of chapters "Listening to playing techniques"
-    (``book/listening.md``), "The scattering transform"
-    (``book/scattering.md``), "Training the convnet"
-    (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``),
-    "Class-wise aggregation" (``book/aggregation.md``) and "Playable
-    prototypes" (``book/prototypes.md``).
-
     The mean of three sinusoids with random frequencies in [0.1,
     ``max_hz``] Hz and random phases.
 
@@ -211,9 +196,6 @@ def smooth_square(phase: np.ndarray, sharpness: float) -> np.ndarray:
     """0..1 square wave of ``phase`` (radians) with tanh-shaped
     transitions, not hard switches.
 
-    Shown in chapter "Listening to playing techniques"
-    (``book/listening.md``).
-
     ``sharpness`` about 2 gives near-sinusoidal alternation, about 8 short
     transitions.
 
@@ -242,13 +224,6 @@ def modulation_phase(
 ) -> np.ndarray:
     """Phase (radians) of a modulator at ``rate_hz`` whose rate wanders by
     about +-``jitter``.
-
-    Used for every clip of chapters "Listening to playing techniques"
-    (``book/listening.md``), "The scattering transform"
-    (``book/scattering.md``), "Training the convnet"
-    (``book/training.md``), "Comparing LRP rules" (``book/lrp_rules.md``),
-    "Class-wise aggregation" (``book/aggregation.md``) and "Playable
-    prototypes" (``book/prototypes.md``).
 
     The instantaneous rate ``rate_hz * (1 + jitter * slow_drift(t))`` is
     integrated from a random starting phase.
@@ -280,9 +255,7 @@ def ordinario(t, rate_hz, depth, rng, excitation):
     """A plain note: only a few cents of slow pitch drift and a steady
     level.
 
-    Makes the plain notes of chapters "Listening to playing techniques"
-    (``book/listening.md``) and "Playable prototypes"
-    (``book/prototypes.md``).
+    Makes the plain (ordinario) notes.
 
     Pitch drifts by up to 3 cents and the level by up to 0.5 dB, below 0.5
     Hz.
@@ -318,8 +291,7 @@ def vibrato(t, rate_hz, depth, rng, excitation):
     """Frequency modulation of ``depth`` cents at ``rate_hz``, faded in
     over the first 0.1 to 0.3 s.
 
-    Shown in chapter "Listening to playing techniques"
-    (``book/listening.md``); makes the corpus's vibrato clips.
+    Makes the corpus's vibrato clips.
 
     Moving the partials across the fixed body/bore resonances also changes
     the level in step with the pitch: a coupled amplitude modulation of
@@ -364,8 +336,7 @@ def trill(t, rate_hz, depth, rng, excitation):
     """Alternation between the note and the note ``depth`` cents above,
     ``rate_hz`` cycles/s.
 
-    Shown in chapter "Listening to playing techniques"
-    (``book/listening.md``); makes the corpus's trill clips.
+    Makes the corpus's trill clips.
 
     Each cycle holds the lower then the upper note; transitions are smooth
     (finite finger speed) and each new note dips the level slightly (the
@@ -411,9 +382,6 @@ def stroke_envelope(
 ):
     """Level (dB) and time-since-onset (in periods) of strokes starting
     when ``phase`` wraps.
-
-    Shown in chapter "Listening to playing techniques"
-    (``book/listening.md``).
 
     A stroke rises to full level over its first ~12 % then falls by
     ``depth_db`` before the next: linearly in dB (exponential decay) when
@@ -465,8 +433,7 @@ def tremolo(t, rate_hz, depth, rng, excitation):
     """``rate_hz`` re-articulations per second (bow strokes, plucks,
     tongued repeats).
 
-    Shown in chapter "Listening to playing techniques"
-    (``book/listening.md``); makes the corpus's tremolo clips.
+    Makes the corpus's tremolo clips.
 
     Each stroke's level falls by ``depth`` dB before the next onset, and
     each onset adds a short burst of bow/pluck/tongue noise.
@@ -506,8 +473,7 @@ def flatterzunge(t, rate_hz, depth, rng, excitation):
     """Flutter-tongue: the tongue (or uvula) interrupts the air stream
     ``rate_hz`` times/s.
 
-    Shown in chapter "Listening to playing techniques"
-    (``book/listening.md``); makes the corpus's flatterzunge clips.
+    Makes the corpus's flatterzunge clips.
 
     The tone is modulated by ``depth`` dB peak to trough with narrow
     interruptions (a rough, non-sinusoidal modulator) and turbulent noise,
@@ -551,8 +517,7 @@ def bisbigliando(t, rate_hz, depth, rng, excitation):
     """Timbral trill on one pitch: alternate fingerings (or two harp
     strings), ``rate_hz`` cycles/s.
 
-    Shown in chapter "Listening to playing techniques"
-    (``book/listening.md``); makes the corpus's bisbigliando clips.
+    Makes the corpus's bisbigliando clips.
 
     The spectrum alternates between the instrument's own and one whose tilt
     differs by ``depth`` dB/octave (``timbre_mix`` 0 and 1); the pitch

@@ -1,8 +1,6 @@
 """Synthetic speakers: a deterministic source-filter voice generator.
 
-Used by the chapter *Playable prototypes: voices*
-(``book/prototypes_voices.md``) as a stand-in for LibriSpeech when no
-LibriSpeech folder is given (through
+A stand-in for LibriSpeech when no LibriSpeech folder is given (through
 :func:`xaiaudio.experiments.datasets.voice_set`).
 
 Each speaker has a median F0 and range, a vocal-tract length (which scales
@@ -54,10 +52,6 @@ class Speaker:
     """Parameters of one synthetic speaker (drawn by
     :func:`make_speakers`).
 
-    Chapter "Playable prototypes: voices" (``book/prototypes_voices.md``)
-    asks the reader, in an exercise, to make speakers that differ in one of
-    these only.
-
     Attributes
     ----------
     name : str
@@ -98,8 +92,7 @@ def make_speakers(n: int, seed: int = 0) -> list:
 
     Even-numbered speakers have lower voices (f0 85-155 Hz, longer tracts),
     odd-numbered ones higher voices (f0 165-255 Hz, shorter tracts). Used
-    by :func:`make_voice_corpus` and in an exercise of chapter "Playable
-    prototypes: voices" (``book/prototypes_voices.md``).
+    by :func:`make_voice_corpus`.
 
     Parameters
     ----------
@@ -216,8 +209,7 @@ def synthesise_utterance(
     """One utterance of ``speaker``: syllable-like vowels with pitch
     contours and pauses, peak 0.5.
 
-    Used (through :func:`make_voice_corpus`) in chapter "Playable
-    prototypes: voices" (``book/prototypes_voices.md``).
+    Used by :func:`make_voice_corpus`.
 
     Syllables of random vowels (:data:`VOWELS`) follow each other at the
     speaker's rate with pauses of 20 to 120 ms, each with a rising,
@@ -279,8 +271,7 @@ class VoiceCorpus:
     """Utterances with integer speaker ids, speaker parameters, per-file
     splits and the sample rate.
 
-    Made by :func:`make_voice_corpus`; used in chapter "Playable
-    prototypes: voices" (``book/prototypes_voices.md``).
+    Made by :func:`make_voice_corpus`.
 
     Attributes
     ----------
@@ -324,9 +315,8 @@ def make_voice_corpus(
     the generator settings (the sizes, the speakers, the seed and this
     module's source). Each speaker gets the same number of utterances; the
     per-file split is random 70/10/20
-    (:func:`xaiaudio.data.splits.split_files`). Used, through
-    :func:`xaiaudio.experiments.datasets.voice_set`, in chapter "Playable
-    prototypes: voices" (``book/prototypes_voices.md``) when no LibriSpeech
+    (:func:`xaiaudio.data.splits.split_files`). Called by
+    :func:`xaiaudio.experiments.datasets.voice_set` when no LibriSpeech
     folder is given.
 
     Parameters

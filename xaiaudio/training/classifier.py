@@ -9,10 +9,8 @@ annealing restarted every epoch, early stopping on the validation macro
 best checkpoint (not the last weights) is restored, evaluation scores every
 example (no dropped last batch), and a batch of one example works.
 
-Used in chapter "Training the convnet" (``book/training.md``), and through
-:func:`xaiaudio.experiments.technique_convnets.trained_convnet` in
-"Comparing LRP rules" (``book/lrp_rules.md``) and "Class-wise aggregation"
-(``book/aggregation.md``).
+The playing-technique convnets are trained through
+:func:`xaiaudio.experiments.technique_convnets.trained_convnet`.
 """
 
 from __future__ import annotations
@@ -37,8 +35,6 @@ from xaiaudio.training.metrics import (
 class TrainingSettings:
     """Optimisation settings of :func:`train_classifier`;
     :data:`TRAINING_SETTINGS` holds one per preset.
-
-    Shown in chapter "Training the convnet" (``book/training.md``).
 
     Parameters
     ----------
@@ -90,8 +86,7 @@ def class_weights(labels: np.ndarray, n_classes: int) -> torch.Tensor:
     """Class weights of the cross-entropy: ``max(count) / count`` per
     class.
 
-    Used by :func:`train_classifier` (chapter "Training the convnet",
-    ``book/training.md``).
+    Used by :func:`train_classifier`.
 
     Parameters
     ----------
@@ -122,8 +117,7 @@ def predict(
 
     Puts ``model`` in eval mode and moves it to ``device`` (both persist
     after the call); runs without gradients. Used by
-    :func:`evaluate_classifier` (chapter "Training the convnet",
-    ``book/training.md``).
+    :func:`evaluate_classifier`.
 
     Parameters
     ----------
@@ -167,9 +161,7 @@ class Evaluation:
     """Scores of a model on one split: labels, predictions, logits and the
     scores derived from them.
 
-    Returned by :func:`evaluate_classifier`; chapter "Training the convnet"
-    (``book/training.md``) reads its macro accuracy, per-class recalls and
-    confusion matrix.
+    Returned by :func:`evaluate_classifier`.
 
     Parameters
     ----------
@@ -194,8 +186,7 @@ class Evaluation:
         """Macro (balanced) accuracy: the mean recall over the classes
         present in ``labels``.
 
-        Chapter "Training the convnet" (``book/training.md``), the accuracy
-        the paper reports.
+        The accuracy the paper reports.
 
         Returns
         -------
@@ -208,9 +199,6 @@ class Evaluation:
     @property
     def per_class_recall(self) -> np.ndarray:
         """Recall of each class.
-
-        Chapter "Training the convnet" (``book/training.md``), the table of
-        per-class results.
 
         Returns
         -------
@@ -225,9 +213,6 @@ class Evaluation:
     @property
     def confusion(self) -> np.ndarray:
         """Confusion matrix: counts ``[true class, predicted class]``.
-
-        Chapter "Training the convnet" (``book/training.md``), the
-        confusion-matrix figure.
 
         Returns
         -------
@@ -246,8 +231,7 @@ def evaluate_classifier(
     """Score ``model`` on every example of a split.
 
     Used by :func:`train_classifier` (validation) and by
-    :func:`xaiaudio.experiments.technique_convnets.score_on_test` in
-    chapter "Training the convnet" (``book/training.md``).
+    :func:`xaiaudio.experiments.technique_convnets.score_on_test`.
 
     Parameters
     ----------
@@ -286,8 +270,7 @@ def warmup_cosine_schedule(
     steps_per_epoch)`` steps, then ``(1 + cos(pi p)) / 2`` where ``p`` in
     [0, 1) is the position of the step within its epoch. Call
     ``scheduler.step()`` after every optimiser step. Used by
-    :func:`train_classifier` (chapter "Training the convnet",
-    ``book/training.md``).
+    :func:`train_classifier`.
 
     Parameters
     ----------
@@ -322,9 +305,7 @@ class TrainingResult:
     the per-epoch history.
 
     Stored in the cache by
-    :func:`xaiaudio.experiments.technique_convnets.trained_convnet`
-    (chapter "Training the convnet", ``book/training.md``, plots the
-    history).
+    :func:`xaiaudio.experiments.technique_convnets.trained_convnet`.
 
     Parameters
     ----------
@@ -364,8 +345,7 @@ def train_classifier(
     with the validation macro accuracy; training stops after
     ``settings.patience`` epochs without improvement or at
     ``settings.max_epochs``. Deterministic under ``seed`` on a given device
-    (on the CPU, with ``settings.cpu_threads`` threads). Chapter "Training
-    the convnet" (``book/training.md``).
+    (on the CPU, with ``settings.cpu_threads`` threads).
 
     Parameters
     ----------

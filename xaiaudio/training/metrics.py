@@ -2,12 +2,9 @@
 
 Both papers report a "macro" or "average" accuracy: the mean over classes
 of each class's recall (balanced accuracy). Every function takes ``(labels,
-predictions)`` in that order, as scikit-learn does. Wang et al.'s chapter
-("Training the convnet", ``book/training.md``) uses fractions
-(:func:`macro_accuracy`, :func:`per_class_recall`,
-:func:`confusion_matrix`); Loiseau et al.'s tables ("Playable prototypes",
-``book/prototypes.md``, and "Playable prototypes: voices",
-``book/prototypes_voices.md``) use percentages
+predictions)`` in that order, as scikit-learn does. Wang et al.'s convnet
+is scored in fractions (:func:`macro_accuracy`, :func:`per_class_recall`,
+:func:`confusion_matrix`); Loiseau et al.'s tables use percentages
 (:func:`overall_and_average_accuracy`). Clusters are turned into classes by
 :func:`majority_mapping` over *training* assignments.
 """
@@ -25,8 +22,7 @@ def macro_accuracy(labels, predictions) -> float:
     ``labels``.
 
     A class that is predicted but absent from ``labels`` does not count
-    (scikit-learn's warning about it is silenced). Chapter "Training the
-    convnet" (``book/training.md``), through
+    (scikit-learn's warning about it is silenced). Used by
     :attr:`xaiaudio.training.classifier.Evaluation.macro_accuracy`; also
     the AA of :func:`overall_and_average_accuracy`.
 
@@ -58,7 +54,7 @@ def per_class_recall(labels, predictions, n_classes: int) -> np.ndarray:
     """Recall of each class ``0 .. n_classes - 1``: the fraction of its
     examples predicted as it.
 
-    Chapter "Training the convnet" (``book/training.md``), through
+    Used by
     :attr:`xaiaudio.training.classifier.Evaluation.per_class_recall`.
 
     Parameters
@@ -92,8 +88,7 @@ def confusion_matrix(labels, predictions, n_classes: int) -> np.ndarray:
     """Confusion matrix: counts ``[true class, predicted class]`` over
     classes ``0 .. n_classes - 1``.
 
-    Chapter "Training the convnet" (``book/training.md``), through
-    :attr:`xaiaudio.training.classifier.Evaluation.confusion`.
+    Used by :attr:`xaiaudio.training.classifier.Evaluation.confusion`.
 
     Parameters
     ----------
@@ -122,8 +117,7 @@ def confusion_matrix(labels, predictions, n_classes: int) -> np.ndarray:
 def overall_and_average_accuracy(labels, predictions) -> dict:
     """The OA and AA columns of Loiseau et al.'s tables, in percent.
 
-    Chapters "Playable prototypes" (``book/prototypes.md``) and "Playable
-    prototypes: voices" (``book/prototypes_voices.md``), through
+    Used by
     :func:`xaiaudio.training.prototype_curriculum.evaluate_prototypes` and
     :mod:`xaiaudio.training.baseline_training`.
 
@@ -156,9 +150,8 @@ def majority_mapping(
 ) -> np.ndarray:
     """Class of each cluster by majority vote over (training) assignments.
 
-    Chapters "Playable prototypes" (``book/prototypes.md``) and "Playable
-    prototypes: voices" (``book/prototypes_voices.md``): the unsupervised
-    prototypes and the k-means baseline are scored through this mapping.
+    The unsupervised prototypes and the k-means baseline are scored through
+    this mapping.
 
     Parameters
     ----------

@@ -46,8 +46,7 @@ from xaiaudio.training.metrics import (
 #: patience 10 epochs, no cap); ``book`` and ``smoke`` shrink the crops,
 #: the mel axis and the patience, cap each stage's epochs and raise the
 #: learning rate so that a run fits in minutes (book) or seconds (smoke) on
-#: one CPU thread. The budgets of ``book`` come from the budget curves of
-#: chapter "Playable prototypes"
+#: one CPU thread. The budgets of ``book`` come from the budget curves
 #: (:mod:`xaiaudio.experiments.prototype_budgets`): the direct CNN
 #: (``baseline_epochs``, seconds per run) trains as long as its curve still
 #: pays; the autoencoder (``autoencoder_epochs``) past its knee, where more
@@ -116,11 +115,10 @@ def training_settings(preset, overrides: dict | None = None) -> dict:
     """The training settings of a preset: the per-preset :data:`SETTINGS`
     merged into :data:`COMMON`.
 
-    Chapter "Playable prototypes" (``book/prototypes.md``) shows them and
-    overrides the budgets for its budget curves; the datasets of both
-    playable-prototype chapters take their number of mel bands from them
-    (:func:`xaiaudio.experiments.datasets.instrument_set`,
-    :func:`~xaiaudio.experiments.datasets.voice_set`).
+    The budget curves override the budgets (``overrides``);
+    :func:`xaiaudio.experiments.datasets.instrument_set` and
+    :func:`~xaiaudio.experiments.datasets.voice_set` take their number of
+    mel bands from them.
 
     Parameters
     ----------
@@ -159,9 +157,7 @@ def random_crops(
     A clip shorter than ``frames`` is copied whole to the start of its row
     and padded with zeros (the floor of the normalised log-mel: silence).
     Used by :func:`fit_prototypes` and
-    :mod:`xaiaudio.training.baseline_training` (chapters "Playable
-    prototypes", ``book/prototypes.md``, and "Playable prototypes: voices",
-    ``book/prototypes_voices.md``).
+    :mod:`xaiaudio.training.baseline_training`.
 
     Parameters
     ----------
@@ -207,10 +203,7 @@ def reconstruction_errors(
     every prototype.
 
     Clips are batched by equal length. The model is put in eval mode; no
-    gradients. Used by :func:`evaluate_prototypes` and directly in chapters
-    "Playable prototypes" (``book/prototypes.md``, an exercise) and
-    "Playable prototypes: voices" (``book/prototypes_voices.md``, the
-    loudness check).
+    gradients. Used by :func:`evaluate_prototypes`.
 
     Parameters
     ----------
@@ -321,9 +314,7 @@ def curriculum(mode: str, cross_entropy: bool) -> list:
 
     Always ``raw, gain, pitch, filters`` then ``lr_decay``; ``temperature``
     comes before ``lr_decay`` when ``mode == "supervised"`` and
-    ``cross_entropy``. Chapters "Playable prototypes"
-    (``book/prototypes.md``) and "Playable prototypes: voices"
-    (``book/prototypes_voices.md``) report one row per stage.
+    ``cross_entropy``.
 
     Parameters
     ----------
@@ -349,8 +340,7 @@ def active_transforms(stage: str) -> tuple:
     ``raw``: none; ``gain``: gain; ``pitch``: gain and pitch; any later
     stage (``filters``, ``temperature``, ``lr_decay``, or a name it does
     not know): all of :data:`xaiaudio.models.prototype_model.TRANSFORMS`.
-    Used by :func:`fit_prototypes` and :meth:`TrainedPrototypes.model_at`
-    (chapter "Playable prototypes", ``book/prototypes.md``).
+    Used by :func:`fit_prototypes` and :meth:`TrainedPrototypes.model_at`.
 
     Parameters
     ----------
@@ -372,9 +362,7 @@ class TrainedPrototypes:
     """A trained prototype model with its per-stage history and the weights
     at the end of each stage.
 
-    Returned by :func:`train_prototypes`; chapters "Playable prototypes"
-    (``book/prototypes.md``) and "Playable prototypes: voices"
-    (``book/prototypes_voices.md``).
+    Returned by :func:`train_prototypes`.
 
     Parameters
     ----------
@@ -402,10 +390,6 @@ class TrainedPrototypes:
     def model_at(self, stage: str) -> PrototypeModel:
         """A copy of the model as it was at the end of curriculum
         ``stage``.
-
-        Chapter "Playable prototypes" (``book/prototypes.md``) uses
-        ``model_at("filters")`` (the supervised model before cross-entropy)
-        and draws the reconstructions stage by stage.
 
         Parameters
         ----------

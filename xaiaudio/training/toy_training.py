@@ -1,9 +1,8 @@
-"""Training the two-dimensional toy classifier of the chapter "Deep Taylor
-decomposition".
+"""Training the two-dimensional toy classifier of deep Taylor
+decomposition.
 
 The data and the network are in :mod:`xaiaudio.models.toy_network`, the
-figures in :mod:`xaiaudio.report.toy_figures`. Chapter "Deep Taylor
-decomposition" (``book/deep_taylor.md``).
+figures in :mod:`xaiaudio.report.toy_figures`.
 """
 
 from __future__ import annotations
@@ -24,8 +23,7 @@ def train_toy_mlp(
     1e-2) on the cross-entropy of all ``n_train`` points at once, for
     ``steps`` steps, on one CPU thread (the matrices are tiny; the previous
     thread count is restored). The accuracy is measured on 2048 fresh
-    points (seed ``seed + 1``). Chapter "Deep Taylor decomposition"
-    (``book/deep_taylor.md``).
+    points (seed ``seed + 1``).
 
     Parameters
     ----------
