@@ -352,6 +352,25 @@ def entry_key(key: str, produce: Callable) -> str:
     return content_key(key, code_fingerprint(produce))
 
 
+def has_entry(namespace: str, key: str, produce: Callable) -> bool:
+    """Whether the entry of ``key`` and ``produce``'s code is built and
+    intact, without building it (to batch the work of the missing ones).
+
+    Parameters
+    ----------
+    namespace, key, produce
+        As in :func:`cached_entry` (or ``compute`` of the other
+        ``cached_*`` functions).
+
+    Returns
+    -------
+    bool
+    """
+    return entry_is_valid(
+        cache_root() / namespace / entry_key(key, produce)
+    )
+
+
 def cached_entry(
     namespace: str, key: str, produce: Callable[[Path], None]
 ) -> Path:

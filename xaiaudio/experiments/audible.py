@@ -8,9 +8,7 @@ record the probability of the class the relevance explained (the clip's
 predicted class). If a method's relevance points at what the network uses,
 "only the top k" should keep more of that probability than "only k random
 paths", and "everything but the top k" should keep less than "everything
-but k random paths". Chapter "Listening to relevance"
-(``book/listening_relevance.md``) and claim C1 of the scorecard.
-
+but k random paths". Claim C1 of the scorecard is this test.
 
 Renders are fed to the network at the level they were made at: a render
 lives in the standardised clip's units (the loader divides every clip by
@@ -28,7 +26,6 @@ import scipy.stats
 import torch
 
 from xaiaudio.core import cache
-from xaiaudio.core.parallel import default_workers, run_in_processes
 from xaiaudio.core.presets import settings_for
 from xaiaudio.experiments.examples import seeded_subset
 from xaiaudio.experiments.rates import rate_agreement
@@ -41,7 +38,7 @@ from xaiaudio.explain.resynthesis import (
     top_k_paths,
 )
 from xaiaudio.features.modulation import measure_modulation_rate
-from xaiaudio.features.scattering import scatter_torch
+from xaiaudio.features.scattering import scattering_paths
 
 #: The methods of the audio-domain test: LRP-eps, both orderings of
 #: LRP-[eps, z+], and one gradient method.
@@ -187,86 +184,151 @@ def selections(
 #: What a cached render holds (see
 #: :class:`xaiaudio.explain.resynthesis.Render`).
 RENDER_FIELDS = ("audio", "features", "selected_error", "rest_error")
+#: The cache's namespace of renders.
+RENDERS = "renders"
 
 
-def cached_render(
-    clip: np.ndarray,
-    rows,
-    mode: str,
-    preset: str,
-    mu,
-    seed: int,
-    clip_features=None,
-    device="cpu",
-) -> dict:
-    """One render (:func:`~xaiaudio.explain.resynthesis.resynthesise` with
-    the preset's settings), cached by what it depends on: the clip, the
-    selection, the mode, the normaliser's ``mu`` and the seed (not the
-    network, so every network that selects the same paths shares it, nor
-    the device it was computed on).
+def render_key(clip, rows, mode: str, preset: str, mu, seed: int) -> str:
+    """What one render depends on: the clip, the set of selected paths,
+    the mode, the preset's render settings, the normaliser's ``mu`` and
+    the seed (not the network, so every network that selects the same
+    paths shares it, nor the device, nor the clips it was rendered with).
 
     Returns
     -------
-    dict
-        :data:`RENDER_FIELDS` of the render, for one clip.
+    str
+        A :func:`xaiaudio.core.cache.content_key`.
     """
-    settings = settings_for(resynthesis.RESYNTHESIS_SETTINGS, preset)
-    rows = [int(r) for r in rows]
-    key = cache.content_key(
+    return cache.content_key(
         "render",
         np.asarray(clip, dtype=np.float32),
-        rows,
+        sorted({int(r) for r in rows}),
         mode,
         preset,
-        settings,
+        settings_for(resynthesis.RESYNTHESIS_SETTINGS, preset),
         np.asarray(mu, dtype=np.float32),
         seed,
     )
 
-    def compute() -> dict:
-        raw = None if clip_features is None else clip_features()
-        render = resynthesise(
-            torch.as_tensor(clip, device=device),
-            rows,
-            mode,
-            preset,
-            settings,
-            mu,
-            seed,
-            raw,
-        )
-        return {name: getattr(render, name)[0] for name in RENDER_FIELDS}
 
-    return cache.cached_arrays("renders", key, compute)
-
-
-def _render_clip(
-    clip: np.ndarray,
-    requests: list,
-    preset: str,
-    mu,
-    seed: int,
-    device="cpu",
-) -> list[dict]:
-    """Every render of one clip (a job of a worker process, or a call),
-    computed on ``device``."""
-    raw = functools.cache(
-        lambda: scatter_torch(
-            torch.as_tensor(clip, device=device)[None], preset
-        )
+def _render_batch(clips, selections, modes, preset, mu, seed, device):
+    """Renders of clips, each with its own selection and mode (one
+    :func:`~xaiaudio.explain.resynthesis.resynthesise` call), as dicts of
+    :data:`RENDER_FIELDS`."""
+    masks = np.zeros((len(clips), len(scattering_paths(preset))), bool)
+    for mask, rows in zip(masks, selections):
+        mask[list(rows)] = True
+    render = resynthesise(
+        torch.as_tensor(np.stack(clips), device=device),
+        masks,
+        modes,
+        preset,
+        mu=mu,
+        seed=seed,
     )
     return [
-        cached_render(clip, r.rows, r.mode, preset, mu, seed, raw, device)
-        for r in requests
+        {name: getattr(render, name)[i] for name in RENDER_FIELDS}
+        for i in range(len(clips))
     ]
 
 
-def render_requests(
-    config, features, trained, requests, seed=None, workers=None
+def cached_renders(
+    clips, selections, modes, preset: str, mu, seed: int, device="cpu"
+) -> list[dict]:
+    """Renders of clips, each with its own selection and mode, optimised
+    together and cached one by one (:func:`render_key`).
+
+    The renders missing from the cache are computed in one
+    :func:`~xaiaudio.explain.resynthesis.resynthesise` call, which renders
+    each clip as it would alone: a render first made in a batch is read
+    back when asked for alone (:func:`cached_render`), and the other way
+    round. On a CPU the batch's threads share the cores (separate
+    processes were no faster on two cores).
+
+    Parameters
+    ----------
+    clips : sequence of numpy.ndarray
+        One standardised clip per render (a clip may repeat).
+    selections : sequence of sequence of int
+        Each render's selected paths (feature rows).
+    modes : sequence of str
+        ``"keep"`` or ``"remove"`` per render.
+    preset : str
+        The preset (transform and render settings).
+    mu : array-like of shape (paths,)
+        The normaliser's ``mu``.
+    seed : int
+        Seed of the *keep* renders' random phases.
+    device : str or torch.device
+        Where the renders are computed.
+
+    Returns
+    -------
+    list of dict
+        :data:`RENDER_FIELDS` of each render, in the order given.
+    """
+    keys = [
+        render_key(clip, rows, mode, preset, mu, seed)
+        for clip, rows, mode in zip(clips, selections, modes)
+    ]
+    rendered = {}
+
+    def stored(key: str) -> bool:
+        # any function of this module names the same code as compute
+        return cache.has_entry(RENDERS, key, cached_renders)
+
+    def compute(first: int) -> dict:
+        """Render ``first`` and, with it, every later render that the
+        cache does not hold yet."""
+        if first not in rendered:
+            todo = [first] + [
+                i
+                for i, key in enumerate(keys)
+                if i > first
+                and key not in keys[:i]
+                and i not in rendered
+                and not stored(key)
+            ]
+            batch = _render_batch(
+                [clips[i] for i in todo],
+                [selections[i] for i in todo],
+                [modes[i] for i in todo],
+                preset,
+                mu,
+                seed,
+                device,
+            )
+            rendered.update(zip(todo, batch))
+        return rendered.pop(first)
+
+    return [
+        cache.cached_arrays(RENDERS, key, functools.partial(compute, i))
+        for i, key in enumerate(keys)
+    ]
+
+
+def cached_render(
+    clip, rows, mode: str, preset: str, mu, seed: int, device="cpu"
 ) -> dict:
-    """Render every request and ask the network again; clips run in
-    parallel processes on a CPU, one after another on the config's GPU;
-    renders are cached one by one.
+    """One render, cached: :func:`cached_renders` of one clip.
+
+    Returns
+    -------
+    dict
+        :data:`RENDER_FIELDS` of the render.
+    """
+    (render,) = cached_renders(
+        [clip], [rows], [mode], preset, mu, seed, device
+    )
+    return render
+
+
+def render_requests(
+    config, features, trained, requests, seed=None
+) -> dict:
+    """Render every request and ask the network again; the renders
+    missing from the cache are optimised together
+    (:func:`cached_renders`).
 
     Parameters
     ----------
@@ -280,10 +342,6 @@ def render_requests(
         What to render.
     seed : int, optional
         Seed of the renders' random phases (default ``config.seed``).
-    workers : int, optional
-        Processes (default
-        :func:`~xaiaudio.core.parallel.default_workers`; 1 inside a
-        worker process).
 
     Returns
     -------
@@ -293,38 +351,21 @@ def render_requests(
         ``selected_error`` and ``rest_error``
         (:class:`xaiaudio.explain.resynthesis.Render`).
     """
-    preset = config.preset.name
     seed = config.seed if seed is None else seed
-    mu = features.normaliser.mu
     table_rows = features.rows("test")
-    positions = sorted({r.position for r in requests})
-    jobs = [
-        (
-            features.dataset.load_audio(int(table_rows[p])),
-            [r for r in requests if r.position == p],
-            preset,
-            mu,
-            seed,
-            config.device,
-        )
-        for p in positions
-    ]
-    if workers is None:
-        workers = default_workers(config, len(jobs))
-    done = (
-        run_in_processes(_render_clip, jobs, workers)
-        if workers > 1
-        else {}
-    )
-    for i in range(len(jobs)):
-        if i not in done:  # one process, or a worker died
-            done[i] = _render_clip(*jobs[i])
-    by_request = {
-        request: result
-        for i in range(len(jobs))
-        for request, result in zip(jobs[i][1], done[i])
+    clips = {
+        p: features.dataset.load_audio(int(table_rows[p]))
+        for p in sorted({r.position for r in requests})
     }
-    ordered = [by_request[r] for r in requests]
+    ordered = cached_renders(
+        [clips[r.position] for r in requests],
+        [r.rows for r in requests],
+        [r.mode for r in requests],
+        config.preset.name,
+        features.normaliser.mu,
+        seed,
+        config.device,
+    )
     explained = probabilities_on_test_clips(
         config, features, trained
     ).argmax(1)
@@ -384,7 +425,6 @@ def audio_faithfulness(
     methods=TESTED_METHODS,
     modes=resynthesis.MODES,
     seed: int | None = None,
-    workers: int | None = None,
     clips: int | None = None,
 ) -> pd.DataFrame:
     """The audio-domain faithfulness test: keep or remove each method's top
@@ -406,8 +446,6 @@ def audio_faithfulness(
         The data seed: it draws the tested clips, the random paths and the
         renders' phases, so networks of other training seeds share the
         random renders (default ``config.seed``).
-    workers : int, optional
-        See :func:`render_requests`.
     clips : int, optional
         Test at most this many of the clips (see
         :func:`positions_of_test_clips`).
@@ -442,9 +480,7 @@ def audio_faithfulness(
             RenderRequest(int(p), RANDOM, tuple(rows.tolist()), mode)
             for mode in modes
         ]
-    rendered = render_requests(
-        config, features, trained, requests, seed, workers
-    )
+    rendered = render_requests(config, features, trained, requests, seed)
     test = features.dataset.split("test").reset_index(drop=True)
     probabilities = probabilities_on_test_clips(config, features, trained)
     explained = probabilities.argmax(1)

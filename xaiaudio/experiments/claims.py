@@ -13,7 +13,6 @@ A seed's measurements share their expensive artefacts through
 every test clip) and :class:`PrototypeSeed` (the prototype runs and
 baselines of one dataset); everything is cached on disk, so the chapters
 that discuss a claim and the scorecard chapter train each model once.
-Chapter "What reproduces".
 """
 
 from __future__ import annotations
@@ -97,7 +96,8 @@ class Claim:
     paper_value : float or None
         The paper's effect in the same unit, when the paper gives numbers.
     chapter : str
-        The chapter (``book/<name>.md`` stem) that discusses it.
+        The file name, without ``.md``, of the chapter that discusses it
+        (e.g. ``"lrp_rules"``).
     measure : callable
         ``measure(seed_run) -> float``: the effect for one seed.
     data : str
@@ -394,9 +394,10 @@ def pitch_invariance_points(run: TechniqueSeed) -> float:
 def audible_keep_gain_points(run: TechniqueSeed) -> float:
     """Mean over the tested clips of p(class | the published composite's
     top k paths only) - p(class | k random paths only), rendered as sound
-    and classified again, in points (chapter "Listening to relevance"), on
+    and classified again, in points, on
     :data:`~xaiaudio.experiments.audible.AUDIBLE_SETTINGS` ``claim_clips``
-    of the chapter's test clips."""
+    of the faithfulness test's clips.
+    """
     clips = settings_for(AUDIBLE_SETTINGS, run.config).claim_clips
     table = audio_faithfulness(
         run.config,
@@ -405,7 +406,6 @@ def audible_keep_gain_points(run: TechniqueSeed) -> float:
         methods=(PUBLISHED_LRP,),
         modes=("keep",),
         seed=run.data_config.seed,
-        workers=1,  # already in a seed's process
         clips=clips,
     )
     differences = paired_differences(table)["keep"]

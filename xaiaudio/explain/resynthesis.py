@@ -12,14 +12,16 @@ A relevance map on the carrier-modulation plane selects scattering paths
   floor: scattering coefficients are moduli). It starts from the clip
   with the selected carriers filtered out (:func:`carrier_stop`).
 
-Both descend a loss on the waveform through kymatio's scattering (L-BFGS),
+Both descend a loss on the waveform through kymatio's scattering,
 computing only the selected paths
 (:func:`xaiaudio.features.scattering.scatter_paths_torch`). The loss is
 measured where the network reads its input: on ``log1p(S / scale)`` with
-the normaliser's per-path ``scale``. Every render reports its relative
-error against the clip's coefficients on the selected paths and on the
-rest, computed with the full transform. Chapter "Listening to relevance"
-(``book/listening_relevance.md``).
+the normaliser's per-path ``scale``. Clips render in batches, each with
+its own selection and mode, and each with its own L-BFGS
+(:func:`lbfgs_per_clip`): a clip's render does not depend on the clips it
+is batched with, so renders can be cached one by one. Every render
+reports its relative error against the clip's coefficients on the
+selected paths and on the rest, computed with the full transform.
 """
 
 from __future__ import annotations
@@ -48,9 +50,18 @@ MODES = ("keep", "remove")
 #: but at least this share of the mean over paths.
 MU_FLOOR = 1.0
 
-#: Above this many distinct carriers, a step computes every path with
-#: kymatio's module (cheaper than one core call per carrier).
+#: A clip whose selection spans more distinct carriers than this computes
+#: every path with kymatio's module (cheaper than one core call per
+#: carrier).
 MAX_PARTIAL_CARRIERS = 16
+
+#: Curvature pairs each clip's L-BFGS keeps.
+HISTORY = 10
+
+#: Clips optimised together hold at most this many samples in all (memory:
+#: about 60 MB per clip of 2**16 samples on the CPU). How clips are
+#: batched does not change their renders.
+BATCH_SAMPLES = 2**20
 
 
 @dataclass(frozen=True)
@@ -59,21 +70,25 @@ class ResynthesisSettings:
 
     Attributes
     ----------
-    iterations : int
-        L-BFGS iterations (each evaluates the loss one or a few times).
+    evaluations : int
+        Evaluations of a clip's loss and gradient, the one at its start
+        included: a render's cost (each is about one forward and backward
+        pass through the selected paths).
     """
 
-    iterations: int
+    evaluations: int
 
 
-#: Settings per preset. At ``book``, 6 iterations instead of 10 moved a
-#: tone's *keep* error by less than 0.01 and took the chapter from 171 to
-#: 131 s on two CPU cores: with claim C1's renders, the section fits its
-#: four minutes (``benchmarks/results/chapter_runtimes.json``).
+#: Settings per preset. At ``smoke`` and ``book`` the renders match their
+#: selection at least as well as torch's L-BFGS did one clip at a time
+#: with 8 and 6 iterations (up to 10 and 7 evaluations), on the
+#: benchmark's tones (``benchmarks/bench_resynthesis.py`` renders both
+#: ways); ``paper`` keeps the 125 evaluations its 100 iterations could
+#: make.
 RESYNTHESIS_SETTINGS = {
-    "smoke": ResynthesisSettings(iterations=8),
-    "book": ResynthesisSettings(iterations=6),
-    "paper": ResynthesisSettings(iterations=100),
+    "smoke": ResynthesisSettings(evaluations=10),
+    "book": ResynthesisSettings(evaluations=6),
+    "paper": ResynthesisSettings(evaluations=125),
 }
 
 
@@ -84,7 +99,7 @@ class ResynthesisError(ValueError):
 
 @dataclass(frozen=True)
 class Render:
-    """Renders of one selection for a batch of clips.
+    """Renders of a batch of clips, each of its own selection.
 
     Attributes
     ----------
@@ -95,7 +110,7 @@ class Render:
         float32, ``(clips, paths, frames)``: the render's raw scattering
         coefficients, every kept path (what the network would read).
     selected_error : numpy.ndarray
-        ``(clips,)``: ``||S y - S x|| / ||S x||`` over the selected
+        ``(clips,)``: ``||S y - S x|| / ||S x||`` over the clip's selected
         coefficients. Small for *keep*; 1 when *remove* emptied them.
     rest_error : numpy.ndarray
         ``(clips,)``: the same over every other coefficient. Small for
@@ -235,36 +250,102 @@ def _as_clips(clips) -> torch.Tensor:
     return x
 
 
+def selection_masks(selection, n_clips: int, n_paths: int) -> np.ndarray:
+    """Each clip's selected paths as a boolean mask.
+
+    Parameters
+    ----------
+    selection : array-like
+        The rows of the paths selected for every clip (1-D, int), or one
+        boolean mask per clip, ``(clips, paths)``.
+    n_clips, n_paths : int
+        How many clips and paths.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        ``(n_clips, n_paths)``.
+
+    Raises
+    ------
+    ResynthesisError
+        For rows out of range, a mask of another shape, or a clip that
+        selects nothing.
+    """
+    selection = np.asarray(selection)
+    if selection.dtype == bool:
+        if selection.shape != (n_clips, n_paths):
+            raise ResynthesisError(
+                f"a selection mask must be (clips, paths) = "
+                f"({n_clips}, {n_paths}), got {selection.shape}"
+            )
+        masks = selection.copy()
+    else:
+        rows = selection.astype(int).ravel()
+        if len(rows) == 0 or rows.min() < 0 or rows.max() >= n_paths:
+            raise ResynthesisError(
+                f"rows must be non-empty, between 0 and {n_paths - 1}"
+            )
+        masks = np.zeros((n_clips, n_paths), dtype=bool)
+        masks[:, rows] = True
+    empty = np.flatnonzero(~masks.any(axis=1))
+    if len(empty):
+        raise ResynthesisError(
+            f"clip(s) {empty.tolist()} select no path: rows must be "
+            "non-empty"
+        )
+    return masks
+
+
+def _modes(mode, n_clips: int) -> list[str]:
+    modes = [mode] * n_clips if isinstance(mode, str) else list(mode)
+    if len(modes) != n_clips:
+        raise ResynthesisError(
+            f"got {len(modes)} modes for {n_clips} clips"
+        )
+    for name in modes:
+        if name not in MODES:
+            raise ResynthesisError(
+                f"mode must be one of {MODES}, not {name!r}"
+            )
+    return modes
+
+
 def resynthesise(
     clips,
-    rows,
-    mode: str,
+    selection,
+    mode,
     preset=None,
     settings: ResynthesisSettings | None = None,
     mu=None,
     seed: int = 0,
-    clip_features=None,
 ) -> Render:
-    """Render a selection of paths for a batch of clips: keep only them, or
-    remove them.
+    """Render clips, each from its own selection of paths: keep only them,
+    or remove them.
 
     *keep* starts from :func:`carrier_noise` and matches the clip on the
     selected coefficients; *remove* starts from :func:`carrier_stop` and
     pushes the selected coefficients to zero. Both descend the mean
-    squared error of ``log1p(S / scale)`` on the selected coefficients
-    with L-BFGS; the other coefficients are free (the band stop takes
-    some of them too: ``rest_error`` says how much).
+    squared error of ``log1p(S / scale)`` on the clip's selected
+    coefficients (:class:`SelectedCoefficientLoss`); the other
+    coefficients are free (the band stop takes some of them too:
+    ``rest_error`` says how much). Clips are optimised in batches of at
+    most :data:`BATCH_SAMPLES` samples, each by its own L-BFGS
+    (:func:`lbfgs_per_clip`), so a clip renders the same, to float
+    rounding, alone or with any others.
 
     Parameters
     ----------
     clips : array-like or torch.Tensor
         ``(samples,)`` or ``(clips, clip_samples)``, standardised as the
         pipeline loads them; a tensor stays on its device (CUDA when
-        there).
-    rows : array-like of int
-        The selected paths (feature rows), the same for every clip.
-    mode : {"keep", "remove"}
-        Which render (see the module's docstring).
+        there). A clip may repeat (several selections of one clip).
+    selection : array-like
+        The selected paths (feature rows) of every clip, or one boolean
+        mask per clip, ``(clips, paths)`` (see :func:`selection_masks`).
+    mode : str or sequence of str
+        ``"keep"`` or ``"remove"`` (see the module's docstring), for every
+        clip or one per clip.
     preset : str, Preset, ScatteringSpec or None
         The transform; the settings' preset.
     settings : ResynthesisSettings, optional
@@ -272,12 +353,10 @@ def resynthesise(
     mu : array-like of shape (paths,), optional
         The normaliser's ``mu`` (see :func:`loss_scale`).
     seed : int
-        Seed of a *keep* render's random phases: the same seed gives the
-        same render (on CUDA, to rounding: the backward of kymatio's
-        reflection padding has no deterministic CUDA kernel).
-    clip_features : torch.Tensor, optional
-        The clips' raw coefficients, ``(clips, paths, frames)``, when the
-        caller has them (several renders of one clip); computed otherwise.
+        Seed of a *keep* render's random phases (every clip draws its own
+        from it): the same seed gives the same render (on CUDA, to
+        rounding: the backward of kymatio's reflection padding has no
+        deterministic CUDA kernel).
 
     Returns
     -------
@@ -287,13 +366,9 @@ def resynthesise(
     Raises
     ------
     ResynthesisError
-        For another ``mode``, empty or out-of-range ``rows``, clips that
+        For another mode, an empty or out-of-range selection, clips that
         are not finite, or a render that is not (never NaN audio).
     """
-    if mode not in MODES:
-        raise ResynthesisError(
-            f"mode must be one of {MODES}, not {mode!r}"
-        )
     spec = scattering_spec(preset)
     if settings is None:
         settings = settings_for(RESYNTHESIS_SETTINGS, preset)
@@ -303,56 +378,262 @@ def resynthesise(
             f"expected clips of {spec.clip_samples} samples, got "
             f"{x.shape[-1]}"
         )
-    full = (
-        scatter_torch(x, spec)
-        if clip_features is None
-        else torch.as_tensor(clip_features, device=x.device)
-    )
-    rows = np.unique(np.asarray(rows, dtype=int))
-    if len(rows) == 0 or rows[0] < 0 or rows[-1] >= full.shape[1]:
-        raise ResynthesisError(
-            f"rows must be non-empty, between 0 and {full.shape[1] - 1}"
+    masks = selection_masks(selection, len(x), len(scattering_paths(spec)))
+    modes = _modes(mode, len(x))
+    # each distinct clip is scattered once
+    distinct, which = torch.unique(x, dim=0, return_inverse=True)
+    full = _scatter_in_batches(distinct, spec)[which]
+    audio = torch.zeros_like(x)
+    sounding = (x != 0).any(dim=-1).nonzero().flatten().tolist()
+    per_batch = max(1, BATCH_SAMPLES // spec.clip_samples)
+    for first in range(0, len(sounding), per_batch):
+        batch = sounding[first : first + per_batch]
+        start = torch.cat(
+            [
+                carrier_noise(
+                    x[i, None], np.flatnonzero(masks[i]), spec, seed
+                )
+                if modes[i] == "keep"
+                else carrier_stop(
+                    x[i, None], np.flatnonzero(masks[i]), spec
+                )
+                for i in batch
+            ]
         )
-    scale = loss_scale(full, mu)[:, rows]
-    if mode == "keep":
-        start = carrier_noise(x, rows, spec, seed)
-        target = torch.log1p(full[:, rows] / scale)
-    else:
-        start = carrier_stop(x, rows, spec)
-        target = torch.zeros_like(full[:, rows])  # the floor of a modulus
-    y = start.requires_grad_()
-    optimiser = torch.optim.LBFGS(
-        [y],
-        max_iter=settings.iterations,
-        history_size=10,
-        line_search_fn="strong_wolfe",
-        # a mean over many coefficients has tiny per-sample gradients: run
-        # every iteration instead of stopping on torch's default tolerances
-        tolerance_grad=0.0,
-        tolerance_change=0.0,
-    )
-
-    def closure() -> torch.Tensor:
-        optimiser.zero_grad()
-        coefficients = _coefficients(y, rows, spec)
-        value = (torch.log1p(coefficients / scale) - target).pow(2).mean()
-        value.backward()
-        return value
-
-    if settings.iterations > 0:
-        with warnings.catch_warnings():
-            # said once in the docstring, not at every render on CUDA
-            warnings.filterwarnings(
-                "ignore", "reflection_pad1d_backward_out_cuda"
-            )
-            optimiser.step(closure)
-    audio = y.detach()
-    audio[(x == 0).all(dim=-1)] = 0.0
+        loss = SelectedCoefficientLoss(
+            full[batch], masks[batch], [modes[i] for i in batch], spec, mu
+        )
+        audio[batch] = lbfgs_per_clip(loss, start, settings.evaluations)
     if not torch.isfinite(audio).all():
         raise ResynthesisError(
             "the render diverged (NaN or infinite samples)"
         )
-    return Render(audio.cpu().numpy(), *_measured(audio, full, rows, spec))
+    return Render(
+        audio.cpu().numpy(), *_measured(audio, full, masks, spec)
+    )
+
+
+@dataclass(frozen=True)
+class _PathGroup:
+    """Clips whose selections share a carrier (or that compute every
+    path), with the union of their rows there and each clip's share of
+    its own loss on them (0 on rows it did not select)."""
+
+    members: torch.Tensor
+    rows: np.ndarray
+    scale: torch.Tensor
+    target: torch.Tensor
+    weight: torch.Tensor
+
+
+class SelectedCoefficientLoss:
+    """Each clip's loss on its own selected coefficients.
+
+    ``loss(audio)`` is, per clip, the mean squared error of
+    ``log1p(S / scale)`` against the target over the clip's selected
+    coefficients: the clip's coefficients for *keep*, zero for *remove*.
+    Coefficients are computed one carrier at a time for the clips that
+    select it, with the union of their paths there; a clip whose selection
+    spans more than :data:`MAX_PARTIAL_CARRIERS` carriers computes every
+    path. A clip's loss and gradient only depend on its own audio.
+
+    Parameters
+    ----------
+    clip_features : torch.Tensor
+        ``(clips, paths, frames)``: raw coefficients of the clips.
+    masks : numpy.ndarray of bool
+        ``(clips, paths)``: each clip's selected paths.
+    modes : sequence of str
+        ``"keep"`` or ``"remove"`` per clip.
+    preset : str, Preset, ScatteringSpec or None
+        The transform.
+    mu : array-like of shape (paths,), optional
+        The normaliser's ``mu`` (see :func:`loss_scale`).
+    """
+
+    def __init__(self, clip_features, masks, modes, preset, mu=None):
+        self.spec = scattering_spec(preset)
+        paths = scattering_paths(self.spec)
+        device = clip_features.device
+        scale = loss_scale(clip_features, mu).expand(
+            *clip_features.shape[:2], 1
+        )
+        target = torch.log1p(clip_features / scale)
+        remove = torch.as_tensor([m == "remove" for m in modes])
+        target[remove.to(device)] = 0.0  # the floor of a modulus
+        share = 1.0 / (masks.sum(axis=1) * clip_features.shape[-1])
+        carriers = [set(paths.n1[m].tolist()) for m in masks]
+        wide = [len(c) > MAX_PARTIAL_CARRIERS for c in carriers]
+        # (clips, paths they may take rows from): one group per carrier,
+        # and one of the clips that compute every path
+        groups = [
+            (
+                [
+                    i
+                    for i, c in enumerate(carriers)
+                    if n1 in c and not wide[i]
+                ],
+                paths.n1 == n1,
+            )
+            for n1 in sorted(set().union(*carriers))
+        ]
+        groups.append(
+            (
+                np.flatnonzero(wide).tolist(),
+                np.ones(masks.shape[1], dtype=bool),
+            )
+        )
+        self.groups = []
+        for members, on_carrier in groups:
+            if not members:
+                continue
+            rows = np.flatnonzero(masks[members].any(axis=0) & on_carrier)
+            weight = masks[np.ix_(members, rows)] * share[members, None]
+            index = torch.as_tensor(members, device=device)
+            self.groups.append(
+                _PathGroup(
+                    index,
+                    rows,
+                    scale[index][:, rows],
+                    target[index][:, rows],
+                    torch.as_tensor(weight, dtype=torch.float32)
+                    .to(device)
+                    .unsqueeze(-1),
+                )
+            )
+
+    def __call__(self, audio: torch.Tensor) -> torch.Tensor:
+        """``(clips, samples)`` audio -> ``(clips,)`` losses."""
+        losses = audio.new_zeros(len(audio))
+        for group in self.groups:
+            coefficients = _coefficients(
+                audio.index_select(0, group.members), group.rows, self.spec
+            )
+            error = torch.log1p(coefficients / group.scale) - group.target
+            losses = losses.index_add(
+                0, group.members, (error.pow(2) * group.weight).sum((1, 2))
+            )
+        return losses
+
+
+def _loss_and_gradient(loss, audio: torch.Tensor) -> tuple:
+    audio = audio.detach().requires_grad_()
+    with warnings.catch_warnings():
+        # said once in resynthesise's docstring, not at every step on CUDA
+        warnings.filterwarnings(
+            "ignore", "reflection_pad1d_backward_out_cuda"
+        )
+        values = loss(audio)
+        (gradient,) = torch.autograd.grad(values.sum(), audio)
+    return values.detach(), gradient
+
+
+def _dot(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    return (a * b).sum(dim=-1)
+
+
+def lbfgs_per_clip(
+    loss, start: torch.Tensor, evaluations: int, history: int = HISTORY
+) -> torch.Tensor:
+    """Minimise each clip's loss with its own L-BFGS, all clips at once.
+
+    Every evaluation computes the loss and gradient of every clip at that
+    clip's own trial point; each clip then takes its own decision: accept
+    the trial (Armijo's sufficient decrease), store the curvature pair and
+    try a new L-BFGS direction at step 1, or backtrack (quadratic
+    interpolation). A clip's first direction is the negative gradient,
+    with the step that would bring a linear model of its loss to zero.
+    Nothing is shared between clips, so a clip's path (and result) is the
+    one it would take alone.
+
+    Parameters
+    ----------
+    loss : callable
+        ``(clips, samples)`` tensor -> ``(clips,)`` losses, each depending
+        on its own clip only (:class:`SelectedCoefficientLoss`).
+    start : torch.Tensor
+        ``(clips, samples)``: where each clip starts.
+    evaluations : int
+        Evaluations of the loss and gradient, the start's included.
+    history : int
+        Curvature pairs kept per clip.
+
+    Returns
+    -------
+    torch.Tensor
+        ``(clips, samples)``: each clip's last accepted point.
+    """
+    x = start.detach().clone()
+    if evaluations < 2:
+        return x
+    value, gradient = _loss_and_gradient(loss, x)
+    clips, samples = x.shape
+    history = max(1, min(history, evaluations - 2))
+    steps = x.new_zeros(clips, history, samples)
+    changes = x.new_zeros(clips, history, samples)
+    rho = x.new_zeros(clips, history)  # 0: no pair in this slot
+
+    def direction(value, gradient) -> tuple:
+        """Each clip's L-BFGS direction (two-loop recursion) and first
+        trial step."""
+        q = gradient.clone()
+        alpha = x.new_zeros(clips, history)
+        for j in reversed(range(history)):
+            alpha[:, j] = rho[:, j] * _dot(steps[:, j], q)
+            q -= alpha[:, j, None] * changes[:, j]
+        curvature = _dot(changes[:, -1], changes[:, -1])
+        known = rho[:, -1] > 0
+        gamma = torch.where(
+            known,
+            _dot(steps[:, -1], changes[:, -1])
+            / curvature.clamp_min(1e-30),
+            1.0,
+        )
+        r = gamma[:, None] * q
+        for j in range(history):
+            beta = rho[:, j] * _dot(changes[:, j], r)
+            r += steps[:, j] * (alpha[:, j] - beta)[:, None]
+        squared = _dot(gradient, gradient)
+        polyak = torch.where(
+            squared > 0, value / squared.clamp_min(1e-30), 0.0
+        )
+        # no pair yet, or not a descent direction: the gradient's
+        descent = known & (_dot(gradient, r) > 0)
+        d = torch.where(descent[:, None], -r, -gradient)
+        return d, torch.where(descent, 1.0, polyak)
+
+    d, t = direction(value, gradient)
+    for _ in range(evaluations - 1):
+        trial = x + t[:, None] * d
+        trial_value, trial_gradient = _loss_and_gradient(loss, trial)
+        slope = _dot(gradient, d)
+        finite = torch.isfinite(trial_value)
+        accept = finite & (trial_value <= value + 1e-4 * t * slope)
+        step = t[:, None] * d
+        change = trial_gradient - gradient
+        sy = _dot(step, change)
+        pair = accept & (
+            sy > 1e-10 * step.norm(dim=-1) * change.norm(dim=-1)
+        )
+        if pair.any():
+            i = pair.nonzero().flatten()
+            steps[i] = torch.cat([steps[i, 1:], step[i, None]], dim=1)
+            changes[i] = torch.cat([changes[i, 1:], change[i, None]], 1)
+            rho[i] = torch.cat([rho[i, 1:], 1.0 / sy[i, None]], dim=1)
+        # a rejected step shrinks to the minimum of the quadratic through
+        # the value and slope at 0 and the value at t, within [t/10, t/2]
+        curve = 2 * (trial_value - value - slope * t)
+        shorter = (-slope * t * t / curve.clamp_min(1e-30)).clamp(
+            0.1 * t, 0.5 * t
+        )
+        shorter = torch.where(finite, shorter, 0.1 * t)
+        x = torch.where(accept[:, None], trial, x)
+        value = torch.where(accept, trial_value, value)
+        gradient = torch.where(accept[:, None], trial_gradient, gradient)
+        new_d, new_t = direction(value, gradient)
+        d = torch.where(accept[:, None], new_d, d)
+        t = torch.where(accept, new_t, shorter)
+    return x
 
 
 def carrier_band(rows, preset, n_samples: int) -> np.ndarray:
@@ -406,7 +687,8 @@ def carrier_noise(
     preset : str, Preset, ScatteringSpec or None
         The transform.
     seed : int
-        Seed of the phases.
+        Seed of the phases: every clip gets the same ones, so a clip's
+        start does not depend on the others.
 
     Returns
     -------
@@ -415,14 +697,14 @@ def carrier_noise(
     """
     band = carrier_band(rows, preset, x.shape[-1])
     generator = torch.Generator().manual_seed(seed)
-    phases = (
-        2 * np.pi * torch.rand(x.shape[0], len(band), generator=generator)
-    )
+    phases = 2 * np.pi * torch.rand(len(band), generator=generator)
     magnitude = torch.fft.rfft(x.cpu(), dim=-1).abs() * torch.as_tensor(
         band, dtype=torch.float32
     )
     start = torch.fft.irfft(
-        torch.polar(magnitude, phases.float()), n=x.shape[-1], dim=-1
+        torch.polar(magnitude, phases.float().expand_as(magnitude)),
+        n=x.shape[-1],
+        dim=-1,
     )
     return start.to(x.device)
 
@@ -464,21 +746,28 @@ def _coefficients(audio, rows, spec) -> torch.Tensor:
     return module(audio).index_select(-2, index)
 
 
-def _measured(audio, full, rows, spec) -> tuple:
-    """A render's coefficients, and their relative errors against the
-    clip's on the selection and on the rest."""
-    rendered = scatter_torch(audio, spec)
-    chosen = torch.zeros(full.shape[1], dtype=torch.bool)
-    chosen[rows] = True
-    chosen = chosen.to(full.device)
+def _scatter_in_batches(audio: torch.Tensor, spec) -> torch.Tensor:
+    """Every kept path of many clips (:data:`BATCH_SAMPLES` at a time)."""
+    per_batch = max(1, BATCH_SAMPLES // spec.clip_samples)
+    return torch.cat(
+        [
+            scatter_torch(audio[first : first + per_batch], spec)
+            for first in range(0, len(audio), per_batch)
+        ]
+    )
+
+
+def _measured(audio, full, masks, spec) -> tuple:
+    """The renders' coefficients, and their relative errors against the
+    clips' on each clip's selection and on the rest."""
+    rendered = _scatter_in_batches(audio, spec)
+    chosen = torch.as_tensor(masks, device=full.device)[..., None]
     errors = []
     for part in (chosen, ~chosen):
-        difference = (rendered[:, part] - full[:, part]).flatten(1)
-        reference = full[:, part].flatten(1).norm(dim=1)
+        difference = ((rendered - full) * part).flatten(1).norm(dim=1)
+        reference = (full * part).flatten(1).norm(dim=1)
         errors.append(
-            (difference.norm(dim=1) / reference.clamp_min(1e-12))
-            .cpu()
-            .numpy()
+            (difference / reference.clamp_min(1e-12)).cpu().numpy()
         )
     return rendered.cpu().numpy(), errors[0], errors[1]
 
