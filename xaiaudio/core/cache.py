@@ -294,7 +294,7 @@ def code_fingerprint(function: Callable) -> list:
     ``xaiaudio`` module it imports (:func:`source_fingerprint`).
 
     A closure or lambda belongs to the module it is written in, a
-    :func:`functools.partial` to its function, a bound method to its
+    ``functools.partial`` to its function, a bound method to its
     class's module.
 
     Parameters

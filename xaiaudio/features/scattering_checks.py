@@ -57,7 +57,8 @@ def modulated_sinusoid(
     kind : {"am", "fm"}
         Amplitude or frequency modulation.
     preset : str, Preset, ScatteringSpec or None
-        Sample rate and length (see :func:`scattering_spec`).
+        Sample rate and length (see
+        :func:`~xaiaudio.features.scattering.scattering_spec`).
     depth : float, optional
         Modulation index: relative amplitude (AM) or relative frequency
         deviation (FM).
@@ -131,7 +132,7 @@ def s2_peak(features, preset=None) -> int:
     features : array_like
         Features of one clip, ``(paths, frames)``, with every kept path.
     preset : str, Preset, ScatteringSpec or None
-        See :func:`scattering_spec`.
+        See :func:`~xaiaudio.features.scattering.scattering_spec`.
 
     Returns
     -------
@@ -164,7 +165,7 @@ def closed_form_check(
     kinds : sequence of str
         ``"am"`` and/or ``"fm"``.
     preset : str, Preset, ScatteringSpec or None
-        See :func:`scattering_spec`.
+        See :func:`~xaiaudio.features.scattering.scattering_spec`.
     device : str or torch.device, optional
         Where to scatter.
 
