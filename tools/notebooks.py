@@ -4,7 +4,7 @@ Papermill reads only ``.ipynb``, so the chapter is converted with jupytext first
 with the ``python3`` kernelspec.  Used by ``tests/test_chapters.py`` (every chapter
 at the smoke preset) and by the benchmarks (chapter runtimes at the book preset).
 
-Command line: ``python -m tools.notebooks book/scattering.md --preset smoke``.
+Command line: ``python -m tools.notebooks book/scattering.md --preset smoke [--solutions]``.
 """
 
 from __future__ import annotations
@@ -49,17 +49,22 @@ def is_notebook(path: Path) -> bool:
 
 
 def execute_chapter(chapter: Path, output_dir: Path, parameters: dict | None = None,
-                    timeout: int = 1800) -> tuple[Path, float]:
+                    timeout: int = 1800, solutions: bool = False) -> tuple[Path, float]:
     """Run ``chapter`` top to bottom in a fresh kernel; return the executed notebook and seconds taken.
 
     ``parameters`` overrides the chapter's ``parameters`` cell (e.g. ``{"preset": "smoke"}``).
-    Raises papermill's ``PapermillExecutionError`` naming the failing cell.
+    With ``solutions``, the code of the chapter's exercise solutions runs after its last cell
+    (:mod:`tools.solutions`).  Raises papermill's ``PapermillExecutionError`` naming the failing cell.
     """
     import jupytext
     import papermill
 
+    from tools.solutions import append_solutions, solutions_of
+
     output_dir.mkdir(parents=True, exist_ok=True)
     notebook = jupytext.read(chapter)
+    if solutions:
+        append_solutions(notebook, solutions_of(chapter))
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     source = output_dir / f"{chapter.stem}.ipynb"
     jupytext.write(notebook, source, fmt="ipynb")
@@ -76,10 +81,20 @@ def main() -> None:
     parser.add_argument("chapters", nargs="*", type=Path, help="chapters to run (default: all in _toc.yml)")
     parser.add_argument("--preset", default="smoke")
     parser.add_argument("--output-dir", type=Path, default=Path("_build/executed"))
+    parser.add_argument("--solutions", action="store_true",
+                        help="also run the exercise solutions' code, and list those that print nothing")
     args = parser.parse_args()
     for chapter in args.chapters or [c for c in chapters_in_toc() if is_notebook(c)]:
-        _, seconds = execute_chapter(chapter, args.output_dir, {"preset": args.preset})
+        executed, seconds = execute_chapter(chapter, args.output_dir, {"preset": args.preset},
+                                            solutions=args.solutions)
         print(f"{chapter}: {seconds:.1f} s at preset {args.preset}")
+        if args.solutions:
+            import nbformat
+
+            from tools.solutions import silent_solutions
+
+            silent = silent_solutions(nbformat.read(executed, as_version=4))
+            print(f"  solutions that print nothing: {', '.join(silent) or 'none'}")
 
 
 if __name__ == "__main__":
