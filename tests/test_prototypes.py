@@ -13,6 +13,7 @@ from xaiaudio.models.prototype_model import (
     TRANSFORMS,
     PrototypeModel,
     apply_transformations,
+    class_prototypes,
     clustering_loss,
     kmeans_plus_plus,
     pitch_shift,
@@ -117,6 +118,18 @@ def test_kmeans_plus_plus_spreads_seeds():
     assert {float(seeds[0, 0]), float(seeds[1, 0])} == {0.0, 10.0}
 
 
+def test_supervised_prototypes_start_from_their_own_class():
+    # class 1 is an outlier far from classes 0 and 2: k-means++ would seed two prototypes near it
+    rng = np.random.default_rng(0)
+    labels = np.repeat([0, 1, 2], 20)
+    means = np.concatenate([np.full((20, 4), v) for v in (0.0, 10.0, 1.0)]) + rng.normal(0, 0.01, (60, 4))
+    start = class_prototypes(means, labels, 3, np.random.default_rng(1), noise=0.0)
+    assert start[:, 0] == pytest.approx([0.0, 10.0, 1.0], abs=0.01)
+    assert start.dtype == np.float32
+    with pytest.raises(ValueError, match=r"classes \[2\] have no training clip"):
+        class_prototypes(means[:40], labels[:40], 3, rng)
+
+
 def test_metrics_and_majority_mapping():
     m = overall_and_average_accuracy([0, 1, 1, 1], [0, 0, 1, 1])
     assert m["OA"] == 75.0 and m["AA"] == pytest.approx(100 * (1 + 2 / 3) / 2)
@@ -177,3 +190,9 @@ def test_training_is_deterministic_and_learns():
     assert all(np.isfinite(row["train_loss"]) for row in json.loads(unsupervised["history"]))
     with pytest.raises(ValueError, match="mode"):
         fit_prototypes(data, config, "semi", settings=cfg, progress=False)
+    with pytest.raises(ValueError, match="supervised_init"):
+        fit_prototypes(data, config, settings={**cfg, "supervised_init": "random"}, progress=False)
+    # the paper's unlabelled seeding stays available, and starts elsewhere
+    paper = fit_prototypes(data, config, settings={**cfg, "supervised_init": "kmeans++"},
+                           progress=False)
+    assert not torch.equal(paper["states"]["raw"]["prototypes"], a["states"]["raw"]["prototypes"])

@@ -56,7 +56,58 @@ def test_json_is_strict_and_markdown_lists_every_row():
          "per_seed": [float("nan")], "verdict": "not measurable", "reason": "r", "chapter": "x"}]}
     text = scorecard_json(card)
     assert json.loads(text)["claims"][0]["estimate"] is None and "NaN" not in text
-    assert "| A3 | c | split fixed | m | - | - | 0 | **not measurable** |" in scorecard_markdown(card)
+    assert "| A3 | c | split fixed | m | - | - | - | 0 | **not measurable** |" in scorecard_markdown(card)
+
+
+def _row(claim_id, per_seed):
+    from xaiaudio.experiments.scorecard import _claim_row
+
+    measured = {"per_seed": per_seed, "not_measurable": "", "errors": []}
+    return _claim_row(CLAIMS[claim_id], FIXED_SPLIT, measured)
+
+
+def test_b3_is_non_inferiority_with_the_papers_apnet_gap_as_margin():
+    assert CLAIMS["B3-sol"].margin == pytest.approx(97.8 - 95.3)
+    assert CLAIMS["B3-speech"].margin == pytest.approx(99.4 - 97.8)
+    assert "APNet" in CLAIMS["B3-sol"].margin_source
+    assert [i for i in CLAIMS if CLAIMS[i].margin is not None] == ["B3-sol", "B3-speech"]
+    close = _row("B3-sol", [-0.5, 0.3, -0.2, 0.1, -0.4])
+    assert close["verdict"] == "non-inferior" and close["vs_paper"] == "below"
+    assert _row("B3-sol", [-23.0, -20.0, -26.0, -21.5, -25.0])["verdict"] == "inferior"
+    assert "the margin" in close["reason"]
+
+
+def test_every_row_with_a_paper_value_says_where_the_paper_lies():
+    a1 = CLAIMS["A1"].paper_value                       # 18.2 points
+    assert _row("A1", [a1 - 1, a1 + 1, a1, a1 + 0.5, a1 - 0.5])["vs_paper"] == "contains"
+    assert _row("A1", [2.0, 3.0, 2.5, 2.2, 2.8])["vs_paper"] == "below"
+    assert _row("A3", [60.0, 62.0, 65.0])["vs_paper"] is None    # the paper gives no number
+
+
+def test_holm_correction_over_every_row_read():
+    from xaiaudio.experiments.scorecard import with_holm
+
+    rows = [_row("A1", [2.0, 2.5, 3.0, 2.2, 2.8]),           # p ~ 1e-5: survives
+            _row("A4", [0.4, 1.9, 0.2, 1.5, 0.9]),           # p ~ 0.03 alone: not after Holm
+            _row("A2", [-1.0, 1.0, 0.5, -0.5, 0.2])]
+    assert [row["verdict"] for row in rows] == ["holds", "holds", "inconclusive"]
+    corrected = with_holm(rows)
+    assert [row["verdict_holm"] for row in corrected] == ["holds", "inconclusive", "inconclusive"]
+    assert corrected[1]["p_holm"] == pytest.approx(min(1.0, 2 * rows[1]["p_value"]))
+    assert verdicts_across_splits({"claims": corrected})["A4"]["verdict_holm"] == "inconclusive"
+
+
+def test_b5_and_a5_are_read_against_chance_not_fifty_percent(monkeypatch):
+    from types import SimpleNamespace
+
+    from xaiaudio.experiments import claims
+
+    monkeypatch.setattr(claims, "_spectrogram_set",
+                        lambda config, data: SimpleNamespace(class_names=list(range(16))))
+    run = SimpleNamespace(data_config=None, data="instruments",
+                          results={"test_supervised_no_ce": {"OA": 40.0}})
+    assert claims.own_prototype_share(run) == pytest.approx(40.0 - 100 / 16)
+    assert "chance" in CLAIMS["B5-sol"].metric and "random" in CLAIMS["A5"].metric
 
 
 def test_cli_on_a_sol_folder_without_ground_truth_writes_valid_json(tmp_path, capsys):

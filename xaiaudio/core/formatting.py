@@ -20,8 +20,10 @@ def format_number(value, digits: int = 1) -> str:
     Returns
     -------
     str
-        E.g. ``"12.3"``, ``"-0.5"``, ``"-"``.
+        E.g. ``"12.3"``, ``"-0.5"``, ``"-"``; a value that rounds to zero
+        is ``"0.0"``, never ``"-0.0"``.
     """
     if value is None or not math.isfinite(value):
         return "-"
-    return f"{value:.{digits}f}"
+    # z: a negative value that rounds to zero prints without its sign
+    return f"{value:z.{digits}f}"

@@ -11,12 +11,16 @@ budget equal to the preset's finds the chapter's own run). A prototype
 budget is an epoch cap per curriculum stage with a patience; a baseline
 budget is its number of epochs. The curves are
 :class:`~xaiaudio.experiments.budgets.BudgetCurve`, read like every other
-model's.
+model's. :func:`initialisation_runs` compares where the supervised
+prototypes start: from their own class, or from the paper's unlabelled
+k-means++ seeds.
 """
 
 from __future__ import annotations
 
 import dataclasses
+
+import numpy as np
 
 from xaiaudio.core.presets import RunConfig, settings_for
 from xaiaudio.experiments.budgets import (
@@ -24,6 +28,7 @@ from xaiaudio.experiments.budgets import (
     BudgetCurve,
     sweep_budgets,
 )
+from xaiaudio.experiments.seeds import SeedSummary, seed_summary
 from xaiaudio.features.spectrograms import SpectrogramSet
 from xaiaudio.training.baseline_training import (
     autoencoder_kmeans,
@@ -215,3 +220,52 @@ def prototype_budget_curves(
         progress=progress,
         tolerance=tolerance,
     )
+
+
+#: The two starts of the supervised prototypes
+#: (:data:`xaiaudio.training.prototype_curriculum.COMMON`'s
+#: ``supervised_init``): their own class's mean crop, or the paper's
+#: unlabelled k-means++ seeds.
+INITIALISATIONS = ("class", "kmeans++")
+
+
+def initialisation_runs(
+    data: SpectrogramSet, config: RunConfig, progress: bool = False
+) -> dict:
+    """Validation OA after every curriculum stage of the supervised
+    prototypes (with cross-entropy) from each start of
+    :data:`INITIALISATIONS`, for the seeds of :data:`BUDGET_SEEDS`, at the
+    preset's budget (runs through the cache: the class start is the
+    chapter's own model).
+
+    Returns
+    -------
+    dict
+        ``stages`` (names, in order), ``val_OA`` (start -> array (seeds,
+        stages), percent), and the per-seed differences class minus
+        k-means++ summarised over seeds (:class:`SeedSummary`):
+        ``first_stage`` (after the first stage: which converges faster) and
+        ``final`` (after the last: which ends higher).
+    """
+    seeds = range(settings_for(BUDGET_SEEDS, config))
+    val_oa, stages = {}, []
+    for start in INITIALISATIONS:
+        rows = []
+        for seed in seeds:
+            run = train_prototypes(
+                data,
+                dataclasses.replace(config, seed=seed),
+                "supervised",
+                True,
+                progress,
+                {"supervised_init": start},
+            )
+            stages = [row["stage"] for row in run.history]
+            rows.append([row["val_OA"] for row in run.history])
+        val_oa[start] = np.asarray(rows, dtype=float)
+    difference = val_oa["class"] - val_oa["kmeans++"]
+    summaries: dict[str, SeedSummary] = {
+        "first_stage": seed_summary(difference[:, 0]),
+        "final": seed_summary(difference[:, -1]),
+    }
+    return {"stages": stages, "val_OA": val_oa, **summaries}

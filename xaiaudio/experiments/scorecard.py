@@ -46,7 +46,12 @@ from xaiaudio.experiments.datasets import (
     load_instrument_dataset,
     load_pmt_dataset,
 )
-from xaiaudio.experiments.seeds import not_measurable, seed_summary
+from xaiaudio.experiments.seeds import (
+    compare_with_paper,
+    holm_adjusted,
+    not_measurable,
+    seed_summary,
+)
 
 #: The variants of a claim: the data split fixed by ``config.seed``, or
 #: redrawn with each seed.
@@ -396,7 +401,7 @@ def run_scorecard(
             "data_seed": config.seed,
             "data": sources,
             "complete": complete,
-            "claims": rows,
+            "claims": with_holm(rows),
         }
         out["verdicts"] = list(verdicts_across_splits(out).values())
         return out
@@ -424,7 +429,7 @@ def _claim_row(claim: Claim, variant: str, measured: dict) -> dict:
             measured["not_measurable"], len(measured["per_seed"])
         )
     else:
-        summary = seed_summary(measured["per_seed"])
+        summary = seed_summary(measured["per_seed"], margin=claim.margin)
     reason = summary.reason
     if measured["errors"]:
         reason += " (" + "; ".join(measured["errors"]) + ")"
@@ -436,6 +441,11 @@ def _claim_row(claim: Claim, variant: str, measured: dict) -> dict:
         "source": claim.source,
         "metric": claim.metric,
         "paper_value": claim.paper_value,
+        "vs_paper": compare_with_paper(
+            summary.ci_low, summary.ci_high, claim.paper_value
+        ),
+        "margin": claim.margin,
+        "margin_source": claim.margin_source,
         "estimate": summary.estimate,
         "ci_low": summary.ci_low,
         "ci_high": summary.ci_high,
@@ -444,7 +454,31 @@ def _claim_row(claim: Claim, variant: str, measured: dict) -> dict:
         "verdict": summary.verdict,
         "reason": reason,
         "chapter": claim.chapter,
+        "p_value": summary.p_value,
     }
+
+
+def with_holm(rows: list[dict]) -> list[dict]:
+    """The rows with Holm's correction over the family of every interval
+    read (every claim on every split variant it was measured on).
+
+    Each per-claim verdict is read off its own 95 % interval; read
+    together, some of ~30 intervals exclude their bar by chance alone.
+    Each row gets ``p_holm`` (Holm's adjusted p-value, NaN without an
+    interval) and ``verdict_holm``: its verdict when ``p_holm < 0.05``,
+    ``inconclusive`` otherwise (the family-wise error rate of the holds / fails /
+    non-inferior / inferior verdicts is then at most 5 %).
+    """
+    adjusted = holm_adjusted([row["p_value"] for row in rows])
+    out = []
+    for row, p_holm in zip(rows, adjusted, strict=True):
+        decided = row["verdict"] if p_holm < 0.05 else "inconclusive"
+        if row["verdict"] == "not measurable":
+            decided = "not measurable"
+        out.append(
+            {**row, "p_holm": float(p_holm), "verdict_holm": decided}
+        )
+    return out
 
 
 def _finite_or_none(value):
@@ -463,14 +497,19 @@ def scorecard_json(scorecard: dict) -> str:
 
     Schema: ``{"preset", "seeds", "data_seed", "data": {"techniques",
     "instruments", "voices"}, "complete", "claims": [{"id", "variant",
-    "paper", "claim", "source", "metric", "paper_value", "estimate",
-    "ci_low", "ci_high", "n_seeds", "per_seed", "verdict", "reason",
-    "chapter"}],
-    "verdicts": [{"id", "verdict", "by_variant", "split_dependent"}]}``,
-    ``verdict`` one of ``holds``, ``fails``, ``inconclusive``, ``not
-    measurable``; ``verdicts`` holds one entry per claim
-    (:func:`verdicts_across_splits`); ``complete`` is false in the file a
-    run saves as its stages finish.
+    "paper", "claim", "source", "metric", "paper_value", "vs_paper",
+    "margin", "margin_source", "estimate", "ci_low", "ci_high", "n_seeds",
+    "per_seed", "verdict", "reason", "chapter", "p_value", "p_holm",
+    "verdict_holm"}],
+    "verdicts": [{"id", "verdict", "verdict_holm", "by_variant",
+    "split_dependent"}]}``,
+    ``verdict`` one of :data:`~xaiaudio.experiments.seeds.VERDICTS`
+    (``non-inferior`` / ``inferior`` for claims with a ``margin``);
+    ``vs_paper`` ``contains`` / ``above`` / ``below`` (the paper's effect
+    against our interval) or null; ``verdict_holm`` the verdict after
+    Holm's correction over all rows (:func:`with_holm`); ``verdicts``
+    holds one entry per claim (:func:`verdicts_across_splits`);
+    ``complete`` is false in the file a run saves as its stages finish.
     """
     return json.dumps(
         _finite_or_none(scorecard), indent=1, allow_nan=False
@@ -496,12 +535,18 @@ def verdicts_across_splits(scorecard: dict) -> dict[str, dict]:
     Returns
     -------
     dict
-        Claim id -> ``{"id", "verdict": str, "by_variant": {variant:
-        verdict}, "split_dependent": bool}``, in the scorecard's order.
+        Claim id -> ``{"id", "verdict": str, "verdict_holm": str (the
+        same, from the rows' Holm-corrected verdicts), "by_variant":
+        {variant: verdict}, "split_dependent": bool}``, in the scorecard's
+        order.
     """
     by_claim: dict[str, dict] = {}
+    holm: dict[str, set] = {}
     for row in scorecard["claims"]:
         by_claim.setdefault(row["id"], {})[row["variant"]] = row["verdict"]
+        holm.setdefault(row["id"], set()).add(
+            row.get("verdict_holm", row["verdict"])
+        )
     out = {}
     for claim_id, by_variant in by_claim.items():
         verdicts = sorted(set(by_variant.values()))
@@ -509,6 +554,11 @@ def verdicts_across_splits(scorecard: dict) -> dict[str, dict]:
         out[claim_id] = {
             "id": claim_id,
             "verdict": "inconclusive" if dependent else verdicts[0],
+            "verdict_holm": (
+                holm[claim_id].pop()
+                if len(holm[claim_id]) == 1
+                else "inconclusive"
+            ),
             "by_variant": by_variant,
             "split_dependent": dependent,
         }
@@ -532,8 +582,8 @@ def scorecard_markdown(scorecard: dict, link: bool = False) -> str:
     """
     lines = [
         "| id | claim | variant | metric | paper | ours (95 % interval) "
-        "| seeds | verdict |",
-        "| --- | --- | --- | --- | ---: | --- | ---: | --- |",
+        "| vs paper | seeds | verdict |",
+        "| --- | --- | --- | --- | ---: | --- | --- | ---: | --- |",
     ]
     for row in scorecard["claims"]:
         claim = (
@@ -554,7 +604,7 @@ def scorecard_markdown(scorecard: dict, link: bool = False) -> str:
             f"| {row['id']} | {claim} | {row['variant']} | "
             f"{row['metric']} | "
             f"{format_number(row['paper_value'])} | {ours} | "
-            f"{row['n_seeds']} | "
+            f"{row.get('vs_paper') or '-'} | {row['n_seeds']} | "
             f"**{row['verdict']}** |"
         )
     return "\n".join(lines)

@@ -3,9 +3,18 @@ verdict read off the interval.
 
 Every verdict the book prints comes from :func:`seed_summary`: the claim's
 effect is measured once per training seed (positive when the paper's claim
-holds, e.g. "S1+S2 minus S1 macro accuracy"), and the verdict is ``holds``
-when the whole interval is above zero, ``fails`` when it is below zero, and
-``inconclusive`` when it straddles zero. No verdict text is typed by hand.
+holds, e.g. "S1+S2 minus S1 macro accuracy"). A claim that one method is
+better is a superiority claim: the verdict is ``holds`` when the whole
+interval is above zero, ``fails`` when it is below zero, and
+``inconclusive`` when it straddles zero. A claim that one method does "as
+well as" another is a non-inferiority claim with a stated margin ``m``: the
+verdict is ``non-inferior`` when the whole interval is above ``-m``,
+``inferior`` when it is below ``-m``, and ``inconclusive`` when it
+straddles ``-m``. No verdict text is typed by hand.
+
+Each summary also carries the two-sided p-value of the test its interval
+inverts (the mean against ``0`` or ``-m``), so that a family of verdicts
+can be corrected for multiplicity (:func:`holm_adjusted`).
 
 The interval is Student's t interval of the mean over seeds, i.e. a paired
 t-test across seeds when the effect is a difference of two methods measured
@@ -22,8 +31,16 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import scipy.stats
 
-#: The verdicts a claim can get.
-VERDICTS = ("holds", "fails", "inconclusive", "not measurable")
+#: The verdicts a claim can get: superiority claims hold or fail,
+#: non-inferiority claims are non-inferior or inferior.
+VERDICTS = (
+    "holds",
+    "fails",
+    "non-inferior",
+    "inferior",
+    "inconclusive",
+    "not measurable",
+)
 
 #: Confidence level of every interval the book prints.
 CONFIDENCE = 0.95
@@ -49,6 +66,10 @@ class SeedSummary:
     reason : str
         Why: the interval's position, failed seeds, or what could not be
         measured.
+    p_value : float
+        Two-sided p-value of Student's t-test of the mean against the
+        verdict's bar (``0``, or ``-margin`` for a non-inferiority claim);
+        NaN without an interval.
     """
 
     per_seed: list
@@ -58,6 +79,7 @@ class SeedSummary:
     n_seeds: int
     verdict: str
     reason: str
+    p_value: float = float("nan")
 
     def as_dict(self) -> dict:
         """The summary as plain JSON types."""
@@ -132,19 +154,71 @@ def bootstrap_interval(
     return float(low), float(high)
 
 
-def verdict_from_interval(low: float, high: float) -> str:
-    """``holds`` if the interval lies above zero, ``fails`` below,
-    ``inconclusive`` if it straddles."""
+def verdict_from_interval(
+    low: float, high: float, margin: float | None = None
+) -> str:
+    """Superiority (``margin`` None): ``holds`` if the interval lies above
+    zero, ``fails`` below. Non-inferiority with ``margin`` m:
+    ``non-inferior`` above ``-m``, ``inferior`` below. ``inconclusive`` if
+    the interval straddles the bar or is not finite."""
     if not (np.isfinite(low) and np.isfinite(high)):
         return "inconclusive"
-    if low > 0:
-        return "holds"
-    if high < 0:
-        return "fails"
+    bar = 0.0 if margin is None else -float(margin)
+    above, below = (
+        ("holds", "fails")
+        if margin is None
+        else ("non-inferior", "inferior")
+    )
+    if low > bar:
+        return above
+    if high < bar:
+        return below
     return "inconclusive"
 
 
-def seed_summary(per_seed, min_seeds: int = 2) -> SeedSummary:
+def compare_with_paper(
+    low: float, high: float, paper_value: float | None
+) -> str | None:
+    """Where the paper's effect lies relative to our interval: ``contains``
+    (the interval contains it), ``above`` (our whole interval is above the
+    paper's effect) or ``below``; None without a paper value or an
+    interval. A claim can hold and still fall far short of the paper."""
+    if paper_value is None or not (np.isfinite(low) and np.isfinite(high)):
+        return None
+    if low > paper_value:
+        return "above"
+    if high < paper_value:
+        return "below"
+    return "contains"
+
+
+def holm_adjusted(p_values) -> np.ndarray:
+    """Holm's step-down adjusted p-values of a family of tests.
+
+    The ``i``-th smallest p-value is multiplied by ``n - i`` (``i`` from 0)
+    and the running maximum taken, capped at 1; a test is rejected at level
+    ``alpha`` with the family-wise error rate held at ``alpha`` when its
+    adjusted p-value is below ``alpha``. NaN entries (no test) stay NaN and
+    do not count in ``n``.
+    """
+    p = np.asarray(p_values, dtype=float)
+    adjusted = np.full(p.shape, np.nan)
+    tested = np.flatnonzero(np.isfinite(p))
+    order = tested[np.argsort(p[tested], kind="stable")]
+    scaled = p[order] * (len(order) - np.arange(len(order)))
+    adjusted[order] = np.minimum(np.maximum.accumulate(scaled), 1.0)
+    return adjusted
+
+
+def _p_value(values: np.ndarray, bar: float) -> float:
+    if values.std(ddof=1) == 0:
+        return 0.0 if values.mean() != bar else 1.0
+    return float(scipy.stats.ttest_1samp(values, bar).pvalue)
+
+
+def seed_summary(
+    per_seed, min_seeds: int = 2, margin: float | None = None
+) -> SeedSummary:
     """Summarise a claim's per-seed effects (positive = the paper's claim
     holds).
 
@@ -155,6 +229,10 @@ def seed_summary(per_seed, min_seeds: int = 2) -> SeedSummary:
         is reported, never dropped silently.
     min_seeds : int
         Fewest finite seeds an interval may be drawn from.
+    margin : float or None
+        None for a superiority claim; for a non-inferiority claim, the
+        margin (positive, in the effect's unit) by which the effect may
+        fall below zero and still count as "as well as".
 
     Returns
     -------
@@ -181,14 +259,17 @@ def seed_summary(per_seed, min_seeds: int = 2) -> SeedSummary:
             "interval needs" + failed_note,
         )
     low, high = t_interval(finite)
-    verdict = verdict_from_interval(low, high)
+    verdict = verdict_from_interval(low, high, margin)
+    bar = "zero" if margin is None else f"-{margin:g} (the margin)"
     where = {
         "holds": "the whole 95 % interval is above zero",
         "fails": (
             "the whole 95 % interval is below zero"
             " (the opposite of the paper)"
         ),
-        "inconclusive": "the 95 % interval contains zero",
+        "non-inferior": f"the whole 95 % interval is above {bar}",
+        "inferior": f"the whole 95 % interval is below {bar}",
+        "inconclusive": f"the 95 % interval contains {bar}",
     }[verdict]
     return SeedSummary(
         _plain(values),
@@ -198,6 +279,7 @@ def seed_summary(per_seed, min_seeds: int = 2) -> SeedSummary:
         len(finite),
         verdict,
         where + failed_note,
+        _p_value(finite, 0.0 if margin is None else -float(margin)),
     )
 
 

@@ -503,10 +503,42 @@ def initial_prototypes(
     rng: np.random.Generator,
     noise: float = 0.01,
 ) -> np.ndarray:
-    """Prototype initialisation: k-means++ among time-averaged training
-    crops, plus Gaussian noise."""
+    """Prototype initialisation without labels (the paper's):
+    k-means++ among time-averaged training crops, plus Gaussian noise."""
     seeds = kmeans_plus_plus(crops_mean, k, rng)
     return (seeds + noise * rng.standard_normal(seeds.shape)).astype(
+        np.float32
+    )
+
+
+def class_prototypes(
+    crops_mean: np.ndarray,
+    labels: np.ndarray,
+    k: int,
+    rng: np.random.Generator,
+    noise: float = 0.01,
+) -> np.ndarray:
+    """Supervised initialisation: prototype ``c`` starts from the mean of
+    class ``c``'s time-averaged training crops, plus Gaussian noise.
+
+    Prototype ``c`` is trained to reconstruct class ``c``; starting it from
+    an unlabelled k-means++ seed (which favours outliers, such as silent
+    crops) gives it another class's spectrum to unlearn first.
+
+    Raises
+    ------
+    ValueError
+        If a class has no crop to start from.
+    """
+    crops_mean, labels = np.asarray(crops_mean), np.asarray(labels)
+    missing = [c for c in range(k) if not np.any(labels == c)]
+    if missing:
+        raise ValueError(
+            f"classes {missing} have no training clip to start their "
+            "prototype from"
+        )
+    means = np.stack([crops_mean[labels == c].mean(0) for c in range(k)])
+    return (means + noise * rng.standard_normal(means.shape)).astype(
         np.float32
     )
 
@@ -527,4 +559,5 @@ __all__ = [
     "clustering_loss",
     "kmeans_plus_plus",
     "initial_prototypes",
+    "class_prototypes",
 ]

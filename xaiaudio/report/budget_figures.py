@@ -254,3 +254,62 @@ def plot_budget_curves(
     ]
     axes[0].legend(handles=handles, fontsize=8)
     return axes
+
+
+_START_VERDICTS = {
+    "holds": "the class start is ahead",
+    "fails": "the k-means++ start is ahead",
+    "inconclusive": "the seeds do not tell the two starts apart",
+}
+
+
+def initialisation_sentences(runs: Mapping, digits: int = 1) -> str:
+    """Two sentences comparing the supervised prototypes' two starts, after
+    the first curriculum stage (which converges faster) and after the last
+    (which ends higher), from the intervals of
+    :func:`xaiaudio.experiments.prototype_budgets.initialisation_runs`."""
+    parts = []
+    for key, when in (("first_stage", "first"), ("final", "last")):
+        summary = runs[key]
+        stage = runs["stages"][0 if key == "first_stage" else -1]
+        what = (
+            "the validation OA from the class start minus that from "
+            "k-means++ seeds"
+            if not parts
+            else "the difference"
+        )
+        parts.append(
+            f"After the {when} stage ({stage}), {what} is "
+            f"{format_number(summary.estimate, digits)} points, 95 % "
+            f"interval [{format_number(summary.ci_low, digits)}, "
+            f"{format_number(summary.ci_high, digits)}] over "
+            f"{summary.n_seeds} seeds: {_START_VERDICTS[summary.verdict]}."
+        )
+    return " ".join(parts)
+
+
+def plot_initialisations(runs: Mapping, ax=None):
+    """Validation OA after each curriculum stage, one line per seed and
+    start (:func:`xaiaudio.experiments.prototype_budgets.
+    initialisation_runs`)."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.5, 3))
+    stages = runs["stages"]
+    for (start, values), colour in zip(
+        runs["val_OA"].items(), ("tab:blue", "tab:orange"), strict=False
+    ):
+        for seed, row in enumerate(values):
+            ax.plot(
+                range(len(stages)),
+                row,
+                "o-",
+                color=colour,
+                alpha=0.7,
+                label=f"{start} start" if seed == 0 else None,
+            )
+    ax.set_xticks(range(len(stages)), stages)
+    ax.set_xlabel("curriculum stage")
+    ax.set_ylabel("validation OA (%)")
+    ax.legend()
+    ax.grid(alpha=0.3)
+    return ax

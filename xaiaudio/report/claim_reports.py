@@ -19,7 +19,9 @@ from xaiaudio.core.formatting import format_number
 #: Colour of each verdict in figures.
 VERDICT_COLOURS = {
     "holds": "tab:green",
+    "non-inferior": "tab:green",
     "fails": "tab:red",
+    "inferior": "tab:red",
     "inconclusive": "tab:orange",
     "not measurable": "tab:grey",
 }
@@ -28,8 +30,18 @@ VERDICT_COLOURS = {
 _VERDICT_WORDS = {
     "holds": "holds",
     "fails": "fails",
+    "non-inferior": "holds (non-inferior)",
+    "inferior": "fails (inferior)",
     "inconclusive": "is inconclusive",
     "not measurable": "is not measurable",
+}
+
+#: How our interval stands to the paper's effect (a scorecard row's
+#: ``vs_paper``).
+_VS_PAPER_WORDS = {
+    "contains": "which our interval contains",
+    "above": "below our whole interval",
+    "below": "above our whole interval",
 }
 
 
@@ -51,7 +63,8 @@ def claim_sentence(row: dict, digits: int = 1) -> str:
     str
         E.g. "The claim "S1+S2 beats S1 in macro accuracy" holds: macro
         accuracy S1+S2 - S1 (points) is 12.3, 95 % interval [8.1, 16.5]
-        over 5 seeds (split fixed); the paper: 18.2."
+        over 5 seeds (split fixed); the paper: 18.2, above our whole
+        interval." A non-inferiority claim also states its margin.
     """
     if row["verdict"] == "not measurable":
         return (
@@ -62,6 +75,17 @@ def claim_sentence(row: dict, digits: int = 1) -> str:
         ""
         if row.get("paper_value") is None
         else f"; the paper: {format_number(row['paper_value'], digits)}"
+        + (
+            f", {_VS_PAPER_WORDS[row['vs_paper']]}"
+            if row.get("vs_paper")
+            else ""
+        )
+    )
+    margin = (
+        ""
+        if row.get("margin") is None
+        else " (non-inferiority margin "
+        f"{format_number(row['margin'], digits)}: {row['margin_source']})"
     )
     verdict = {**_VERDICT_WORDS, "fails": "fails (the opposite holds)"}[
         row["verdict"]
@@ -71,7 +95,7 @@ def claim_sentence(row: dict, digits: int = 1) -> str:
         f"{format_number(row['estimate'], digits)}, "
         f"95 % interval [{format_number(row['ci_low'], digits)}, "
         f"{format_number(row['ci_high'], digits)}] over "
-        f"{row['n_seeds']} seeds ({row['variant']}){paper}."
+        f"{row['n_seeds']} seeds ({row['variant']}){margin}{paper}."
     )
 
 
@@ -116,7 +140,8 @@ def across_splits_sentence(entry: dict) -> str:
 
 def plot_claims(rows, ax=None, title: str | None = None):
     """Forest plot: per claim, its per-seed effects (dots), mean and 95 %
-    interval, and zero.
+    interval, zero, and a dotted tick at ``-margin`` for a non-inferiority
+    claim.
 
     Parameters
     ----------
@@ -164,6 +189,9 @@ def plot_claims(rows, ax=None, title: str | None = None):
         if row.get("paper_value") is not None:
             ax.plot(row["paper_value"], y, "x", ms=8, color="black")
     ax.axvline(0.0, color="black", lw=0.8)
+    for y, row in enumerate(rows[::-1]):
+        if row.get("margin") is not None:
+            ax.plot([-row["margin"]] * 2, [y - 0.35, y + 0.35], ":k", lw=1)
     labels = [
         f"{row['id']} ({row['variant']})"
         if row["variant"] != "split fixed"

@@ -31,6 +31,7 @@ from xaiaudio.features.spectrograms import SpectrogramSet
 from xaiaudio.models.prototype_model import (
     TRANSFORMS,
     PrototypeModel,
+    class_prototypes,
     clustering_loss,
     initial_prototypes,
     reconstruction_error,
@@ -97,6 +98,9 @@ SETTINGS = {
 }
 #: Settings shared by every preset.
 COMMON = dict(
+    # "class": prototype k starts from class k's mean crop; "kmeans++":
+    # unlabelled seeds, as the paper's code (unsupervised always uses it)
+    supervised_init="class",
     weight_decay=1e-6,
     cross_entropy_weight=0.01,
     theta_init=-4.0,
@@ -458,10 +462,14 @@ def fit_prototypes(
     cache.
 
     This is what :func:`train_prototypes` caches. The prototypes start from
-    k-means++ among the time-averaged training crops, plus noise
-    (:func:`xaiaudio.models.prototype_model.initial_prototypes`), in both
-    modes. AdamW trains the networks, the prototypes (no weight decay) and
-    the temperature parameter ``theta`` (its own learning rate
+    the time-averaged training crops, plus noise: supervised, prototype
+    ``k`` from class ``k``'s mean crop
+    (:func:`xaiaudio.models.prototype_model.class_prototypes`), or, with
+    the setting ``supervised_init="kmeans++"`` and always unsupervised,
+    from k-means++ seeds as in the paper's code
+    (:func:`~xaiaudio.models.prototype_model.initial_prototypes`). AdamW
+    trains the networks, the prototypes (no weight decay) and the
+    temperature parameter ``theta`` (its own learning rate
     ``beta_lr``). Each epoch draws one random crop per training clip; a
     stage ends when the epoch loss has not fallen by a fraction
     ``min_improvement`` for ``patience`` epochs (or after
@@ -514,6 +522,11 @@ def fit_prototypes(
             f"mode must be 'supervised' or 'unsupervised', got {mode!r}"
         )
     cfg = settings or training_settings(config)
+    if cfg["supervised_init"] not in ("class", "kmeans++"):
+        raise ValueError(
+            "supervised_init must be 'class' or 'kmeans++', got "
+            f"{cfg['supervised_init']!r}"
+        )
     seed = config.seed
     train_idx = data.indices("train")
     if len(train_idx) < data.n_classes and mode == "unsupervised":
@@ -542,8 +555,18 @@ def fit_prototypes(
             cfg["theta_init"],
         ).to(device)
         means = random_crops(data, train_idx, crop, rng).mean(axis=2)
-        init = initial_prototypes(
-            means, data.n_classes, rng, cfg["init_noise"]
+        init = (
+            class_prototypes(
+                means,
+                data.labels[train_idx],
+                data.n_classes,
+                rng,
+                cfg["init_noise"],
+            )
+            if supervised and cfg["supervised_init"] == "class"
+            else initial_prototypes(
+                means, data.n_classes, rng, cfg["init_noise"]
+            )
         )
         with torch.no_grad():
             model.prototypes.copy_(torch.from_numpy(init))
