@@ -57,6 +57,8 @@ def test_json_is_strict_and_markdown_lists_every_row():
     text = scorecard_json(card)
     assert json.loads(text)["claims"][0]["estimate"] is None and "NaN" not in text
     assert "| A3 | c | split fixed | m | - | - | - | 0 | **not measurable** |" in scorecard_markdown(card)
+    card["claims"][0]["metric"] = "p(class | top k)"
+    assert "| p(class \\| top k) |" in scorecard_markdown(card)
 
 
 def _row(claim_id, per_seed):

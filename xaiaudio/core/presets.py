@@ -77,7 +77,10 @@ PRESETS = {
         "book", 22050, 2**16, "the published book on 2 CPU cores"
     ),
     "paper": Preset(
-        "paper", 44100, 2**18, "the papers' exact settings (GPU server)"
+        "paper",
+        44100,
+        2**18,
+        "the papers' settings and sizes (GPU server)",
     ),
 }
 

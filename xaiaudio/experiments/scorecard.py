@@ -466,8 +466,8 @@ def with_holm(rows: list[dict]) -> list[dict]:
     together, some of ~30 intervals exclude their bar by chance alone.
     Each row gets ``p_holm`` (Holm's adjusted p-value, NaN without an
     interval) and ``verdict_holm``: its verdict when ``p_holm < 0.05``,
-    ``inconclusive`` otherwise (the family-wise error rate of the holds / fails /
-    non-inferior / inferior verdicts is then at most 5 %).
+    ``inconclusive`` otherwise (the family-wise error rate of the holds /
+    fails / non-inferior / inferior verdicts is then at most 5 %).
     """
     adjusted = holm_adjusted([row["p_value"] for row in rows])
     out = []
@@ -602,7 +602,8 @@ def scorecard_markdown(scorecard: dict, link: bool = False) -> str:
         )
         lines.append(
             f"| {row['id']} | {claim} | {row['variant']} | "
-            f"{row['metric']} | "
+            # a "|" in a metric ("p(class | top k)") would end its cell
+            f"{row['metric'].replace('|', chr(92) + '|')} | "
             f"{format_number(row['paper_value'])} | {ours} | "
             f"{row.get('vs_paper') or '-'} | {row['n_seeds']} | "
             f"**{row['verdict']}** |"
