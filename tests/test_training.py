@@ -7,6 +7,7 @@ from xaiaudio.training.classifier import (
     TrainingSettings,
     class_weights,
     evaluate_classifier,
+    improves,
     predict,
     train_classifier,
 )
@@ -50,7 +51,7 @@ def test_training_learns_restores_the_best_epoch_and_is_deterministic():
                                   seed=3, progress=False)
         results.append((model, result))
     (model, result), (_, again) = results
-    best = int(np.argmax(result.history["val_macro_accuracy"]))
+    best = _best_epoch(result.history)
     assert result.best_epoch == best
     assert evaluate_classifier(model, val, val_labels).macro_accuracy == pytest.approx(
         result.history["val_macro_accuracy"][best])
@@ -58,6 +59,31 @@ def test_training_learns_restores_the_best_epoch_and_is_deterministic():
     assert result.history == again.history
     for name, tensor in result.state_dict.items():
         assert torch.equal(tensor, again.state_dict[name]), name
+
+
+def _best_epoch(history) -> int:
+    """The highest validation accuracy; among its epochs, the lowest validation loss."""
+    accuracy, loss = np.asarray(history["val_macro_accuracy"]), np.asarray(history["val_loss"])
+    at_max = np.flatnonzero(accuracy == accuracy.max())
+    return int(at_max[np.argmin(loss[at_max])])
+
+
+def test_an_accuracy_tie_is_broken_by_the_validation_loss():
+    assert improves((0.8, 0.5), (0.8, 0.6)) and not improves((0.8, 0.7), (0.8, 0.6))
+    assert improves((0.9, 2.0), (0.8, 0.1)) and not improves((0.7, 0.0), (0.8, 0.6))
+    # separable data: validation accuracy reaches its ceiling early and stays there while the
+    # loss keeps falling; the restored network is the most confident one, not the first to get there
+    train, train_labels = _separable(80, seed=1)
+    val, val_labels = _separable(40, seed=2)
+    settings = TrainingSettings(max_epochs=12, patience=12, warmup_epochs=1, batch_size=16)
+    torch.manual_seed(0)
+    result = train_classifier(PlayingTechniqueConvNet(32), train, train_labels, val, val_labels,
+                              settings, seed=3, progress=False)
+    accuracy = result.history["val_macro_accuracy"]
+    first_at_ceiling = int(np.argmax(accuracy))
+    assert result.best_epoch == _best_epoch(result.history)
+    assert result.best_epoch > first_at_ceiling
+    assert result.history["val_loss"][result.best_epoch] < result.history["val_loss"][first_at_ceiling]
 
 
 def test_early_stopping_stops_after_patience():

@@ -296,6 +296,44 @@ class LoadReport:
         return bool(self.skipped)
 
 
+#: Samples quieter than this fraction of a file's peak (-80 dB) at its
+#: start and end are digital silence (padding, not a recording's noise
+#: floor, which lies far above it).
+SILENCE_FRACTION = 1e-4
+
+
+def trim_silence(samples: np.ndarray) -> np.ndarray:
+    """``samples`` without the digital silence before the first and after
+    the last sample louder than :data:`SILENCE_FRACTION` of the peak
+    (an all-silent array comes back empty)."""
+    loud = np.flatnonzero(
+        np.abs(samples) > SILENCE_FRACTION * np.abs(samples).max(initial=0)
+    )
+    if len(loud) == 0:
+        return samples[:0]
+    return samples[loud[0] : loud[-1] + 1]
+
+
+def load_note(path, preset) -> np.ndarray:
+    """A whole note: mono at the preset's rate, its leading and trailing
+    digital silence trimmed (:func:`trim_silence`), standardised; any
+    length.
+
+    Loiseau et al. evaluate whole, unpadded files: a note padded to a
+    fixed clip length gives every prototype the same silent frames to
+    reconstruct, and their error decides nothing about the class.
+
+    Raises
+    ------
+    AudioError
+        For the reasons of :func:`read_audio`, or when the file is silent.
+    """
+    samples = trim_silence(read_audio(path, preset.sample_rate))
+    if len(samples) == 0:
+        raise AudioError(path, "the file is silent")
+    return standardise(samples)
+
+
 def load_clips(
     paths, preset, on_error: str = "raise"
 ) -> tuple[np.ndarray, list[int], LoadReport]:

@@ -23,7 +23,7 @@ import pandas as pd
 from xaiaudio.core import cache
 from xaiaudio.core.presets import Preset
 from xaiaudio.data import sol, splits
-from xaiaudio.data.audio import load_clip
+from xaiaudio.data.audio import load_clip, load_note
 
 #: Ground-truth columns joined from ``metadata.csv``: f0 (Hz), modulation
 #: rate (Hz), depth (unit per technique, see
@@ -98,6 +98,19 @@ class SolDataset:
             When the file has become unreadable since the scan.
         """
         return load_clip(self.table["path"].iloc[row], self.preset)
+
+    def load_note(self, row: int) -> np.ndarray:
+        """The whole note of ``table`` row ``row``, its digital silence
+        trimmed, at the preset's rate and any length
+        (:func:`xaiaudio.data.audio.load_note`).
+
+        Raises
+        ------
+        xaiaudio.data.audio.AudioError
+            When the file has become unreadable since the scan, or is
+            silent.
+        """
+        return load_note(self.table["path"].iloc[row], self.preset)
 
     def split(self, name: str) -> pd.DataFrame:
         """The rows of split ``name`` (``"train"``, ``"val"`` or

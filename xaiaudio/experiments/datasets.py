@@ -179,16 +179,18 @@ def instrument_set(
     Returns
     -------
     data : xaiaudio.features.spectrograms.SpectrogramSet
-        Normalised log-mels at the preset's sample rate, with labels,
-        splits, instrument names and clip names (``"<instrument>
-        <technique> midi <midi> <dynamics>"``).
+        Normalised log-mels of the whole notes (digital silence trimmed,
+        any length) at the preset's sample rate, with labels, splits,
+        instrument names and clip names (``"<instrument> <technique> midi
+        <midi> <dynamics>"``).
     dataset : xaiaudio.data.tables.SolDataset
         The table the notes come from, in the same order.
     """
     dataset = load_instrument_dataset(config)
     n_mels = n_mels or training_settings(config)["n_mels"]
     table = dataset.table
-    clips = [dataset.load_audio(i) for i in range(len(table))]
+    # whole notes, as Loiseau et al. evaluate: no padding to a clip length
+    clips = [dataset.load_note(i) for i in range(len(table))]
     names = [
         f"{r.instrument} {r.technique} midi {r.midi} {r.dynamics}"
         for r in table.itertuples()

@@ -324,6 +324,20 @@ class TrainingResult:
     history: dict = field(default_factory=dict)
 
 
+def improves(candidate: tuple, best: tuple) -> bool:
+    """Whether an epoch's ``(macro accuracy, loss)`` on the validation
+    split beats the best so far.
+
+    Macro accuracy over a few validation clips per class takes few values
+    and saturates early: with ties kept at the first epoch that reached
+    the ceiling, the restored network can be barely trained. At equal
+    accuracy the lower cross-entropy wins (more confident on the same
+    correct clips).
+    """
+    (score, loss), (best_score, best_loss) = candidate, best
+    return score > best_score or (score == best_score and loss < best_loss)
+
+
 def train_classifier(
     model: nn.Module,
     train_features,
@@ -342,9 +356,11 @@ def train_classifier(
     takes batches of ``settings.batch_size`` (a last batch of one is joined
     with the example before it: batch norm needs two), and steps AdamW with
     clipped gradients and :func:`warmup_cosine_schedule`. The epoch ends
-    with the validation macro accuracy; training stops after
-    ``settings.patience`` epochs without improvement or at
-    ``settings.max_epochs``. Deterministic under ``seed`` on a given device
+    with the validation macro accuracy and loss; an epoch improves on the
+    best one when its accuracy is higher or, at equal accuracy, its loss is
+    lower (:func:`improves`). Training stops after ``settings.patience``
+    epochs without improvement or at ``settings.max_epochs``.
+    Deterministic under ``seed`` on a given device
     (on the CPU, with ``settings.cpu_threads`` threads).
 
     Parameters
@@ -405,8 +421,8 @@ def train_classifier(
             "val_loss": [],
             "val_macro_accuracy": [],
         }
-        best_score, best_epoch, best_state = (
-            -np.inf,
+        best, best_epoch, best_state = (
+            (-np.inf, np.inf),
             0,
             copy.deepcopy(model.state_dict()),
         )
@@ -454,9 +470,9 @@ def train_classifier(
             history["val_loss"].append(val_loss)
             history["val_macro_accuracy"].append(score)
             epochs.set_postfix(val_macro_accuracy=f"{score:.3f}")
-            if score > best_score:
-                best_score, best_epoch, best_state = (
-                    score,
+            if improves((score, val_loss), best):
+                best, best_epoch, best_state = (
+                    (score, val_loss),
                     epoch,
                     copy.deepcopy(model.state_dict()),
                 )
