@@ -2,9 +2,12 @@
 
 import json
 
+from xaiaudio.core.presets import PRESET_NAMES
 from xaiaudio.report.runtimes import (
     NOT_MEASURED,
     RUNTIMES_FILE,
+    STUDENT_COLUMN,
+    STUDENT_MINUTES,
     format_seconds,
     measurement_notes,
     read_runtimes,
@@ -27,7 +30,7 @@ def test_missing_and_broken_files_are_reported_not_raised(tmp_path):
     assert read_runtimes(broken)[1] == "broken.json could not be read (JSONDecodeError)"
     broken.write_text("[1, 2]")
     assert read_runtimes(broken) == ({}, "broken.json does not hold a JSON object")
-    assert (runtime_table({}, ["intro"]) == NOT_MEASURED).all().all()
+    assert (runtime_table({}, ["intro"])[list(PRESET_NAMES)] == NOT_MEASURED).all().all()
 
 
 def test_record_then_table_keeps_order_and_other_presets(tmp_path):
@@ -43,7 +46,14 @@ def test_record_then_table_keeps_order_and_other_presets(tmp_path):
     assert list(table.index) == ["listening", "intro"]
     assert table.loc["listening", "book"] == "25 s" and table.loc["intro", "book"] == NOT_MEASURED
     broken = {"seconds": {"intro": "fast"}}
-    assert (runtime_table(broken).loc["intro"] == NOT_MEASURED).all()
+    assert (runtime_table(broken).loc["intro", list(PRESET_NAMES)] == NOT_MEASURED).all()
+
+
+def test_every_chapter_has_a_students_time_next_to_its_runtimes():
+    table = runtime_table({}, list(STUDENT_MINUTES) + ["course"])
+    assert table.loc["intro", STUDENT_COLUMN] == "35-45 min"
+    assert table.loc["course", STUDENT_COLUMN] == "-"
+    assert all(low < high for low, high in STUDENT_MINUTES.values())
 
 
 def test_the_committed_runtime_file_reads():

@@ -8,7 +8,8 @@ chapter benchmark writes.
 ``how`` saying how each preset's times were taken
 (:func:`measurement_notes`). :func:`read_runtimes` reads it (a missing or
 broken file is reported, not raised), :func:`runtime_table` lays it out for
-the page.
+the page, next to the time a student needs to read each chapter and do its
+exercises (:data:`STUDENT_MINUTES`, an estimate: :data:`STUDENT_METHOD`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,36 @@ from xaiaudio.core.presets import PRESET_NAMES
 
 #: What the table says where no time was measured.
 NOT_MEASURED = "not measured"
+
+#: The column of :func:`runtime_table` with a student's time.
+STUDENT_COLUMN = "student: reading + exercises"
+
+#: Minutes a student needs to read each chapter and do its exercises,
+#: ``(low, high)``: an estimate (:data:`STUDENT_METHOD`), not a
+#: measurement with students.
+STUDENT_MINUTES = {
+    "intro": (35, 45),
+    "listening": (90, 105),
+    "scattering": (120, 135),
+    "deep_taylor": (105, 120),
+    "training": (90, 105),
+    "lrp_rules": (120, 180),
+    "listening_relevance": (65, 80),
+    "aggregation": (165, 195),
+    "prototypes": (120, 145),
+    "prototypes_voices": (70, 85),
+    "scorecard": (65, 80),
+}
+
+#: How :data:`STUDENT_MINUTES` was estimated.
+STUDENT_METHOD = (
+    "each chapter was read and each of its exercises attempted before "
+    "opening its solution, at the smoke preset, by someone who knows the "
+    "package; the time taken on each exercise was scaled by 3 to 5 for a "
+    "student who does not, and reading was counted at 35 to 40 words a "
+    "minute of technical prose, its code listings, figures and sounds "
+    "included; not yet measured with students"
+)
 
 #: Where the chapter benchmark writes the runtimes (in a checkout of the
 #: repository): ``benchmarks/results/chapter_runtimes.json`` (its value, an
@@ -112,8 +143,10 @@ def runtime_table(record: dict, chapters=()) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Indexed by chapter, columns ``smoke``, ``book``, ``paper``
-        (:data:`xaiaudio.core.presets.PRESET_NAMES`); a missing or
-        malformed entry reads :data:`NOT_MEASURED`.
+        (:data:`xaiaudio.core.presets.PRESET_NAMES`; a missing or
+        malformed entry reads :data:`NOT_MEASURED`) and
+        :data:`STUDENT_COLUMN` (:data:`STUDENT_MINUTES`, ``"-"`` for a
+        chapter without an estimate).
     """
     seconds = (
         record.get("seconds")
@@ -128,15 +161,21 @@ def runtime_table(record: dict, chapters=()) -> pd.DataFrame:
             if isinstance(seconds.get(stem), dict)
             else {}
         )
+        student = STUDENT_MINUTES.get(stem)
         rows.append(
             {"chapter": stem}
             | {
                 name: format_seconds(times.get(name))
                 for name in PRESET_NAMES
             }
+            | {
+                STUDENT_COLUMN: "-"
+                if student is None
+                else f"{student[0]}-{student[1]} min"
+            }
         )
     return pd.DataFrame(
-        rows, columns=["chapter", *PRESET_NAMES]
+        rows, columns=["chapter", *PRESET_NAMES, STUDENT_COLUMN]
     ).set_index("chapter")
 
 
