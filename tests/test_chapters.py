@@ -9,10 +9,12 @@ import re
 from pathlib import Path
 
 import jupytext
+import nbformat
 import pytest
 
 from tools.notebooks import chapters_in_toc, execute_chapter, is_notebook
 from tools.pairs import CODE_COLUMN, SOURCE_COLUMN
+from tools.solutions import silent_solutions, solutions_of
 
 CHAPTERS = [chapter for chapter in chapters_in_toc() if is_notebook(chapter)]
 
@@ -88,8 +90,27 @@ def test_chapter_has_one_parameters_cell(chapter):
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda chapter: chapter.stem)
-def test_chapter_executes_at_smoke_preset(chapter, shared_cache, tmp_path, monkeypatch):
+def test_a_chapter_run_at_another_preset_says_so_under_its_setup_cell(chapter):
+    cells = [cell for cell in jupytext.read(chapter).cells if cell.cell_type == "code"]
+    setup = next(i for i, cell in enumerate(cells) if "config = setup(" in cell.source)
+    notice = cells[setup + 1]
+    assert notice.source.strip().endswith("preset_notice(config)")
+    assert "remove-input" in notice.metadata.get("tags", [])
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda chapter: chapter.stem)
+def test_every_solution_is_code(chapter):
+    """A student checks an answer by running it: every solution shows the code that answers."""
+    assert [solution.label for solution in solutions_of(chapter) if not solution.code] == []
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda chapter: chapter.stem)
+def test_chapter_and_its_solutions_execute_at_smoke_preset(chapter, shared_cache, tmp_path,
+                                                            monkeypatch):
+    """The chapter top to bottom, then its solutions' code, each of which must print its answer."""
     monkeypatch.setenv("XAIAUDIO_CACHE", str(shared_cache))
-    executed, _ = execute_chapter(chapter, tmp_path, {"preset": "smoke"})
-    outputs = [output for cell in jupytext.read(executed).cells for output in cell.get("outputs", [])]
+    executed, _ = execute_chapter(chapter, tmp_path, {"preset": "smoke"}, solutions=True)
+    notebook = nbformat.read(executed, as_version=4)
+    outputs = [output for cell in notebook.cells for output in cell.get("outputs", [])]
     assert not [output for output in outputs if output.get("output_type") == "error"]
+    assert silent_solutions(notebook) == []

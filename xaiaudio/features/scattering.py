@@ -617,10 +617,17 @@ def fit_normaliser(
     Raises
     ------
     ValueError
-        When ``split`` does not have one entry per example, or has no
-        ``"train"`` entry.
+        When ``split`` is not split labels (a boolean mask, numbers), does
+        not have one entry per example, or has no ``"train"`` entry.
     """
     split = np.asarray(split)
+    if split.dtype.kind not in "USO":
+        raise ValueError(
+            "split must be the split column, one label 'train', 'val' "
+            "or 'test' per example (e.g. table['split']), not an array "
+            f"of {split.dtype}: a boolean mask or indices do not say "
+            "which rows are the training rows"
+        )
     if split.shape != (len(features),):
         raise ValueError(
             f"need one split label per example: {split.shape} vs "
@@ -628,9 +635,11 @@ def fit_normaliser(
         )
     train = np.flatnonzero(split == "train")
     if len(train) == 0:
+        found = sorted(str(label) for label in np.unique(split))[:5]
         raise ValueError(
             "no 'train' rows: the normaliser must be fitted on the "
-            "training split"
+            "training split; split must hold one label 'train', 'val' "
+            f"or 'test' per example, found {found}"
         )
     total = np.zeros(features.shape[-2], dtype=np.float64)
     for start in range(0, len(train), chunk):

@@ -6,16 +6,20 @@ class), :func:`paired_test_table` (do two rules' kurtosis differ, clip by
 clip?) and :func:`order_share_table` (relevance on S1 and S2), with the
 statistics of :mod:`xaiaudio.explain.statistics`. Over training seeds, for
 the composite taken apart (:mod:`xaiaudio.experiments.kurtosis_drivers`):
-:func:`drivers_table` and the generated :func:`drivers_conclusion` (when
-does LRP-[eps, z+] give peakier maps than LRP-eps?).
+:func:`drivers_table`, the generated :func:`drivers_conclusion` (when
+does LRP-[eps, z+] give peakier maps than LRP-eps?) and
+:func:`drivers_and_claim` (why the table's published row and claim A2 can
+read different verdicts).
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import scipy.stats
 
 from xaiaudio.core.formatting import format_number
+from xaiaudio.experiments.seeds import CONFIDENCE, seed_summary
 from xaiaudio.explain import statistics
 
 #: The columns of :func:`paired_test_table`, in the order shown.
@@ -312,7 +316,9 @@ def drivers_conclusion(
     ``maps``: for each variant whose verdict differs from the ``reference``
     pair's on the trained networks, whether it moved mainly the [eps, z+]
     map or the LRP-eps map (the larger change of mean kurtosis), then the
-    positive S2 paths and the input correlation of the reference.
+    positive S2 paths of the reference on the trained networks and, when
+    ``rows`` hold it, before training, and its input correlation on the
+    trained networks.
     ``clips``: per state, whether the input's own peakedness decides, clip
     by clip, which map is peakier (it does when ``agreement`` reaches
     ``agreement_threshold``).
@@ -354,13 +360,31 @@ def drivers_conclusion(
         for row in rows
         if row["id"] == reference and row["variant"] == "trained"
     )
+    untrained = next(
+        (
+            row
+            for row in rows
+            if row["id"] == reference and row["variant"] == "untrained"
+        ),
+        None,
+    )
+    before = (
+        ""
+        if untrained is None
+        else (
+            ", against "
+            f"{format_number(untrained['positive_s2'], 0)} % for the "
+            "same composite before training (LRP-eps: "
+            f"{format_number(untrained['baseline_positive_s2'], 0)} %)"
+        )
+    )
     positive = (
-        f"With z+ on the convolutions, "
+        "On the trained networks, with z+ on the convolutions, "
         f"{format_number(main['positive_s2'], 0)} % of the "
         "S2 paths receive "
         f"positive relevance (LRP-eps: "
         f"{format_number(main['baseline_positive_s2'], 0)} "
-        "%), and the magnitude of "
+        f"%){before}; there the magnitude of "
         "the map correlates with that of the normalised input at "
         f"{format_number(main['input_correlation'], 2)} on average."
     )
@@ -373,3 +397,117 @@ def drivers_conclusion(
         "maps": _moved_sentence(rows, main) + " " + positive,
         "clips": " ".join(clips),
     }
+
+
+_CLAIM_VERDICT = {
+    "holds": "holds",
+    "fails": "fails",
+    "inconclusive": "is inconclusive",
+}
+
+
+def drivers_and_claim(
+    driver_row: dict, claim_row: dict, tolerance: float = 0.01
+) -> str:
+    """Why a row of the drivers table and the scorecard claim that measures
+    the same effect can read different verdicts, in one generated
+    paragraph.
+
+    The published composite's trained row of
+    :func:`xaiaudio.experiments.kurtosis_drivers.measure_drivers` measures
+    the effect of claim A2 on the same networks (training seeds ``0 ..
+    k-1``) and the same split as A2 with the split fixed, with the
+    from-scratch LRP instead of zennit, and reads its verdict off the same
+    t interval over seeds; only the number of seeds differs. This checks
+    that the shared seeds agree and that the claim's own first ``k`` seeds
+    give the row's verdict, then says so.
+
+    Parameters
+    ----------
+    driver_row : dict
+        A row of
+        :class:`~xaiaudio.experiments.kurtosis_drivers.KurtosisDrivers`:
+        ``per_seed``, ``n_seeds``, ``verdict``.
+    claim_row : dict
+        The scorecard row of the claim with the split fixed: ``id``,
+        ``variant``, ``per_seed``, ``n_seeds``, ``verdict``, ``ci_low``,
+        ``ci_high``.
+    tolerance : float
+        Largest difference between the two per-seed effects, relative to
+        the largest of them in magnitude, for the seeds to count as the
+        same networks.
+
+    Returns
+    -------
+    str
+        Sentences ending with a full stop.
+
+    Raises
+    ------
+    ValueError
+        When the row has more seeds than the claim, when the shared seeds
+        differ by more than ``tolerance``, or when the claim's first ``k``
+        seeds do not give the row's verdict (then the two measure different
+        things and no sentence can reconcile them).
+    """
+    k, n = int(driver_row["n_seeds"]), int(claim_row["n_seeds"])
+    ours = np.asarray(driver_row["per_seed"], dtype=float)
+    theirs = np.asarray(claim_row["per_seed"], dtype=float)
+    if k > n or len(ours) != k:
+        raise ValueError(
+            f"the row has {k} seeds, the claim {n}: the row's seeds must "
+            "be the claim's first ones"
+        )
+    scale = max(np.nanmax(np.abs(theirs[:k])), 1e-12)
+    difference = float(np.nanmax(np.abs(ours - theirs[:k])) / scale)
+    if not difference <= tolerance:
+        raise ValueError(
+            f"the shared seeds differ by {difference:.2g} of the largest "
+            f"effect (tolerance {tolerance:g}): not the same networks"
+        )
+    first = seed_summary(theirs[:k])
+    if first.verdict != driver_row["verdict"]:
+        raise ValueError(
+            f"the claim's first {k} seeds read {first.verdict!r}, the row "
+            f"{driver_row['verdict']!r}"
+        )
+    claim = claim_row["id"]
+    text = (
+        f"The table's first row measures the effect of claim {claim} "
+        f"with the split fixed: the same networks (seeds 0 to {k - 1}), "
+        "the same split, the same t interval over seeds, with the "
+        "from-scratch LRP instead of zennit. On those seeds the two "
+        f"per-seed effects differ by at most {difference:.1g} of the "
+        "largest."
+    )
+    verdict = PEAKEDNESS[driver_row["verdict"]]
+    if driver_row["verdict"] == claim_row["verdict"]:
+        seeds = (
+            f"over the same {n} seeds"
+            if k == n
+            else f"over {k} seeds instead of {n}"
+        )
+        claim_verdict = _CLAIM_VERDICT.get(
+            claim_row["verdict"], claim_row["verdict"]
+        )
+        return (
+            text + f" The two verdicts agree, {seeds}: the claim "
+            f"{claim_verdict}, and the row reads the maps as {verdict}."
+        )
+
+    def quantile(m: int) -> float:
+        return float(scipy.stats.t.ppf((1 + CONFIDENCE) / 2, m - 1))
+
+    return text + (
+        f" Its verdict ({verdict}) differs from the claim's, which "
+        f"{_CLAIM_VERDICT.get(claim_row['verdict'], claim_row['verdict'])}"
+        f" over {n} seeds ({_interval(claim_row)}), only through the "
+        f"number of seeds: the claim's own first {k} seeds give "
+        f"{format_number(first.estimate, 2)} "
+        f"[{format_number(first.ci_low, 2)}, "
+        f"{format_number(first.ci_high, 2)}], the row's verdict too. "
+        f"Over {k} seeds the 95 % interval is the standard error times "
+        f"{quantile(k):.2f} on either side, over {n} seeds times "
+        f"{quantile(n):.2f}, and the standard error itself shrinks with "
+        "the square root of the number of seeds."
+    )

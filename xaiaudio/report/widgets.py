@@ -23,7 +23,7 @@ from matplotlib.animation import FuncAnimation
 
 from xaiaudio.core.presets import get_preset
 from xaiaudio.features.scattering import scatter, scattering_paths
-from xaiaudio.report.plane import plot_plane
+from xaiaudio.report.plane import Plane, plot_plane, to_plane
 from xaiaudio.synth.corpus import synthesise_note
 from xaiaudio.synth.technique_physics import DEPTH_RANGES, RATE_RANGES
 
@@ -36,6 +36,46 @@ DEFAULT_INSTRUMENTS = {
     "bisbigliando": "Hp",
     "flatterzunge": "Fl",
 }
+
+
+#: Carriers whose S1 is below this fraction of the strongest carrier's are
+#: left blank by :func:`per_carrier` (their rows hold little but noise).
+QUIET_CARRIER = 1e-3
+
+
+def per_carrier(values, paths, floor: float = QUIET_CARRIER) -> Plane:
+    """Each carrier's modulation spectrum divided by its own maximum: the
+    map the explorer draws.
+
+    Raw scattering energy spans many decades between carriers, so on one
+    colour scale the loudest carriers hide where every other carrier's
+    modulation peaks. Dividing every row of S2 by its largest value puts
+    each row's peak at 1, wherever the row's level is; the S1 column is
+    divided by its own maximum. Rows whose S1 is below ``floor`` times the
+    largest S1 are blank.
+
+    Parameters
+    ----------
+    values : array-like, shape (paths,)
+        One value per path, e.g. ``features.mean(-1)`` of raw features.
+    paths : ScatteringPaths or preset name
+        As in :func:`xaiaudio.report.plane.to_plane`.
+    floor : float, default :data:`QUIET_CARRIER`
+        Relative S1 level below which a carrier's row is blank.
+
+    Returns
+    -------
+    Plane
+        Values in (0, 1], NaN where there is no path or the carrier is
+        quiet.
+    """
+    plane = to_plane(values, paths)
+    s1, s2 = plane.s1, plane.s2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rows = s2 / np.nanmax(s2, axis=-1, keepdims=True)
+    rows[s1 < floor * np.max(s1)] = np.nan
+    image = np.concatenate([(s1 / np.max(s1))[:, None], rows], axis=-1)
+    return Plane(image, plane.carriers_hz, plane.modulations_hz)
 
 
 @dataclass
@@ -154,9 +194,10 @@ class ScatteringExplorer:
     ) -> Rendering:
         """Synthesise, scatter and draw: the widget's callback.
 
-        The map shows the logarithm of the time-averaged scattering energy
-        (:func:`xaiaudio.report.plane.plot_plane`), with a dashed line at
-        the modulation rate.
+        The map shows the logarithm of the time-averaged scattering energy,
+        each carrier's row divided by its own maximum (:func:`per_carrier`,
+        drawn by :func:`xaiaudio.report.plane.plot_plane`), with a dashed
+        line at the modulation rate.
 
         Parameters
         ----------
@@ -187,12 +228,13 @@ class ScatteringExplorer:
         self, features: np.ndarray, title: str, rate_hz: float, ax
     ) -> None:
         plot_plane(
-            features.mean(-1),
-            scattering_paths(self.preset),
+            per_carrier(features.mean(-1), scattering_paths(self.preset)),
             ax=ax,
             log_color=True,
+            vmin=-2,
+            vmax=0,
             title=title,
-            colorbar_label="time-averaged S",
+            colorbar_label="time-averaged S / row maximum",
         )
         ax.axvline(np.log2(rate_hz), color="cyan", lw=0.8, ls="--")
 
