@@ -1,6 +1,6 @@
 """Open every chapter of the built book in headless Chromium and check what a reader sees.
 
-Usage: ``nice python -m tools.browser_check [HTML_DIR] [--screenshots DIR] [--toc _toc.yml]``
+Usage: ``nice python -m tools.browser_check [HTML_DIR] [--screenshots DIR] [--toc _toc.yml] [--student]``
 (default ``_build/html``; CI's smoke build is ``_build/smoke/_build/html``).
 
 For each page built from a file of ``_toc.yml`` it checks: no cell error / traceback and no
@@ -15,6 +15,11 @@ scroll sideways are counted and reported.  It saves a full-page PNG per chapter 
 one row per page and exits with status 1 when any check fails.
 ``--no-browser`` runs the same checks on the HTML files as text (images: files exist).
 
+``--student`` checks the student edition (``python -m tools.student_edition``) as well: every page
+shows every exercise of its chapter and no solution (no solution box, and none of the passages of
+its ``{solution}`` blocks, hidden dropdowns included: :func:`exercises_of`), and no file of the
+built folder (``_sources``, search index, downloads...) holds a passage of any solution.
+
 Chromium and chromedriver are Debian's (``/usr/bin/chromium``, ``/usr/bin/chromedriver``),
 installed with ``apt-get`` when missing; selenium is told where the driver is, so
 selenium-manager never downloads anything.
@@ -24,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import html
 import http.server
 import os
 import re
@@ -144,7 +150,8 @@ def _short(text: str, limit: int = 160) -> str:
     return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
-def analyse_report(name: str, report: dict, expects_audio: bool, expects_figures: bool = False) -> PageResult:
+def analyse_report(name: str, report: dict, expects_audio: bool, expects_figures: bool = False,
+                   exercises: Exercises | None = None) -> PageResult:
     """Turn the facts collected from a page's DOM into checks.
 
     ``report`` (built by :data:`COLLECT_JS` in the browser, or :func:`static_report` from the file)::
@@ -157,7 +164,12 @@ def analyse_report(name: str, report: dict, expects_audio: bool, expects_figures
          "links": ["<href of every link>", ...],
          "text": "<the visible text of the article>",
          "layout": {width: {"overflow": px, "scrolling_code": n}, ...},  # only from a browser
-         "sliders": [{"frames": n, "changed": bool}, ...]}  # only from a browser
+         "sliders": [{"frames": n, "changed": bool}, ...],  # only from a browser
+         "all_text": "<the text of the whole page, hidden parts (closed dropdowns) included>",
+         "exercises": ["<id of an exercise box>", ...], "solution_boxes": n}
+
+    ``exercises`` (the student edition only, see :func:`student_problems`): what the chapter's
+    exercises and solutions are.
     """
     result = PageResult(name)
     for output in report.get("outputs", []):
@@ -224,6 +236,8 @@ def analyse_report(name: str, report: dict, expects_audio: bool, expects_figures
             result.failures.append(f"at {width} px the document is {layout['overflow']} px wider "
                                    "than the viewport")
         result.scrolling_code[int(width)] = layout["scrolling_code"]
+    if exercises is not None:
+        result.failures += student_problems(report, exercises)
     return result
 
 
@@ -249,6 +263,120 @@ def execution_logs(html_dir: Path, name: str) -> list[Path]:
     reports = html_dir / "reports"
     stem = Path(name).name
     return sorted(reports.rglob(f"{stem}.err.log")) if reports.is_dir() else []
+
+
+# --------------------------------------------------------------------------- the student edition
+
+#: An ``{exercise}`` or ``{solution}`` block of a chapter's MyST text, up to its closing fence.
+_EXERCISE_BLOCK = re.compile(r"^(`{3,}|:{3,})\{(exercise|solution)\}([^\n]*)\n(.*?)^\1[ \t]*$",
+                             re.MULTILINE | re.DOTALL)
+#: A fenced code block (inside a solution).
+_FENCE = re.compile(r"^(`{3,}|~{3,})[^\n]*\n(.*?)^\1[ \t]*$", re.MULTILINE | re.DOTALL)
+_LIST_MARKER = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+#: Prose a page shows character for character: no markup, quotes or dashes (Sphinx rewrites those).
+_PLAIN_RUN = re.compile(r"[A-Za-z0-9 ,;.]+")
+#: The shortest code line (characters) and prose run (words) taken as a solution's passage.
+MIN_CODE_LINE = 16
+MIN_PROSE_WORDS = 6
+_TAG = re.compile(r"<[^>]*>")
+#: Files of a built book searched for solution passages (the rest: images, fonts, CSS).
+TEXT_SUFFIXES = (".html", ".txt", ".md", ".ipynb", ".js", ".json", ".xml", ".py", ".rst")
+
+
+@dataclass(frozen=True)
+class Exercises:
+    """What the student edition of one chapter must show (its exercises) and must not (its solutions)."""
+
+    labels: tuple[str, ...] = ()  # the ``:label:`` of each exercise: the id of its box on the page
+    count: int = 0  # exercises, labelled or not
+    solutions: int = 0  # ``{solution}`` blocks
+    solution_text: tuple[str, ...] = ()  # passages of the solutions found nowhere else in the chapter
+    outside: str = ""  # the chapter's text without its solutions, whitespace collapsed
+
+
+def normalise(text: str) -> str:
+    """Whitespace collapsed to single spaces (how a page's text and a source's text are compared)."""
+    return " ".join(text.split())
+
+
+def exercises_of(source_text: str) -> Exercises:
+    """The exercises of a chapter and passages of its solutions that a page must not show.
+
+    A passage is a line of a solution's code block of at least :data:`MIN_CODE_LINE` characters, or
+    a run of at least :data:`MIN_PROSE_WORDS` words of its prose without markup, quotes or dashes
+    (which Sphinx renders unchanged), that the chapter holds nowhere outside its solutions.
+    """
+    blocks = list(_EXERCISE_BLOCK.finditer(source_text))
+    outside = normalise(_EXERCISE_BLOCK.sub(lambda m: "" if m.group(2) == "solution" else m.group(0),
+                                            source_text))
+    labels, count, solutions, passages = [], 0, 0, []
+    for block in blocks:
+        lines = block.group(4).splitlines()
+        options = []
+        while lines and lines[0].startswith(":"):
+            options.append(lines.pop(0))
+        if block.group(2) == "exercise":
+            count += 1
+            labels += [line.split(":", 2)[2].strip() for line in options if line.startswith(":label:")]
+            continue
+        solutions += 1
+        body = "\n".join(lines)
+        for fence in _FENCE.finditer(body):
+            for line in fence.group(2).splitlines():
+                line = normalise(line)
+                if len(line) >= MIN_CODE_LINE and line not in outside:
+                    passages.append(line)
+        prose = normalise("\n".join(_LIST_MARKER.sub("", line) for line in _FENCE.sub("", body).splitlines()))
+        for run in _PLAIN_RUN.findall(prose):
+            run = run.strip(" ,;.")
+            if len(run.split()) >= MIN_PROSE_WORDS and run not in outside:
+                passages.append(run)
+    return Exercises(tuple(labels), count, solutions, tuple(dict.fromkeys(passages)), outside)
+
+
+def student_problems(report: dict, exercises: Exercises) -> list[str]:
+    """Why a page of the student edition fails: a solution shown, or an exercise missing."""
+    problems = []
+    shown = normalise(report.get("all_text", report.get("text", "")))
+    leaked = [passage for passage in exercises.solution_text if passage in shown]
+    if leaked:
+        problems.append(f"solution text on the page ({len(leaked)} passage(s)): {_short(leaked[0], 80)}")
+    if report.get("solution_boxes"):
+        problems.append(f"{report['solution_boxes']} solution box(es) on the page")
+    boxes = report.get("exercises", [])
+    missing = [label for label in exercises.labels if label not in boxes]
+    if missing:
+        problems.append(f"exercise(s) missing: {', '.join(missing)}")
+    elif len(boxes) < exercises.count:
+        problems.append(f"{len(boxes)} exercise box(es) on the page, the chapter has {exercises.count}")
+    return problems
+
+
+def solution_files(html_dir: Path, passages: list[str]) -> list[str]:
+    """``file: passage`` for each file of a built book that holds a solution passage.
+
+    Files are searched as text, as the text of their HTML (tags dropped, entities unescaped: code
+    highlighted word by word) and JSON-unescaped (an ``.ipynb`` download), with whitespace collapsed.
+    """
+    found = []
+    for path in sorted(html_dir.rglob("*")):
+        if not path.is_file() or not path.name.endswith(TEXT_SUFFIXES):
+            continue
+        text = path.read_text(errors="replace")
+        variants = {normalise(text), normalise(html.unescape(_TAG.sub("", text))),
+                    normalise(text.replace("\\n", "\n").replace('\\"', '"'))}
+        for passage in passages:
+            if any(passage in variant for variant in variants):
+                found.append(f"{path.relative_to(html_dir)}: {_short(passage, 80)}")
+                break
+    return found
+
+
+def book_solution_passages(pages: list[Page]) -> list[str]:
+    """The solution passages of every chapter that no chapter shows outside its solutions."""
+    facts = [exercises_of(page.source.read_text()) for page in pages]
+    outside = "\n".join(fact.outside for fact in facts)
+    return list(dict.fromkeys(p for fact in facts for p in fact.solution_text if p not in outside))
 
 
 # --------------------------------------------------------------------------- the DOM, without a browser
@@ -295,7 +423,10 @@ def static_report(html_text: str, page: Path | None = None) -> dict:
             "audio": audio,
             "paragraphs": [p.get_text() for p in soup.select(".cell_output p")],
             "links": [a["href"] for a in soup.find_all("a", href=True)],
-            "text": soup.get_text()}
+            "text": soup.get_text(),
+            "all_text": soup.get_text(),
+            "exercises": [e.get("id", "") for e in soup.select(".exercise")],
+            "solution_boxes": len(soup.select(".solution"))}
 
 # --------------------------------------------------------------------------- the browser
 
@@ -318,7 +449,10 @@ const audio = Array.from(document.querySelectorAll('audio')).map(a => ({
 const paragraphs = Array.from(document.querySelectorAll('.cell_output p')).map(p => p.textContent || '');
 const links = Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href'));
 return {outputs: outputs, messages: messages, images: images, audio: audio, paragraphs: paragraphs,
-        links: links, text: article.innerText || article.textContent || ''};
+        links: links, text: article.innerText || article.textContent || '',
+        all_text: document.body.textContent || '',
+        exercises: Array.from(document.querySelectorAll('.exercise')).map(e => e.id),
+        solution_boxes: document.querySelectorAll('.solution').length};
 """
 
 # Move every kernel-free slider (matplotlib's JavaScript animation player) to its last frame and
@@ -427,7 +561,8 @@ def screenshot(driver, path: Path) -> None:
     path.write_bytes(base64.b64decode(shot["data"]))
 
 
-def check_page(driver, base_url: str, html_dir: Path, page: Page, screenshots: Path) -> PageResult:
+def check_page(driver, base_url: str, html_dir: Path, page: Page, screenshots: Path,
+               exercises: Exercises | None = None) -> PageResult:
     start = time.perf_counter()
     if not page.html.is_file():
         result = PageResult(page.name, failures=[f"page not built: {page.html}"])
@@ -449,7 +584,7 @@ def check_page(driver, base_url: str, html_dir: Path, page: Page, screenshots: P
         shots[width] = screenshots / f"{page.name.replace('/', '__')}@{width}.png"
         screenshot(driver, shots[width])
     driver.set_window_size(WIDTHS[0], 2000)
-    result = analyse_report(page.name, report, page.promises_audio, page.promises_figures)
+    result = analyse_report(page.name, report, page.promises_audio, page.promises_figures, exercises)
     if not settled:
         result.failures.append("images still loading after 30 s")
     for log in execution_logs(html_dir, page.name):
@@ -459,13 +594,13 @@ def check_page(driver, base_url: str, html_dir: Path, page: Page, screenshots: P
     return result
 
 
-def check_file(html_dir: Path, page: Page) -> PageResult:
+def check_file(html_dir: Path, page: Page, exercises: Exercises | None = None) -> PageResult:
     """The checks of :func:`check_page` on the HTML file alone (``--no-browser``)."""
     start = time.perf_counter()
     if not page.html.is_file():
         return PageResult(page.name, failures=[f"page not built: {page.html}"])
     result = analyse_report(page.name, static_report(page.html.read_text(), page.html), page.promises_audio,
-                            page.promises_figures)
+                            page.promises_figures, exercises)
     for log in execution_logs(html_dir, page.name):
         result.failures.append(f"execution failed: {log.relative_to(html_dir)}")
     result.seconds = time.perf_counter() - start
@@ -510,6 +645,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="the _toc.yml the book was built from (default: the repository's)")
     parser.add_argument("--no-browser", action="store_true",
                         help="check the HTML files as text only (no JavaScript, no screenshots)")
+    parser.add_argument("--student", action="store_true",
+                        help="the student edition: every exercise shown, no solution anywhere")
     args = parser.parse_args(argv)
     start = time.perf_counter()
     html_dir = args.html_dir.resolve()
@@ -518,10 +655,14 @@ def main(argv: list[str] | None = None) -> int:
     from tools import notebooks
 
     pages = chapter_pages(html_dir, args.toc or notebooks.REPOSITORY / "_toc.yml")
+    exercises = {page.name: exercises_of(page.source.read_text()) if args.student else None for page in pages}
     if args.no_browser:
-        results = [check_file(html_dir, page) for page in pages]
+        results = [check_file(html_dir, page, exercises[page.name]) for page in pages]
     else:
-        results = check_in_browser(html_dir, pages, args.screenshots.resolve())
+        results = check_in_browser(html_dir, pages, args.screenshots.resolve(), exercises)
+    if args.student:
+        leaks = solution_files(html_dir, book_solution_passages(pages))
+        results.append(PageResult("(every file)", failures=[f"solution text in {leak}" for leak in leaks]))
     print(table(results))
     extra = details(results)
     if extra:
@@ -533,7 +674,8 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if failed else 0
 
 
-def check_in_browser(html_dir: Path, pages: list[Page], screenshots: Path) -> list[PageResult]:
+def check_in_browser(html_dir: Path, pages: list[Page], screenshots: Path,
+                     exercises: dict[str, Exercises | None] | None = None) -> list[PageResult]:
     ensure_chromium()
     server, base_url = serve(html_dir)
     results = []
@@ -541,7 +683,8 @@ def check_in_browser(html_dir: Path, pages: list[Page], screenshots: Path) -> li
         driver = start_browser(Path(profile))
         try:
             for page in pages:
-                results.append(check_page(driver, base_url, html_dir, page, screenshots))
+                results.append(check_page(driver, base_url, html_dir, page, screenshots,
+                                          (exercises or {}).get(page.name)))
                 print(f"checked {page.name} in {results[-1].seconds:.1f} s", file=sys.stderr, flush=True)
         finally:
             driver.quit()
