@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.patches import Rectangle
 
 from xaiaudio.explain.statistics import classwise_top_n, top_n_indicator
+from xaiaudio.report.plane import outline_cells
 
 #: The tiny plane: carriers (rows, low to high) and modulation rates
 #: (columns, slow to fast), in Hz.
@@ -63,17 +63,7 @@ def _draw_map(ax, values, cmap, votes=None, numbers=False):
         fontsize=8,
     )
     if votes is not None:
-        for row, col in zip(*np.nonzero(votes)):
-            ax.add_patch(
-                Rectangle(
-                    (col - 0.5, row - 0.5),
-                    1,
-                    1,
-                    fill=False,
-                    edgecolor="white",
-                    lw=2.0,
-                )
-            )
+        outline_cells(ax, votes, "white")
     if numbers:
         top = values.max()
         for (row, col), count in np.ndenumerate(values):

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.patches import Rectangle
 
 from xaiaudio.features.scattering import ScatteringPaths, scattering_paths
 
@@ -280,3 +281,19 @@ def plot_plane(
             label = f"log10 {label}".strip()
         ax.figure.colorbar(mesh, ax=ax, label=label)
     return mesh
+
+
+def outline_cells(ax, mask, colour: str) -> None:
+    """Outline the cells of an ``imshow`` grid where ``mask`` is true (the
+    paths a diagram picks out)."""
+    for row, col in zip(*np.nonzero(mask)):
+        ax.add_patch(
+            Rectangle(
+                (col - 0.5, row - 0.5),
+                1,
+                1,
+                fill=False,
+                edgecolor=colour,
+                lw=2.0,
+            )
+        )

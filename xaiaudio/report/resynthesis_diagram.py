@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.patches import FancyBboxPatch, Rectangle
+from matplotlib.patches import FancyBboxPatch
 
 from xaiaudio.explain.resynthesis import top_k_paths
+from xaiaudio.report.plane import outline_cells
 
 #: The tiny plane: carriers (rows, low to high) and modulation rates
 #: (columns, slow to fast), in Hz.
@@ -92,17 +93,7 @@ def _plane(ax, values, cmap, mask=None, **limits):
     ax.set_xticks([])
     ax.set_yticks([])
     if mask is not None:
-        for row, col in zip(*np.nonzero(mask)):
-            ax.add_patch(
-                Rectangle(
-                    (col - 0.5, row - 0.5),
-                    1,
-                    1,
-                    fill=False,
-                    edgecolor="tab:cyan",
-                    lw=2.0,
-                )
-            )
+        outline_cells(ax, mask, "tab:cyan")
 
 
 def keep_top_k_diagram(figsize=(7.0, 3.0)):

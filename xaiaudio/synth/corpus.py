@@ -30,6 +30,7 @@ import dataclasses
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import librosa
 import numpy as np
@@ -401,7 +402,7 @@ def synthesise_note(
     return note.astype(np.float32)
 
 
-def _instrument_schedule(weights: dict[str, int], count: int) -> list[str]:
+def instrument_schedule(weights: dict[str, int], count: int) -> list[str]:
     """``count`` instruments in proportion to ``weights``, interleaved
     (smooth weighted round robin).
 
@@ -443,11 +444,28 @@ def clip_rng(seed: int, index: int) -> np.random.Generator:
     )
 
 
-def _make_clip(
+class ClipDraw(NamedTuple):
+    """One clip's drawn note: its generator (after the draws, for the
+    synthesis), its metadata fields, and where the note sits in the clip
+    (first sample and number of samples)."""
+
+    rng: np.random.Generator
+    fields: dict
+    start: int
+    n_samples: int
+
+
+def draw_clip(
     preset: Preset, technique: str, instrument: str, index: int, seed: int
-) -> tuple:
-    """Draw one clip's parameters from its own generator and synthesise
-    it."""
+) -> ClipDraw:
+    """Draw clip ``index``'s note (pitch, dynamics, rate, depth, onset,
+    length) from its own generator.
+
+    Every corpus rendered from this book's clip schedule draws its notes
+    here (the synthetic one, and the recorded-sample one of
+    :mod:`xaiaudio.synth.recorded_corpus`), so the two hold the same notes
+    clip by clip.
+    """
     rng = clip_rng(seed, index)
     spec = INSTRUMENTS[instrument]
     low = max(spec.midi_low, TECHNIQUE_MIDI_LOW.get(technique, 0))
@@ -470,18 +488,6 @@ def _make_clip(
     )
     start = int(round(onset * preset.sample_rate))
     n_samples = min(n_samples, preset.clip_samples - start)
-    audio = np.zeros(preset.clip_samples, dtype=np.float32)
-    audio[start : start + n_samples] = synthesise_note(
-        spec,
-        midi,
-        dynamics,
-        technique,
-        rate_hz,
-        depth,
-        n_samples,
-        preset.sample_rate,
-        rng,
-    )
     interval = (
         {100.0: "min2", 200.0: "maj2"}.get(depth, "")
         if technique == "trill"
@@ -502,6 +508,28 @@ def _make_clip(
         duration=n_samples / preset.sample_rate,
         onset=start / preset.sample_rate,
         sample_rate=preset.sample_rate,
+    )
+    return ClipDraw(rng, fields, start, n_samples)
+
+
+def _make_clip(
+    preset: Preset, technique: str, instrument: str, index: int, seed: int
+) -> tuple:
+    """Draw one clip's note (:func:`draw_clip`) and synthesise it."""
+    rng, fields, start, n_samples = draw_clip(
+        preset, technique, instrument, index, seed
+    )
+    audio = np.zeros(preset.clip_samples, dtype=np.float32)
+    audio[start : start + n_samples] = synthesise_note(
+        INSTRUMENTS[instrument],
+        fields["midi"],
+        fields["dynamics"],
+        technique,
+        fields["rate_hz"],
+        fields["depth"],
+        n_samples,
+        preset.sample_rate,
+        rng,
     )
     return audio, fields
 
@@ -557,7 +585,7 @@ def iter_corpus(
         weights = TECHNIQUE_INSTRUMENTS.get(
             technique, dict.fromkeys(INSTRUMENTS, 1)
         )
-        for instrument in _instrument_schedule(
+        for instrument in instrument_schedule(
             weights, sizes.get(technique, 0)
         ):
             audio, fields = _make_clip(

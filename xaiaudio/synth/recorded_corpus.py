@@ -36,13 +36,12 @@ from xaiaudio.core.presets import Preset, get_preset, settings_for
 from xaiaudio.data.sol import TECHNIQUES, sol_relative_path
 from xaiaudio.synth.corpus import (
     CORPUS_SIZES,
-    DYNAMICS,
     DYNAMICS_BRIGHTNESS,
     DYNAMICS_RMS_DB,
     Clip,
     ClipMeta,
-    _instrument_schedule,
-    clip_rng,
+    draw_clip,
+    instrument_schedule,
     write_sol_tree,
 )
 from xaiaudio.synth.instruments import INSTRUMENTS, noise_band
@@ -54,11 +53,8 @@ from xaiaudio.synth.soundfont import (
 )
 from xaiaudio.synth.technique_physics import (
     DEPTH_RANGES,
-    DEPTH_UNITS,
     MODULATORS,
-    RATE_RANGES,
     TECHNIQUE_INSTRUMENTS,
-    TECHNIQUE_MIDI_LOW,
     modulation_phase,
     smooth_square,
     stroke_envelope,
@@ -524,59 +520,20 @@ def render_note(
 
 
 def _draw_clip(preset: Preset, technique, instrument, index, seed):
-    """Clip ``index``'s generator and parameters, drawn in the order of
-    :mod:`xaiaudio.synth.corpus`: both corpora draw the same note."""
-    rng = clip_rng(seed, index)
-    spec = INSTRUMENTS[instrument]
-    low = max(spec.midi_low, TECHNIQUE_MIDI_LOW.get(technique, 0))
-    # the upper note stays in range
-    high = spec.midi_high - (2 if technique == "trill" else 0)
-    midi = int(rng.integers(low, high + 1))
-    dynamics = str(rng.choice(DYNAMICS))
-    if technique == "ordinario":
-        rate_hz = depth = float("nan")
-    else:
-        rate_hz = float(rng.uniform(*RATE_RANGES[technique]))
-        if technique == "trill":
-            depth = float(rng.choice([100.0, 200.0]))
-        else:
-            depth = float(rng.uniform(*DEPTH_RANGES[technique]))
+    """Clip ``index``'s note as the synthetic corpus draws it
+    (:func:`xaiaudio.synth.corpus.draw_clip`: both corpora hold the same
+    notes), with bisbigliando's depth mapped onto the few dB per octave
+    that tell two real timbres apart."""
+    draw = draw_clip(preset, technique, instrument, index, seed)
     if technique == "bisbigliando":
         (low_in, high_in), (low_out, high_out) = (
             DEPTH_RANGES[technique],
             BISBIGLIANDO_TILT_RANGE,
         )
-        depth = low_out + (depth - low_in) * (high_out - low_out) / (
-            high_in - low_in
-        )
-    clip_seconds = preset.clip_samples / preset.sample_rate
-    onset = float(rng.uniform(0.0, 0.1) * clip_seconds)
-    n_samples = int(
-        rng.uniform(0.5, 1.0) * (clip_seconds - onset) * preset.sample_rate
-    )
-    start = int(round(onset * preset.sample_rate))
-    n_samples = min(n_samples, preset.clip_samples - start)
-    fields = dict(
-        index=index,
-        technique=technique,
-        instrument=instrument,
-        family=spec.family,
-        midi=midi,
-        f0=float(librosa.midi_to_hz(midi)),
-        dynamics=dynamics,
-        rate_hz=rate_hz,
-        depth=depth,
-        depth_unit=DEPTH_UNITS.get(technique, ""),
-        interval=(
-            {100.0: "min2", 200.0: "maj2"}[depth]
-            if technique == "trill"
-            else ""
-        ),
-        duration=n_samples / preset.sample_rate,
-        onset=start / preset.sample_rate,
-        sample_rate=preset.sample_rate,
-    )
-    return rng, fields
+        draw.fields["depth"] = low_out + (
+            draw.fields["depth"] - low_in
+        ) * (high_out - low_out) / (high_in - low_in)
+    return draw
 
 
 def iter_recorded_corpus(
@@ -622,15 +579,13 @@ def iter_recorded_corpus(
         weights = TECHNIQUE_INSTRUMENTS.get(
             technique, dict.fromkeys(INSTRUMENTS, 1)
         )
-        for instrument in _instrument_schedule(
+        for instrument in instrument_schedule(
             weights, sizes.get(technique, 0)
         ):
-            rng, fields = _draw_clip(
+            rng, fields, start, n_samples = _draw_clip(
                 preset, technique, instrument, index, seed
             )
             audio = np.zeros(preset.clip_samples, dtype=np.float32)
-            start = round(fields["onset"] * preset.sample_rate)
-            n_samples = round(fields["duration"] * preset.sample_rate)
             reason = None
             try:
                 audio[start : start + n_samples] = render_note(
