@@ -126,8 +126,10 @@ def test_supervised_prototypes_start_from_their_own_class():
     start = class_prototypes(means, labels, 3, np.random.default_rng(1), noise=0.0)
     assert start[:, 0] == pytest.approx([0.0, 10.0, 1.0], abs=0.01)
     assert start.dtype == np.float32
-    with pytest.raises(ValueError, match=r"classes \[2\] have no training clip"):
-        class_prototypes(means[:40], labels[:40], 3, rng)
+    # a class without a training crop starts, as unsupervised prototypes do, from a k-means++ seed
+    seeded = class_prototypes(means[:40], labels[:40], 3, np.random.default_rng(1), noise=0.0)
+    assert seeded[:2, 0] == pytest.approx([0.0, 10.0], abs=0.01)
+    assert np.isfinite(seeded).all() and any(np.allclose(seeded[2], row) for row in means[:40])
 
 
 def test_metrics_and_majority_mapping():

@@ -523,21 +523,21 @@ def class_prototypes(
 
     Prototype ``c`` is trained to reconstruct class ``c``; starting it from
     an unlabelled k-means++ seed (which favours outliers, such as silent
-    crops) gives it another class's spectrum to unlearn first.
-
-    Raises
-    ------
-    ValueError
-        If a class has no crop to start from.
+    crops) gives it another class's spectrum to unlearn first. A class
+    without a training crop (a rare instrument of a small folder) has no
+    mean: its prototype starts from a k-means++ seed among all crops, as
+    :func:`initial_prototypes` would start it.
     """
     crops_mean, labels = np.asarray(crops_mean), np.asarray(labels)
-    missing = [c for c in range(k) if not np.any(labels == c)]
-    if missing:
-        raise ValueError(
-            f"classes {missing} have no training clip to start their "
-            "prototype from"
-        )
-    means = np.stack([crops_mean[labels == c].mean(0) for c in range(k)])
+    unlabelled = kmeans_plus_plus(crops_mean, k, rng)
+    means = np.stack(
+        [
+            crops_mean[labels == c].mean(0)
+            if np.any(labels == c)
+            else unlabelled[c]
+            for c in range(k)
+        ]
+    )
     return (means + noise * rng.standard_normal(means.shape)).astype(
         np.float32
     )
