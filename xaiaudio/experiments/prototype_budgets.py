@@ -243,7 +243,8 @@ def initialisation_runs(
     dict
         ``stages`` (names, in order), ``val_OA`` (start -> array (seeds,
         stages), percent), and the per-seed differences class minus
-        k-means++ summarised over seeds (:class:`SeedSummary`):
+        k-means++ summarised over seeds
+        (:class:`~xaiaudio.experiments.seeds.SeedSummary`):
         ``first_stage`` (after the first stage: which converges faster) and
         ``final`` (after the last: which ends higher).
     """

@@ -290,8 +290,8 @@ def initialisation_sentences(runs: Mapping, digits: int = 1) -> str:
 
 def plot_initialisations(runs: Mapping, ax=None):
     """Validation OA after each curriculum stage, one line per seed and
-    start (:func:`xaiaudio.experiments.prototype_budgets.
-    initialisation_runs`)."""
+    start (from
+    :func:`~xaiaudio.experiments.prototype_budgets.initialisation_runs`)."""
     if ax is None:
         _, ax = plt.subplots(figsize=(6.5, 3))
     stages = runs["stages"]

@@ -52,20 +52,20 @@ class Finding:
 def check_findings(
     findings: Sequence[Finding], config: RunConfig
 ) -> HTML | None:
-    """Assert a chapter's findings at :data:`PROSE_PRESET`; elsewhere,
-    show this run's verdict on each.
+    """Assert a chapter's findings at the prose preset (see the module's
+    docstring); elsewhere, show this run's verdict on each.
 
     Returns
     -------
     IPython.display.HTML or None
-        None at :data:`PROSE_PRESET` (every statement holds); at another
+        None at the prose preset (every statement holds); at another
         preset, a note listing each statement as supported or not by this
         run, with its evidence.
 
     Raises
     ------
     FindingContradicted
-        At :data:`PROSE_PRESET`, naming every statement that does not hold
+        At the prose preset, naming every statement that does not hold
         and its evidence.
     """
     findings = list(findings)

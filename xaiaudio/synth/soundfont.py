@@ -3,7 +3,7 @@
 A SoundFont holds short recordings of real instruments (16-bit samples,
 each with a root key, a tuning and a sustain loop) and, for every General
 MIDI (GM) program, which sample plays which key at which velocity. This
-module reads one with :mod:`struct` and NumPy alone (no synthesiser, no
+module reads one with ``struct`` and NumPy alone (no synthesiser, no
 system library) and plays a note from it:
 
 * :class:`SoundFont` parses the RIFF chunks: ``sdta/smpl`` (the samples)
@@ -492,7 +492,7 @@ def play_zones(
     plus ``cents`` (a per-sample pitch curve: pitch bend), by linear
     interpolation of the band-limited sample, wrapping around its sustain
     loop; a sample without a loop ends the note when it runs out. The
-    zone's volume envelope (:func:`volume_envelope`), its attenuation and
+    zone's volume envelope (``volume_envelope``), its attenuation and
     ``gain`` (a per-sample amplitude factor) shape the level.
 
     Parameters
