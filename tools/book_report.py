@@ -295,7 +295,7 @@ def code_drawing(source: str, players: frozenset[str]) -> _Drawing:
         if last.startswith("plot_") or "diagram" in last.lower() or (
                 pyplot and last not in PYPLOT_SETTINGS and not last[:1].isupper()):
             painter = True
-        if last == "Audio" or (len(parts) > 1 and last in players):
+        if last == "Audio" or last in players:
             audio += 1
     painter = painter or any(isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
                              and re.fullmatch(r"fig\w*", node.value.id) for node in ast.walk(tree))
