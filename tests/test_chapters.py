@@ -114,3 +114,10 @@ def test_chapter_and_its_solutions_execute_at_smoke_preset(chapter, shared_cache
     outputs = [output for cell in notebook.cells for output in cell.get("outputs", [])]
     assert not [output for output in outputs if output.get("output_type") == "error"]
     assert silent_solutions(notebook) == []
+    # a glued NumPy scalar prints as "np.float64(...)", which the book's {glue:text}`key:.1f`
+    # cannot format (a build warning): glue Python numbers
+    record = "application/papermill.record/text/plain"
+    numpy_glue = [output["metadata"]["scrapbook"]["name"] for output in outputs
+                  if "scrapbook" in output.get("metadata", {})
+                  and str(output["data"].get(record, "")).startswith("np.")]
+    assert numpy_glue == [], "glue float(value), not a NumPy scalar"

@@ -2,12 +2,14 @@
 
 import json
 
+from tools.notebooks import chapters_in_toc, is_notebook
 from xaiaudio.core.presets import PRESET_NAMES
 from xaiaudio.report.runtimes import (
     NOT_MEASURED,
     RUNTIMES_FILE,
     STUDENT_COLUMN,
     STUDENT_MINUTES,
+    WARM_RUN,
     format_seconds,
     measurement_notes,
     read_runtimes,
@@ -49,9 +51,24 @@ def test_record_then_table_keeps_order_and_other_presets(tmp_path):
     assert (runtime_table(broken).loc["intro", list(PRESET_NAMES)] == NOT_MEASURED).all()
 
 
+def test_warm_cache_times_have_their_own_column_and_note(tmp_path):
+    path = tmp_path / "runtimes.json"
+    record_runtimes(path, "m", "2026-01-01", "book", {"lrp_rules": 120.0}, "cold")
+    record = record_runtimes(path, "m", "2026-01-02", WARM_RUN, {"lrp_rules": 9.04}, "warm")
+    table = runtime_table(record)
+    assert table.loc["lrp_rules", "book"] == format_seconds(120.0)
+    assert table.loc["lrp_rules", WARM_RUN] == format_seconds(9.0)
+    assert list(table.columns).index(WARM_RUN) == len(PRESET_NAMES)
+    assert measurement_notes(record) == f"book: cold; {WARM_RUN}: warm"
+
+
 def test_every_chapter_has_a_students_time_next_to_its_runtimes():
     table = runtime_table({}, list(STUDENT_MINUTES) + ["course"])
-    assert table.loc["intro", STUDENT_COLUMN] == "35-45 min"
+    assert table.loc["intro", STUDENT_COLUMN] == "15-20 min"
+    # every page a student executes has an estimate (the course guide is
+    # for the instructor)
+    pages = {c.stem for c in chapters_in_toc() if is_notebook(c)}
+    assert pages - {"course"} == set(STUDENT_MINUTES)
     assert table.loc["course", STUDENT_COLUMN] == "-"
     assert all(low < high for low, high in STUDENT_MINUTES.values())
 

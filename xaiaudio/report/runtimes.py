@@ -27,11 +27,17 @@ NOT_MEASURED = "not measured"
 #: The column of :func:`runtime_table` with a student's time.
 STUDENT_COLUMN = "student: reading + exercises"
 
+#: The run of the runtime file (and column of :func:`runtime_table`) with
+#: the ``book`` preset's times from a cache that earlier runs filled
+#: (``benchmarks/bench_chapters.py --cache user --record``): what a class
+#: that shares a filled cache waits for.
+WARM_RUN = "book, cache filled"
+
 #: Minutes a student needs to read each chapter and do its exercises,
 #: ``(low, high)``: an estimate (:data:`STUDENT_METHOD`), not a
 #: measurement with students.
 STUDENT_MINUTES = {
-    "intro": (35, 45),
+    "intro": (15, 20),
     "listening": (90, 105),
     "scattering": (120, 135),
     "deep_taylor": (105, 120),
@@ -42,6 +48,7 @@ STUDENT_MINUTES = {
     "prototypes": (120, 145),
     "prototypes_voices": (70, 85),
     "scorecard": (65, 80),
+    "running": (25, 30),
 }
 
 #: How :data:`STUDENT_MINUTES` was estimated.
@@ -51,7 +58,9 @@ STUDENT_METHOD = (
     "package; the time taken on each exercise was scaled by 3 to 5 for a "
     "student who does not, and reading was counted at 35 to 40 words a "
     "minute of technical prose, its code listings, figures and sounds "
-    "included; not yet measured with students"
+    "included (the introduction's estimate was split between it and "
+    "'Running the book' when its logistics and exercises moved there); "
+    "not yet measured with students"
 )
 
 #: Where the chapter benchmark writes the runtimes (in a checkout of the
@@ -144,7 +153,7 @@ def runtime_table(record: dict, chapters=()) -> pd.DataFrame:
     pandas.DataFrame
         Indexed by chapter, columns ``smoke``, ``book``, ``paper``
         (:data:`xaiaudio.core.presets.PRESET_NAMES`; a missing or
-        malformed entry reads :data:`NOT_MEASURED`) and
+        malformed entry reads :data:`NOT_MEASURED`), :data:`WARM_RUN` and
         :data:`STUDENT_COLUMN` (:data:`STUDENT_MINUTES`, ``"-"`` for a
         chapter without an estimate).
     """
@@ -166,7 +175,7 @@ def runtime_table(record: dict, chapters=()) -> pd.DataFrame:
             {"chapter": stem}
             | {
                 name: format_seconds(times.get(name))
-                for name in PRESET_NAMES
+                for name in (*PRESET_NAMES, WARM_RUN)
             }
             | {
                 STUDENT_COLUMN: "-"
@@ -175,7 +184,7 @@ def runtime_table(record: dict, chapters=()) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(
-        rows, columns=["chapter", *PRESET_NAMES, STUDENT_COLUMN]
+        rows, columns=["chapter", *PRESET_NAMES, WARM_RUN, STUDENT_COLUMN]
     ).set_index("chapter")
 
 
@@ -197,7 +206,7 @@ def measurement_notes(record: dict) -> str:
     how = record.get("how") if isinstance(record.get("how"), dict) else {}
     noted = [
         preset
-        for preset in PRESET_NAMES
+        for preset in (*PRESET_NAMES, WARM_RUN)
         if isinstance(how.get(preset), str)
     ]
     return "; ".join(f"{preset}: {how[preset]}" for preset in noted)
@@ -227,7 +236,7 @@ def record_runtimes(
     measured_on : str
         The date, ``YYYY-MM-DD``.
     preset : str
-        The preset the times belong to.
+        The preset the times belong to, or :data:`WARM_RUN`.
     seconds : dict
         Chapter stem -> seconds, in reading order.
     how : str, optional
