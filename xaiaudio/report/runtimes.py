@@ -47,6 +47,7 @@ STUDENT_MINUTES = {
     "aggregation": (165, 195),
     "prototypes": (120, 145),
     "prototypes_voices": (70, 85),
+    "two_ways": (60, 75),
     "scorecard": (65, 80),
     "running": (25, 30),
 }
@@ -59,7 +60,9 @@ STUDENT_METHOD = (
     "student who does not, and reading was counted at 35 to 40 words a "
     "minute of technical prose, its code listings, figures and sounds "
     "included (the introduction's estimate was split between it and "
-    "'Running the book' when its logistics and exercises moved there); "
+    "'Running the book' when its logistics and exercises moved there; "
+    "'Two ways to explain' from its length and exercises, by analogy "
+    "with the voices chapter, its exercises not yet attempted this way); "
     "not yet measured with students"
 )
 

@@ -1,9 +1,10 @@
 """Fitting the baselines of the playable-prototype chapters (models in
 :mod:`xaiaudio.models.baselines`).
 
-* :func:`train_direct_classifier`: the temporal CNN trained with
-  cross-entropy on random crops, evaluated on whole clips (Loiseau et al.'s
-  Table 3);
+* :func:`fit_direct_classifier`: the temporal CNN trained with
+  cross-entropy on random crops (the model, cached, for its explanations);
+  :func:`train_direct_classifier`: its scores on whole clips (Loiseau et
+  al.'s Table 3);
 * :func:`autoencoder_kmeans`: the autoencoder trained with the L2
   reconstruction loss, its time-averaged bottleneck clustered by
   scikit-learn's k-means (k-means++ seeding) and the clusters mapped to
@@ -112,21 +113,19 @@ def _fit(
     return losses
 
 
-def train_direct_classifier(
+def fit_direct_classifier(
     data: SpectrogramSet,
     config: RunConfig,
     progress: bool = True,
     settings: dict | None = None,
-) -> dict:
-    """Train the direct CNN on random crops and score it on whole clips
-    (cached).
+) -> tuple[DirectClassifier, list]:
+    """The direct CNN trained on random crops (cached), in eval mode.
 
     AdamW (learning rate ``max(lr, 1e-3)``, the preset's weight decay) for
     ``baseline_epochs`` epochs of cross-entropy on one random crop per clip
     (``crop_frames``, or ``speech_crop_frames`` for speech); a last batch
-    of one clip is skipped. Validation and test clips are then classified
-    whole. The cache key holds the data's fingerprint, the settings
-    (overrides included), the seed and the source of this module.
+    of one clip is skipped. The cache key holds the data's fingerprint, the
+    settings (overrides included) and the seed.
 
     Parameters
     ----------
@@ -144,13 +143,11 @@ def train_direct_classifier(
 
     Returns
     -------
-    dict
-        ``{"losses": mean training cross-entropy per epoch, "parameters":
-        trainable parameters, "val": {"OA", "AA"}, "test": {"OA", "AA"}}``,
-        accuracies in percent
-        (:func:`xaiaudio.training.metrics.overall_and_average_accuracy`).
+    tuple
+        ``(model, losses)``: the trained
+        :class:`~xaiaudio.models.baselines.DirectClassifier` on the CPU and
+        its mean training cross-entropy per epoch.
     """
-
     cfg = training_settings(config, settings)
 
     def compute():
@@ -167,17 +164,63 @@ def train_direct_classifier(
                 progress,
                 "direct CNN",
             )
-            model.eval()
-            out = {"losses": losses, "parameters": count_parameters(model)}
-            with torch.no_grad():
-                for split in ("val", "test"):
-                    idx = data.indices(split)
-                    predictions = np.zeros(len(idx), dtype=np.int64)
-                    for rows, x in _batches(data, idx, 64):
-                        predictions[rows] = model(x).argmax(1).numpy()
-                    out[split] = overall_and_average_accuracy(
-                        data.labels[idx], predictions
-                    )
+        return {
+            "state": model.state_dict(),
+            "losses": torch.tensor(losses, dtype=torch.float64),
+        }
+
+    key = cache.content_key(
+        "direct-cnn-model", data.fingerprint(), cfg, config.seed
+    )
+    stored = cache.cached_state_dict("baselines", key, compute)
+    model = DirectClassifier(data.settings.n_mels, data.n_classes)
+    model.load_state_dict(stored["state"])
+    return model.eval(), stored["losses"].tolist()
+
+
+def train_direct_classifier(
+    data: SpectrogramSet,
+    config: RunConfig,
+    progress: bool = True,
+    settings: dict | None = None,
+) -> dict:
+    """Train the direct CNN (:func:`fit_direct_classifier`) and score it on
+    whole clips (cached).
+
+    Validation and test clips are classified whole. The cache key holds
+    the data's fingerprint, the settings (overrides included), the seed and
+    the source of this module.
+
+    Parameters
+    ----------
+    data, config, progress, settings
+        As in :func:`fit_direct_classifier`.
+
+    Returns
+    -------
+    dict
+        ``{"losses": mean training cross-entropy per epoch, "parameters":
+        trainable parameters, "val": {"OA", "AA"}, "test": {"OA", "AA"}}``,
+        accuracies in percent
+        (:func:`xaiaudio.training.metrics.overall_and_average_accuracy`).
+    """
+
+    cfg = training_settings(config, settings)
+
+    def compute():
+        model, losses = fit_direct_classifier(
+            data, config, progress, settings
+        )
+        out = {"losses": losses, "parameters": count_parameters(model)}
+        with torch_threads(cfg["threads"]), torch.no_grad():
+            for split in ("val", "test"):
+                idx = data.indices(split)
+                predictions = np.zeros(len(idx), dtype=np.int64)
+                for rows, x in _batches(data, idx, 64):
+                    predictions[rows] = model(x).argmax(1).numpy()
+                out[split] = overall_and_average_accuracy(
+                    data.labels[idx], predictions
+                )
         return out
 
     key = cache.content_key(
