@@ -256,3 +256,17 @@ def test_a_page_wider_than_the_viewport_fails_and_scrolling_code_is_counted():
     result = browser_check.analyse_report("book/x", {"layout": layout}, expects_audio=False)
     assert result.failures == ["at 390 px the document is 140 px wider than the viewport"]
     assert result.scrolling_code == {1280: 0, 390: 7}
+
+
+def test_a_figure_shrunk_below_two_thirds_of_its_natural_width_fails():
+    def report(shown, viewport=1280, figure=True):
+        image = {"src": "_images/x.png", "ok": True, "figure": figure, "natural": 1500, "shown": shown}
+        return {"images": [image], "viewport": viewport}
+
+    shrunk = browser_check.analyse_report("book/x", report(700), False)
+    assert [f for f in shrunk.failures if "natural width" in f] == [
+        "figure shown at 47 % of its natural width at 1280 px (its text too small to read): _images/x.png"]
+    assert browser_check.analyse_report("book/x", report(1000), False).ok  # two thirds: readable
+    assert browser_check.analyse_report("book/x", report(0), False).ok  # in a closed dropdown
+    assert browser_check.analyse_report("book/x", report(700, figure=False), False).ok  # a logo
+    assert browser_check.analyse_report("book/x", report(700, viewport=390), False).ok  # phones shrink

@@ -61,6 +61,9 @@ RAW_TABLE = re.compile(r"\|\s*:?[-\u2013\u2014]+:?\s*\|\s*:?[-\u2013\u2014]+:?\s
 MAX_SCREENSHOT_HEIGHT = 16_000
 # Viewport widths a reader uses (CSS pixels): a laptop, then a phone.
 WIDTHS = (1280, 390)
+#: A figure shown narrower than this share of its natural width at WIDTHS[0] fails: its
+#: 10-point text would print at under about 7 points.
+SHRINK_LIMIT = 2 / 3
 # Hosts of the launch buttons, and where their links name the notebook they open.
 LAUNCH_HOSTS = ("colab.research.google.com", "mybinder.org", "git-pull")
 # Colab: .../blob/<branch>/<path>; Binder and JupyterHub: urlpath=lab/tree/<path> (nbgitpuller's path
@@ -198,6 +201,14 @@ def analyse_report(name: str, report: dict, expects_audio: bool, expects_figures
     for image in images:
         if not image.get("ok"):
             result.failures.append(f"image not loaded: {_short(image.get('src', ''), 100)}")
+    if report.get("viewport") == WIDTHS[0]:
+        for image in images:
+            natural, shown = image.get("natural") or 0, image.get("shown") or 0
+            # shown 0: inside a closed dropdown, not laid out
+            if image.get("figure") and natural and shown and shown < SHRINK_LIMIT * natural:
+                result.failures.append(
+                    f"figure shown at {100 * shown / natural:.0f} % of its natural width at {WIDTHS[0]} px "
+                    f"(its text too small to read): {_short(image.get('src', ''), 80)}")
     if expects_figures and not result.figures:
         result.failures.append("the chapter draws with matplotlib but the page shows no figure "
                                "(was the book built with MPLBACKEND=Agg?)")
@@ -440,7 +451,8 @@ const messages = Array.from(document.querySelectorAll('.system-message, .problem
 const images = Array.from(document.images).map(img => ({
     src: img.currentSrc || img.src || '', ok: img.complete && img.naturalWidth > 0,
     figure: Boolean(img.closest('.cell_output, figure'))
-        || (img.getAttribute('src') || '').includes('_images/')}));
+        || (img.getAttribute('src') || '').includes('_images/'),
+    natural: img.naturalWidth, shown: img.getBoundingClientRect().width}));
 const audio = Array.from(document.querySelectorAll('audio')).map(a => ({
     sources: [a.getAttribute('src') || ''].concat(
         Array.from(a.querySelectorAll('source')).map(s => s.getAttribute('src') || ''))
@@ -452,7 +464,7 @@ return {outputs: outputs, messages: messages, images: images, audio: audio, para
         links: links, text: article.innerText || article.textContent || '',
         all_text: document.body.textContent || '',
         exercises: Array.from(document.querySelectorAll('.exercise')).map(e => e.id),
-        solution_boxes: document.querySelectorAll('.solution').length};
+        solution_boxes: document.querySelectorAll('.solution').length, viewport: window.innerWidth};
 """
 
 # Move every kernel-free slider (matplotlib's JavaScript animation player) to its last frame and

@@ -60,7 +60,7 @@ def plot_rate_analysis(
     fig, axes = plt.subplots(
         1,
         3,
-        figsize=(14, 3.4),
+        figsize=(9.5, 3.2),
         gridspec_kw={"width_ratios": [1.2, 1.2, 1]},
     )
     spectrum_db = librosa.amplitude_to_db(
@@ -151,7 +151,7 @@ def plot_corpus_rates(
         without ground truth.
     """
     ground_truth = bool(table["rate_hz"].notna().any())
-    fig, axes = plt.subplots(1, 2, figsize=(13, 3.8))
+    fig, axes = plt.subplots(1, 2, figsize=(9.5, 3.6))
     for position, technique in enumerate(techniques):
         if ground_truth:
             values = table.loc[
