@@ -34,3 +34,16 @@ def test_one_box_per_stage_and_an_arrow_between_neighbours():
         assert "deep_taylor\nlrp_rules" in texts
     finally:
         plt.close(fig)
+
+
+def test_the_two_accounts_end_in_a_value_per_band():
+    from xaiaudio.report.two_explanations_diagram import ACCOUNTS, two_explanations_diagram
+
+    fig = two_explanations_diagram()
+    try:
+        (ax,) = fig.axes
+        assert ax.get_label() == "accounts"
+        assert len(ax.patches) == sum(len(stages) for _, stages in ACCOUNTS)
+        assert all("per\nband" in stages[-1][0] for _, stages in ACCOUNTS)
+    finally:
+        plt.close(fig)

@@ -83,6 +83,7 @@ TEACHING_CHAPTERS = (
     "aggregation",
     "prototypes",
     "prototypes_voices",
+    "two_ways",
 )
 
 HIDDEN_INPUT = {"remove-input", "remove-cell"}

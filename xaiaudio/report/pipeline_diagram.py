@@ -55,29 +55,41 @@ def pipeline_chapters() -> list[str]:
     return names
 
 
-def pipeline_diagram() -> plt.Figure:
-    """Both pipelines as rows of boxes joined by arrows, each box captioned
-    with its chapters.
+def routes_figure(routes, label: str, caption_font: str = "monospace"):
+    """Rows of boxes joined by arrows: one row per route, each box a stage
+    with its caption lines under it.
+
+    Parameters
+    ----------
+    routes : sequence of (str, sequence of (str, sequence of str))
+        Each route's title, then its stages: what the stage is, and the
+        lines of its caption.
+    label : str
+        The axes' label.
+    caption_font : str, default "monospace"
+        Font family of the captions (chapter names read as file names).
 
     Returns
     -------
     matplotlib.figure.Figure
-        7 x 3.4 inches, one axes labelled ``"pipelines"``, not yet shown;
-        one text per stage, per caption and per pipeline title.
+        7 inches wide, 1.7 inches per route, one axes, not yet shown; one
+        text per stage, per caption and per route title, one empty text
+        per arrow.
     """
-    fig, ax = plt.subplots(figsize=(7.0, 3.4))
-    ax.set_label("pipelines")
+    fig, ax = plt.subplots(figsize=(7.0, 1.7 * len(routes)))
+    ax.set_label(label)
+    height_units = 3.4 * len(routes)
     ax.set_xlim(0, 10)
-    ax.set_ylim(0, 6.8)
+    ax.set_ylim(0, height_units)
     ax.axis("off")
     width, height, step = 1.55, 1.05, 2.05
     for row, ((title, stages), colour) in enumerate(
-        zip(PIPELINES, _COLOURS)
+        zip(routes, _COLOURS * len(routes))
     ):
-        top = 6.4 - row * 3.4
+        top = height_units - 0.4 - row * 3.4
         ax.text(0.1, top, title, fontsize=10, weight="bold", va="center")
         y = top - 1.45
-        for i, (what, chapters) in enumerate(stages):
+        for i, (what, caption) in enumerate(stages):
             x = 0.1 + i * step
             ax.add_patch(
                 FancyBboxPatch(
@@ -97,16 +109,17 @@ def pipeline_diagram() -> plt.Figure:
                 va="center",
                 fontsize=9,
             )
-            ax.text(
-                x + width / 2,
-                y - height / 2 - 0.12,
-                "\n".join(chapters),
-                ha="center",
-                va="top",
-                fontsize=7,
-                color="0.35",
-                family="monospace",
-            )
+            if caption:
+                ax.text(
+                    x + width / 2,
+                    y - height / 2 - 0.12,
+                    "\n".join(caption),
+                    ha="center",
+                    va="top",
+                    fontsize=7,
+                    color="0.35",
+                    family=caption_font,
+                )
             if i:
                 ax.annotate(
                     "",
@@ -116,3 +129,16 @@ def pipeline_diagram() -> plt.Figure:
                 )
     fig.subplots_adjust(left=0.01, right=0.99, top=0.99, bottom=0.01)
     return fig
+
+
+def pipeline_diagram() -> plt.Figure:
+    """Both pipelines as rows of boxes joined by arrows, each box captioned
+    with its chapters.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        7 x 3.4 inches, one axes labelled ``"pipelines"``, not yet shown;
+        one text per stage, per caption and per pipeline title.
+    """
+    return routes_figure(PIPELINES, "pipelines")
