@@ -81,6 +81,7 @@ TEACHING_CHAPTERS = (
     "lrp_rules",
     "listening_relevance",
     "aggregation",
+    "shortcut",
     "prototypes",
     "prototypes_voices",
     "two_ways",

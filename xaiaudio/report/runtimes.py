@@ -45,6 +45,7 @@ STUDENT_MINUTES = {
     "lrp_rules": (120, 180),
     "listening_relevance": (65, 80),
     "aggregation": (165, 195),
+    "shortcut": (60, 75),
     "prototypes": (120, 145),
     "prototypes_voices": (70, 85),
     "two_ways": (60, 75),
@@ -61,8 +62,9 @@ STUDENT_METHOD = (
     "minute of technical prose, its code listings, figures and sounds "
     "included (the introduction's estimate was split between it and "
     "'Running the book' when its logistics and exercises moved there; "
-    "'Two ways to explain' from its length and exercises, by analogy "
-    "with the voices chapter, its exercises not yet attempted this way); "
+    "'Two ways to explain' and 'A shortcut, caught' from their length "
+    "and exercises, by analogy with the voices chapter, their exercises "
+    "not yet attempted this way); "
     "not yet measured with students"
 )
 
