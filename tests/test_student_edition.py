@@ -248,3 +248,18 @@ def test_build_refuses_a_missing_cache_and_builds_nothing(tmp_path, monkeypatch)
     root = write_tiny_book(tmp_path)
     with pytest.raises(student_edition.ReuseRefused, match="no execution cache"):
         student_edition.build(root, root / "_build" / "student", "smoke", reuse=root / "_build" / "smoke")
+
+
+def test_a_solution_line_that_a_page_lists_from_the_package_is_not_a_leak():
+    from tools.notebooks import REPOSITORY
+
+    source = (REPOSITORY / "xaiaudio/core/formatting.py").read_text().splitlines()
+    listed = next(line.strip() for line in source
+                  if len(line.strip()) >= browser_check.MIN_CODE_LINE and line.strip().startswith("return"))
+    chapter = ("```{literalinclude} ../xaiaudio/core/formatting.py\n:pyobject: format_number\n```\n\n"
+               "````{exercise}\n:label: e\n\nDo it.\n````\n\n"
+               "````{solution} e\n:class: dropdown\n\n```python\n" + listed
+               + "\nanswer = 42 * 1000 + 7\n```\n````\n")
+    passages = browser_check.exercises_of(chapter).solution_text
+    assert "answer = 42 * 1000 + 7" in passages
+    assert browser_check.normalise(listed) not in passages

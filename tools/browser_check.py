@@ -310,16 +310,30 @@ def normalise(text: str) -> str:
     return " ".join(text.split())
 
 
+_LITERALINCLUDE = re.compile(r"^`{3,}\{literalinclude\}[ \t]+(\S+)", re.MULTILINE)
+
+
+def included_source(source_text: str) -> str:
+    """The text of every file a chapter's ``{literalinclude}`` directives name (paths relative to
+    ``book/``, as the chapters write them); files that do not exist are skipped."""
+    from tools.notebooks import REPOSITORY
+
+    files = [(REPOSITORY / "book" / target).resolve() for target in _LITERALINCLUDE.findall(source_text)]
+    return "\n".join(path.read_text() for path in dict.fromkeys(files) if path.is_file())
+
+
 def exercises_of(source_text: str) -> Exercises:
     """The exercises of a chapter and passages of its solutions that a page must not show.
 
     A passage is a line of a solution's code block of at least :data:`MIN_CODE_LINE` characters, or
     a run of at least :data:`MIN_PROSE_WORDS` words of its prose without markup, quotes or dashes
-    (which Sphinx renders unchanged), that the chapter holds nowhere outside its solutions.
+    (which Sphinx renders unchanged), that the chapter holds nowhere outside its solutions, the
+    package source its ``{literalinclude}`` directives show included (a solution may repeat a line
+    that a page lists).
     """
     blocks = list(_EXERCISE_BLOCK.finditer(source_text))
     outside = normalise(_EXERCISE_BLOCK.sub(lambda m: "" if m.group(2) == "solution" else m.group(0),
-                                            source_text))
+                                            source_text) + "\n" + included_source(source_text))
     labels, count, solutions, passages = [], 0, 0, []
     for block in blocks:
         lines = block.group(4).splitlines()

@@ -3,10 +3,10 @@ played by one instrument.
 
 A playing-technique collection put together from a few players is easily
 confounded: the vibrato clips come from the violinist, the flatterzunge
-from the flautist. SOL itself is unbalanced this way (flatterzunge is
-recorded on winds and brass only, bisbigliando on few instruments), and a
-network can then learn the instrument, whose timbre is easier to hear than
-a modulation, instead of the technique.
+from the flautist. SOL itself is unbalanced this way (flatterzunge is a
+technique of winds and brass, bisbigliando is played on few instruments),
+and a network can then learn the instrument, whose timbre is easier to hear
+than a modulation, instead of the technique.
 
 :func:`shortcut_splits` makes such a collection out of the
 playing-technique dataset: for each technique, one instrument (its most
