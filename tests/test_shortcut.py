@@ -95,3 +95,26 @@ def test_first_order_share():
     values = np.array([[1.0, -1.0, 2.0, 0.0], [0.0, 0.0, 0.0, 0.0]])
     share = first_order_share(values, order)
     assert share[0] == pytest.approx(0.5) and np.isnan(share[1])
+
+
+def test_rate_share_counts_positive_relevance_near_the_clips_own_rate():
+    from types import SimpleNamespace
+
+    from xaiaudio.experiments.shortcut import rate_share
+
+    paths = SimpleNamespace(order=np.array([1, 2, 2, 2]), lambda2=np.array([np.nan, 2.0, 8.0, 64.0]))
+    values = np.array([[1.0, 1.0, 1.0, -5.0],   # rate 6 Hz: 8 Hz is within an octave, 2 Hz is not
+                       [1.0, 1.0, 1.0, 1.0],    # rate unknown
+                       [-1.0, 0.0, 0.0, 0.0]])  # no positive relevance
+    share = rate_share(values, paths, np.array([6.0, np.nan, 6.0]))
+    assert share[0] == pytest.approx(1 / 3)
+    assert np.isnan(share[1]) and np.isnan(share[2])
+
+
+def test_map_similarity_ranks_each_clips_two_maps():
+    from xaiaudio.experiments.shortcut import map_similarity
+
+    maps = np.random.default_rng(0).normal(size=(3, 12))
+    assert np.allclose(map_similarity(maps, maps), 1.0)
+    assert np.allclose(map_similarity(maps, -maps), -1.0)
+    assert np.isnan(map_similarity(maps, np.zeros_like(maps))).all()

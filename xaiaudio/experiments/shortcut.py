@@ -19,9 +19,11 @@ convnets for one seed and measures what the lesson needs:
 
 * the accuracy on the confounded test minus that on the shifted test (a
   shortcut scores well on the first and badly on the second);
-* the share of LRP relevance (the published composite) on first-order paths
-  (the spectral envelope, where an instrument's timbre lives, with no
-  modulation) for the shifted clips.
+* two signs of a shortcut in the LRP relevance (the published composite)
+  of the shifted clips: its share on first-order paths (the spectral
+  envelope, where an instrument's timbre lives, with no modulation), and
+  the share of its positive part near the clip's own modulation rate
+  (:func:`rate_share`).
 
 :func:`shortcut_over_seeds` summarises each measure over seeds
 (:func:`xaiaudio.experiments.seeds.seed_summary`).
@@ -32,6 +34,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+from scipy.stats import spearmanr
 
 from xaiaudio.core.presets import RunConfig, settings_for
 from xaiaudio.data.tables import SolDataset
@@ -43,6 +46,7 @@ from xaiaudio.experiments.technique_convnets import (
     technique_features,
     trained_convnet,
 )
+from xaiaudio.experiments.two_explanations import other_note
 from xaiaudio.training.classifier import evaluate_classifier
 
 #: The two training sets.
@@ -185,6 +189,52 @@ def first_order_share(values: np.ndarray, order: np.ndarray) -> np.ndarray:
         )
 
 
+def rate_share(
+    values: np.ndarray, paths, rates: np.ndarray, octaves: float = 1.0
+) -> np.ndarray:
+    """Per clip, the share of positive relevance on second-order paths
+    whose modulation frequency lies within ``octaves`` of the clip's own
+    modulation rate: evidence taken from the technique itself.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        ``(clips, paths)`` relevance.
+    paths : xaiaudio.features.scattering.ScatteringPaths
+        The paths' order and modulation frequency ``lambda2``.
+    rates : numpy.ndarray
+        ``(clips,)`` ground-truth modulation rate, Hz (NaN when unknown).
+    octaves : float, default 1.0
+        Half-width of the window around the rate.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(clips,)`` fractions in [0, 1]; NaN for a clip without a known
+        rate or without positive relevance.
+    """
+    positive = np.clip(np.asarray(values, dtype=float), 0.0, None)
+    rates = np.asarray(rates, dtype=float)
+    second = paths.order == 2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        distance = np.abs(np.log2(paths.lambda2[None, :] / rates[:, None]))
+        near = second[None, :] & (distance <= octaves)
+        total = positive.sum(1)
+        share = (positive * near).sum(1) / total
+    return np.where(np.isfinite(rates) & (total > 0), share, np.nan)
+
+
+def map_similarity(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Per clip, Spearman's rank correlation between two networks'
+    relevance maps of that clip (rows of ``first`` and ``second``,
+    ``(clips, paths)``); NaN where a map is constant."""
+    out = np.full(len(first), np.nan)
+    for i, (a, b) in enumerate(zip(first, second)):
+        if np.ptp(a) > 0 and np.ptp(b) > 0:
+            out[i] = spearmanr(a, b).statistic
+    return out
+
+
 def shortcut_run(
     config: RunConfig, dataset: SolDataset | None = None, progress=False
 ) -> dict:
@@ -207,7 +257,7 @@ def shortcut_run(
         Per training (``"confounded"``, ``"balanced"``): ``features`` and
         ``trained`` (:func:`technique_features`, :func:`trained_convnet`),
         ``accuracy`` (``"test"`` and ``"shifted"`` macro accuracy, percent)
-        and ``first_order_share`` (per shifted clip).
+        ``first_order_share`` and ``rate_share`` (per shifted clip).
     """
     dataset = dataset or load_pmt_dataset(config)
     out = {}
@@ -237,6 +287,13 @@ def shortcut_run(
             "first_order_share": first_order_share(
                 maps["relevance"], features.paths.order
             ),
+            "rate_share": rate_share(
+                maps["relevance"],
+                features.paths,
+                split_dataset.table.loc[
+                    features.rows("shifted"), "rate_hz"
+                ].to_numpy(dtype=float),
+            ),
             "relevance": maps,
         }
     return out
@@ -253,7 +310,14 @@ def shortcut_over_seeds(config: RunConfig, progress=False) -> dict:
         test minus shifted accuracy (points); ``"shifted_gain"``: balanced
         minus confounded accuracy on the shifted clips (points);
         ``"share_gain"``: confounded minus balanced mean first-order share
-        on the shifted clips (points of percent); each with its
+        on the shifted clips (points of percent); ``"rate_gain"``: balanced
+        minus confounded mean share of positive relevance near the clip's
+        modulation rate (:func:`rate_share`, points of percent);
+        ``"same_clip_rho"``: the mean rank correlation of the two networks'
+        maps of the same shifted clip (:func:`map_similarity`), and
+        ``"clip_over_network"``: that minus the correlation of the
+        confounded network's map of a clip with the balanced network's map
+        of another clip; each with its
         :class:`~xaiaudio.experiments.seeds.SeedSummary` under
         ``"<name>_summary"``.
     """
@@ -265,6 +329,11 @@ def shortcut_over_seeds(config: RunConfig, progress=False) -> dict:
             dataclasses.replace(config, seed=seed), dataset, progress
         )
         c, b = run["confounded"], run["balanced"]
+        maps_c = c["relevance"]["relevance"]
+        maps_b = b["relevance"]["relevance"]
+        partner = other_note(len(maps_c), seed)
+        same = map_similarity(maps_c, maps_b)
+        other = map_similarity(maps_c, maps_b[partner])
         rows.append(
             {
                 "gap_confounded": c["accuracy"]["test"]
@@ -277,6 +346,15 @@ def shortcut_over_seeds(config: RunConfig, progress=False) -> dict:
                 * (
                     np.nanmean(c["first_order_share"])
                     - np.nanmean(b["first_order_share"])
+                ),
+                "rate_gain": 100
+                * (
+                    np.nanmean(b["rate_share"])
+                    - np.nanmean(c["rate_share"])
+                ),
+                "same_clip_rho": float(np.nanmean(same)),
+                "clip_over_network": float(
+                    np.nanmean(same) - np.nanmean(other)
                 ),
             }
         )
