@@ -255,9 +255,13 @@ def shortcut_run(
     -------
     dict
         Per training (``"confounded"``, ``"balanced"``): ``features`` and
-        ``trained`` (:func:`technique_features`, :func:`trained_convnet`),
-        ``accuracy`` (``"test"`` and ``"shifted"`` macro accuracy, percent)
-        ``first_order_share`` and ``rate_share`` (per shifted clip).
+        ``trained`` (from
+        :func:`~xaiaudio.experiments.technique_convnets.technique_features`
+        and
+        :func:`~xaiaudio.experiments.technique_convnets.trained_convnet`),
+        ``accuracy`` (``"test"`` and ``"shifted"`` macro accuracy,
+        percent), ``first_order_share`` and ``rate_share`` (per shifted
+        clip).
     """
     dataset = dataset or load_pmt_dataset(config)
     out = {}
