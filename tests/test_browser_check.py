@@ -270,3 +270,11 @@ def test_a_figure_shrunk_below_two_thirds_of_its_natural_width_fails():
     assert browser_check.analyse_report("book/x", report(0), False).ok  # in a closed dropdown
     assert browser_check.analyse_report("book/x", report(700, figure=False), False).ok  # a logo
     assert browser_check.analyse_report("book/x", report(700, viewport=390), False).ok  # phones shrink
+
+
+def test_a_javascript_animation_frame_without_a_src_is_not_a_broken_image_without_a_browser():
+    page = ('<div class="cell_output"><div class="animation"><img id="_anim_img0a1b"></div>'
+            '<img src=""></div>')
+    report = browser_check.static_report(page)
+    assert [image["src"] for image in report["images"]] == [""]  # only the plain empty image
+    assert not browser_check.analyse_report("book/x", report, False).ok

@@ -432,6 +432,8 @@ def static_report(html_text: str, page: Path | None = None) -> dict:
     images = []
     for img in soup.find_all("img"):
         src = img.get("src", "")
+        if not src and img.get("id", "").startswith("_anim_img"):
+            continue  # a JavaScript animation's frame, set by its script (the browser checks it)
         ok = src.startswith("data:image/")
         if not ok and page is not None and src and not urlsplit(src).scheme:
             target = Path(os.path.normpath(page.parent / unquote(urlsplit(src).path)))  # as a URL resolves
