@@ -18,6 +18,7 @@ data), the three steps of the playable-prototype model on speakers:
 
 from __future__ import annotations
 
+import librosa
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
@@ -80,7 +81,7 @@ def diagram_prototype(
         ``(hz, frame)``: band centres (Hz) and the frame (peak 0.8).
     """
     settings = mel_settings(VOICE_RATE, n_mels)
-    hz = 700 * (10 ** (mel_centres(settings) / 2595) - 1)
+    hz = librosa.mel_to_hz(mel_centres(settings), htk=True)
     level = vocal_tract_db(hz, vowel) + source_db(np.maximum(hz, 60.0))
     frame = 0.8 + (level - level.max()) / (10 * LOG_SCALE)
     return hz, np.maximum(frame, 0.0)
