@@ -50,6 +50,9 @@ STUDENT_MINUTES = {
     "prototypes_voices": (70, 85),
     "two_ways": (60, 75),
     "scorecard": (65, 80),
+    "budgets": (25, 30),
+    "kurtosis_ordering": (35, 45),
+    "sanity_checks": (20, 25),
     "running": (25, 30),
 }
 
@@ -64,7 +67,9 @@ STUDENT_METHOD = (
     "'Running the book' when its logistics and exercises moved there; "
     "'Two ways to explain' and 'A shortcut, caught' from their length "
     "and exercises, by analogy with the voices chapter, their exercises "
-    "not yet attempted this way); "
+    "not yet attempted this way; the reproduction chapters 'Training "
+    "budgets', 'What drives the kurtosis ordering' and 'Sanity checks', "
+    "which have no exercises, from their length alone); "
     "not yet measured with students"
 )
 
