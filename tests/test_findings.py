@@ -57,3 +57,10 @@ def test_a_false_finding_fails_a_chapter_run_at_the_book_preset(tmp_path):
     # the same page at the smoke preset runs, and shows the run's verdict instead
     executed, _ = execute_chapter(chapter, tmp_path / "out", {"preset": "smoke"})
     assert "not supported" in executed.read_text()
+
+
+def test_follows_input_finding_needs_both_correlations_at_the_threshold():
+    from xaiaudio.report.rule_comparison import FOLLOWS_INPUT, follows_input_finding
+
+    assert follows_input_finding(FOLLOWS_INPUT, 0.97).holds
+    assert not follows_input_finding(0.97, FOLLOWS_INPUT - 0.01).holds

@@ -9,7 +9,9 @@ the composite taken apart (:mod:`xaiaudio.experiments.kurtosis_drivers`):
 :func:`drivers_table`, the generated :func:`drivers_conclusion` (when
 does LRP-[eps, z+] give peakier maps than LRP-eps?) and
 :func:`drivers_and_claim` (why the table's published row and claim A2 can
-read different verdicts).
+read different verdicts); :func:`follows_input_finding`, the statement
+that the published composite's map follows its input, as both chapters
+about it check it.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import scipy.stats
 from xaiaudio.core.formatting import format_number
 from xaiaudio.experiments.seeds import CONFIDENCE, seed_summary
 from xaiaudio.explain import statistics
+from xaiaudio.report.findings import Finding
 
 #: The columns of :func:`paired_test_table`, in the order shown.
 PAIRED_TEST_COLUMNS = (
@@ -510,4 +513,24 @@ def drivers_and_claim(
         f"{quantile(k):.2f} on either side, over {n} seeds times "
         f"{quantile(n):.2f}, and the standard error itself shrinks with "
         "the square root of the number of seeds."
+    )
+
+
+#: The correlation of a map's magnitude with that of its input from which
+#: the map is said to follow the input.
+FOLLOWS_INPUT = 0.8
+
+
+def follows_input_finding(trained_r: float, untrained_r: float) -> Finding:
+    """The finding that the published composite's map follows the input's
+    magnitude, trained or not: both correlations (``input_correlation``
+    of the published rows of
+    :class:`~xaiaudio.experiments.kurtosis_drivers.KurtosisDrivers`) at
+    least :data:`FOLLOWS_INPUT`."""
+    return Finding(
+        "the published composite's map follows the input's magnitude, "
+        "trained or not",
+        min(trained_r, untrained_r) >= FOLLOWS_INPUT,
+        f"correlation {trained_r:.2f} trained, {untrained_r:.2f} "
+        f"untrained (threshold {FOLLOWS_INPUT})",
     )
