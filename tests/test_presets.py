@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from xaiaudio.core.presets import PRESET_NAMES, get_preset, resolve_device, setup
@@ -89,3 +91,27 @@ def test_strict_is_a_keyword_that_defaults_to_true():
     with pytest.raises(TypeError):
         setup("smoke", "cpu", None, 0, False)
     assert RunConfig(PRESETS["smoke"], "cpu", None, 0).strict is True
+
+
+def test_a_corpus_is_named_or_refused_with_the_choices():
+    from xaiaudio.core.presets import CORPORA
+
+    assert setup("smoke", "cpu").corpus == "synthetic"
+    assert setup("smoke", "cpu", corpus="recorded").corpus == "recorded"
+    with pytest.raises(ValueError, match="'recorded', 'synthetic'"):
+        setup("smoke", "cpu", corpus="sol")
+    assert CORPORA == ("recorded", "synthetic")
+
+
+def test_the_recorded_corpus_is_the_synthetic_ones_twin_through_the_sol_loader():
+    from xaiaudio.experiments.datasets import load_pmt_dataset
+
+    recorded = load_pmt_dataset(setup("smoke", "cpu", corpus="recorded"))
+    synthetic = load_pmt_dataset(setup("smoke", "cpu"))
+    assert recorded.root != synthetic.root
+
+    def rates(data):
+        relative = [str(Path(path).relative_to(data.root)) for path in data.table["path"]]
+        return dict(zip(relative, data.table["rate_hz"], strict=True))
+
+    assert rates(recorded) == rates(synthetic)

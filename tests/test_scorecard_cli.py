@@ -184,3 +184,49 @@ def test_workers_exit_when_their_parent_is_killed_or_interrupted(stop):
     process.send_signal(stop)
     process.wait(30)
     assert _gone_within(workers, 5), f"workers still running after {stop.name}: {_alive(workers)}"
+
+
+def _corpus_seed(claim_ids, config, voices_config, variant, seed):
+    # the recorded corpus reverses every effect, as A2 and C1 do on recorded samples
+    sign = -1.0 if config.corpus == "recorded" else 1.0
+    return {claim_id: (sign * (10.0 + seed / 10), None, None) for claim_id in claim_ids}
+
+
+def test_each_claim_is_measured_on_each_corpus_and_the_voices_once(monkeypatch):
+    monkeypatch.setattr(scorecard, "measure_seed", _corpus_seed)
+    saved = []
+    card = scorecard.scorecard_on_corpora(setup("smoke", "cpu"), ("recorded", "synthetic"), 3,
+                                          claim_ids=["A1", "B4-speech"], progress=False, workers=1,
+                                          on_progress=saved.append)
+    assert [(row["id"], row["corpus"]) for row in card["claims"]] == [
+        ("A1", "recorded"), ("A1", "recorded"), ("B4-speech", "synthetic voices"),
+        ("A1", "synthetic"), ("A1", "synthetic")]
+    assert card["corpora"] == ["recorded", "synthetic"] and card["complete"]
+    assert not any(partial["complete"] for partial in saved)
+    verdicts = {(entry["id"], entry["corpus"]): entry["verdict"] for entry in card["verdicts"]}
+    assert verdicts[("A1", "recorded")] != verdicts[("A1", "synthetic")]
+    # Holm's family is every row of both corpora
+    assert all("p_holm" in row for row in card["claims"])
+    header = scorecard.scorecard_markdown(card).splitlines()[0]
+    assert "| corpus |" in header
+    assert "| corpus |" not in scorecard.scorecard_markdown(
+        scorecard.run_scorecard(setup("smoke", "cpu"), 2, claim_ids=["A1"], progress=False, workers=1,
+                                variants=["split fixed"])).splitlines()[0]
+
+
+def test_the_command_measures_both_corpora_unless_told(tmp_path, monkeypatch):
+    monkeypatch.setattr(scorecard, "measure_seed", _corpus_seed)
+    out = tmp_path / "sc.json"
+    assert main(["--preset", "smoke", "--claims", "A1", "--workers", "1", "--json", str(out)]) == 0
+    assert {row["corpus"] for row in json.loads(out.read_text())["claims"]} == {"recorded", "synthetic"}
+    assert main(["--preset", "smoke", "--claims", "A1", "--workers", "1", "--corpus", "recorded",
+                 "--json", str(out)]) == 0
+    assert {row["corpus"] for row in json.loads(out.read_text())["claims"]} == {"recorded"}
+
+
+def test_an_unknown_corpus_or_one_beside_a_data_folder_is_refused(tmp_path, no_training, capsys):
+    for argv in (["--corpus", "real"], ["--corpus", "recorded", "--data-dir", str(tmp_path)]):
+        with pytest.raises(SystemExit) as stopped:
+            main(["--preset", "smoke", "--claims", "A1", *argv])
+        assert stopped.value.code == 2
+    assert "--data-dir" in capsys.readouterr().err

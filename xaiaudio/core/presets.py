@@ -207,6 +207,27 @@ def make_cuda_deterministic() -> None:
     torch.use_deterministic_algorithms(True, warn_only=True)
 
 
+#: The embedded corpora a chapter can train and explain on when it is given
+#: no ``data_dir``: ``"recorded"``, notes played from the recorded samples
+#: of a General MIDI soundfont with programmed gestures
+#: (:mod:`xaiaudio.synth.recorded_corpus`), and ``"synthetic"``, the
+#: additive synthesiser's idealised techniques
+#: (:mod:`xaiaudio.synth.corpus`). Both hold the same notes with the same
+#: ground truth.
+CORPORA = ("recorded", "synthetic")
+
+
+def check_corpus(corpus: str) -> str:
+    """``corpus`` if it names one of :data:`CORPORA`; else a
+    :class:`ValueError` that lists them."""
+    if corpus not in CORPORA:
+        raise ValueError(
+            f"unknown corpus {corpus!r}: choose one of "
+            f"{', '.join(repr(name) for name in CORPORA)}"
+        )
+    return corpus
+
+
 @dataclass(frozen=True)
 class RunConfig:
     """What a chapter's ``parameters`` cell resolves to (made by
@@ -224,7 +245,7 @@ class RunConfig:
         Where models and scattering run.
     data_dir : str or None
         A reader's SOL (or LibriSpeech) folder, or ``None`` for the
-        embedded synthetic data.
+        embedded data (the :attr:`corpus` one).
     seed : int
         Seed of the corpus, the splits and the training runs.
     strict : bool
@@ -234,6 +255,10 @@ class RunConfig:
         with the audio files (``dataset.metadata_mismatches``); files the
         SOL scan cannot use are skipped and listed in ``dataset.skipped``
         either way.
+    corpus : str
+        The embedded corpus of the SOL-layout tasks (one of
+        :data:`CORPORA`) when ``data_dir`` is ``None``; a ``data_dir``
+        replaces it.
     """
 
     preset: Preset
@@ -241,6 +266,7 @@ class RunConfig:
     data_dir: str | None
     seed: int
     strict: bool = True
+    corpus: str = "synthetic"
 
 
 def setup(
@@ -250,6 +276,7 @@ def setup(
     seed: int = 0,
     *,
     strict: bool = True,
+    corpus: str = "synthetic",
 ) -> RunConfig:
     """Resolve a chapter's parameters: preset, device, data folder, seed
     (and seed RNGs), strictness of the loaders.
@@ -275,6 +302,10 @@ def setup(
     strict : bool
         Loaders raise on data they cannot use (True) or skip, warn and
         report it (False); see :class:`RunConfig`.
+    corpus : str
+        ``"recorded"`` or ``"synthetic"`` (:data:`CORPORA`): the embedded
+        corpus of the playing-technique and instrument tasks when
+        ``data_dir`` is ``None``.
 
     Returns
     -------
@@ -283,7 +314,7 @@ def setup(
     Raises
     ------
     ValueError
-        For an unknown preset name.
+        For an unknown preset or corpus name.
     RuntimeError
         For a device name torch does not recognise.
     """
@@ -293,6 +324,7 @@ def setup(
         data_dir,
         int(seed),
         bool(strict),
+        check_corpus(corpus),
     )
     if config.device.type == "cuda":
         make_cuda_deterministic()

@@ -4,9 +4,10 @@ folder.
 :func:`load_pmt_dataset` gives the five-technique task of Wang et al.;
 :func:`load_instrument_dataset` gives every note labelled by instrument,
 and :func:`instrument_set` / :func:`voice_set` turn notes and voices into
-log-mels. With ``config.data_dir=None`` the embedded corpus
-(:mod:`xaiaudio.synth.corpus`) is written once to the cache in the SOL
-layout (:func:`embedded_corpus_dir`) and read back by
+log-mels. With ``config.data_dir=None`` the embedded corpus named by
+``config.corpus`` (recorded samples, :mod:`xaiaudio.synth.recorded_corpus`,
+or additive synthesis, :mod:`xaiaudio.synth.corpus`) is written once to the
+cache in the SOL layout (:func:`embedded_corpus_dir`) and read back by
 :func:`xaiaudio.data.tables.load_sol_table`, the code path real SOL takes.
 """
 
@@ -16,7 +17,12 @@ import functools
 from pathlib import Path
 
 from xaiaudio.core import cache
-from xaiaudio.core.presets import Preset, RunConfig, settings_for
+from xaiaudio.core.presets import (
+    Preset,
+    RunConfig,
+    check_corpus,
+    settings_for,
+)
 from xaiaudio.data import sol
 from xaiaudio.data.librispeech import (
     LIBRISPEECH_SPEAKERS,
@@ -24,20 +30,24 @@ from xaiaudio.data.librispeech import (
 )
 from xaiaudio.data.tables import SolDataset, load_sol_table
 from xaiaudio.features.spectrograms import SpectrogramSet, spectrogram_set
-from xaiaudio.synth import corpus
+from xaiaudio.synth import corpus, recorded_corpus
+from xaiaudio.synth.soundfont import default_soundfont_path
 from xaiaudio.synth.voices import make_voice_corpus
 from xaiaudio.training.prototype_curriculum import training_settings
 
 
-def embedded_corpus_dir(preset: Preset, seed: int) -> Path:
-    """The embedded corpus for ``preset`` and ``seed``, written in the SOL
-    layout (cached).
+def embedded_corpus_dir(
+    preset: Preset, seed: int, corpus_name: str = "synthetic"
+) -> Path:
+    """The embedded corpus ``corpus_name`` for ``preset`` and ``seed``,
+    written in the SOL layout (cached).
 
     The entry depends on the preset, the seed and the source of the
     generator and of every module it imports
-    (:func:`xaiaudio.core.cache.code_fingerprint`): editing any of them
-    regenerates it. Every chapter that loads the playing-technique or
-    instrument data without a ``data_dir`` reads this folder, through
+    (:func:`xaiaudio.core.cache.code_fingerprint`), and for the recorded
+    corpus on the soundfont's bytes: editing any of them regenerates it.
+    Every chapter that loads the playing-technique or instrument data
+    without a ``data_dir`` reads this folder, through
     :func:`load_pmt_dataset` and :func:`load_instrument_dataset`.
 
     Parameters
@@ -46,28 +56,48 @@ def embedded_corpus_dir(preset: Preset, seed: int) -> Path:
         Corpus size, sample rate and clip length.
     seed : int
         Seed of the corpus.
+    corpus_name : str
+        ``"synthetic"`` (additive synthesis) or ``"recorded"`` (the same
+        notes played from a GM soundfont's recorded samples), see
+        :data:`xaiaudio.core.presets.CORPORA`.
 
     Returns
     -------
     pathlib.Path
         The folder, with ``metadata.csv`` (ground truth) beside the audio
-        files.
+        files; the recorded corpus also lists the notes its soundfont
+        cannot play in ``silent_notes.csv``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``corpus_name``.
     """
     # the writer is the generator's own function, so the entry depends on
     # the generator's code, not on this module's
-    write = functools.partial(
-        corpus.write_sol_tree, clips=corpus.iter_corpus(preset.name, seed)
-    )
-    return cache.cached_entry(
-        "corpus", cache.content_key("embedded-corpus", preset, seed), write
-    )
+    if check_corpus(corpus_name) == "synthetic":
+        write = functools.partial(
+            corpus.write_sol_tree,
+            clips=corpus.iter_corpus(preset.name, seed),
+        )
+        key = cache.content_key("embedded-corpus", preset, seed)
+    else:
+        write = functools.partial(
+            recorded_corpus.render_recorded_corpus,
+            preset=preset.name,
+            seed=seed,
+        )
+        key = cache.content_key(
+            "recorded-corpus", preset, seed, default_soundfont_path()
+        )
+    return cache.cached_entry("corpus", key, write)
 
 
 def _sol_root(config: RunConfig) -> Path:
     return (
         Path(config.data_dir)
         if config.data_dir
-        else embedded_corpus_dir(config.preset, config.seed)
+        else embedded_corpus_dir(config.preset, config.seed, config.corpus)
     )
 
 

@@ -22,6 +22,7 @@ xaiaudio.scorecard`` runs it from the command line.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from collections.abc import Callable, Sequence
@@ -30,7 +31,12 @@ from tqdm.auto import tqdm
 
 from xaiaudio.core.formatting import format_number
 from xaiaudio.core.parallel import default_workers, run_in_processes
-from xaiaudio.core.presets import RunConfig, settings_for
+from xaiaudio.core.presets import (
+    CORPORA,
+    RunConfig,
+    check_corpus,
+    settings_for,
+)
 from xaiaudio.data.librispeech import (
     LIBRISPEECH_SPEAKERS,
     load_librispeech,
@@ -360,13 +366,7 @@ def run_scorecard(
         else int(n_seeds)
     )
     claims = [CLAIMS[i] for i in (claim_ids or CLAIMS)]
-    voices_config = RunConfig(
-        config.preset,
-        config.device,
-        voices_dir,
-        config.seed,
-        config.strict,
-    )
+    voices_config = dataclasses.replace(config, data_dir=voices_dir)
     groups = [
         ([claim for claim in claims if claim.data == data], variant)
         for data, variant in [
@@ -383,15 +383,20 @@ def run_scorecard(
     )
     check_data(claims, config, voices_config)
     sources = {
-        "techniques": config.data_dir or "embedded corpus",
-        "instruments": config.data_dir or "embedded corpus",
-        "voices": voices_dir or "embedded voices",
+        "techniques": corpus_label(config),
+        "instruments": corpus_label(config),
+        "voices": voices_dir or "synthetic voices",
     }
     finished: dict[int, dict] = {}
 
     def card(complete: bool) -> dict:
         rows = [
-            _claim_row(claim, groups[index][1], finished[index][claim.id])
+            {
+                **_claim_row(
+                    claim, groups[index][1], finished[index][claim.id]
+                ),
+                "corpus": sources[claim.data],
+            }
             for index in sorted(finished)
             for claim in groups[index][0]
         ]
@@ -421,6 +426,125 @@ def run_scorecard(
         on_group=stage_done,
     )
     return card(complete=True)
+
+
+def corpus_label(config: RunConfig) -> str:
+    """What a technique or instrument row of the scorecard was measured
+    on: ``config.data_dir``, else the embedded corpus's name
+    (``"recorded"`` or ``"synthetic"``)."""
+    return str(config.data_dir) if config.data_dir else config.corpus
+
+
+def scorecard_on_corpora(
+    config: RunConfig,
+    corpora: Sequence[str] = CORPORA,
+    n_seeds: int | None = None,
+    voices_dir: str | None = None,
+    claim_ids: Sequence[str] | None = None,
+    progress: bool = True,
+    workers: int | None = None,
+    on_progress: Callable[[dict], None] | None = None,
+) -> dict:
+    """The scorecard of every claim on each embedded corpus of
+    ``corpora``: one :func:`run_scorecard` per corpus, read as one family.
+
+    A claim that depends on how the notes sound (recorded samples or
+    additive synthesis) shows it here: each technique and instrument claim
+    has one row per corpus and split variant, with its ``corpus``; the
+    voice claims, which use neither corpus, are measured once. Holm's
+    correction (:func:`with_holm`) runs over every row of every corpus.
+    Every corpus's data is checked before any seed trains.
+
+    Parameters
+    ----------
+    config : RunConfig
+        Preset, device and data seed; its ``corpus`` is replaced by each of
+        ``corpora`` in turn. With a ``data_dir`` there is one corpus, that
+        folder: the call is :func:`run_scorecard`.
+    corpora : sequence of str
+        Names from :data:`~xaiaudio.core.presets.CORPORA`.
+    n_seeds, voices_dir, claim_ids, progress, workers, on_progress
+        As in :func:`run_scorecard`.
+
+    Returns
+    -------
+    dict
+        As :func:`run_scorecard`, with ``"corpora"`` (the names measured)
+        and a ``"data"`` entry per task naming every source.
+
+    Raises
+    ------
+    ValueError
+        For an unknown corpus name, or none; otherwise as
+        :func:`run_scorecard`.
+    """
+    corpora = [check_corpus(name) for name in dict.fromkeys(corpora)]
+    if not corpora:
+        raise ValueError(f"no corpus to measure: name some of {CORPORA}")
+    if config.data_dir:
+        corpora = [config.corpus]
+    configs = [
+        dataclasses.replace(config, corpus=name) for name in corpora
+    ]
+    claims = [CLAIMS[i] for i in (claim_ids or CLAIMS)]
+    voices_config = dataclasses.replace(config, data_dir=voices_dir)
+    for each in configs:
+        check_data(claims, each, voices_config)
+    done: list[dict] = []
+
+    def merged(cards: list[dict], complete: bool) -> dict:
+        rows = [
+            {k: v for k, v in row.items() if k not in _HOLM_FIELDS}
+            for card in cards
+            for row in card["claims"]
+        ]
+        data = {}
+        for card in cards:
+            for task, source in card["data"].items():
+                data.setdefault(task, [])
+                if source not in data[task]:
+                    data[task].append(source)
+        out = {
+            **cards[0],
+            "data": {task: " and ".join(v) for task, v in data.items()},
+            "corpora": corpora,
+            "complete": complete,
+            "claims": with_holm(rows),
+        }
+        out["verdicts"] = list(verdicts_across_splits(out).values())
+        return out
+
+    for index, each in enumerate(configs):
+        # the voices are the same whatever the corpus: measured once
+        ids = [
+            claim.id
+            for claim in claims
+            if index == 0 or claim.data != "voices"
+        ]
+        if not ids:
+            continue
+
+        def stage_done(card: dict) -> None:
+            if on_progress is not None:
+                on_progress(merged([*done, card], complete=False))
+
+        done.append(
+            run_scorecard(
+                each,
+                n_seeds,
+                voices_dir,
+                ids,
+                progress,
+                workers,
+                on_progress=stage_done,
+            )
+        )
+        if on_progress is not None and index < len(configs) - 1:
+            on_progress(merged(done, complete=False))
+    return merged(done, complete=True)
+
+
+_HOLM_FIELDS = ("p_holm", "verdict_holm")
 
 
 def _claim_row(claim: Claim, variant: str, measured: dict) -> dict:
@@ -496,13 +620,16 @@ def scorecard_json(scorecard: dict) -> str:
     claim) becomes ``null``.
 
     Schema: ``{"preset", "seeds", "data_seed", "data": {"techniques",
-    "instruments", "voices"}, "complete", "claims": [{"id", "variant",
+    "instruments", "voices"}, "complete", "claims": [{"id", "corpus",
+    "variant",
     "paper", "claim", "source", "metric", "paper_value", "vs_paper",
     "margin", "margin_source", "estimate", "ci_low", "ci_high", "n_seeds",
     "per_seed", "verdict", "reason", "chapter", "p_value", "p_holm",
     "verdict_holm"}],
-    "verdicts": [{"id", "verdict", "verdict_holm", "by_variant",
-    "split_dependent"}]}``,
+    "verdicts": [{"id", "corpus", "verdict", "verdict_holm",
+    "by_variant", "split_dependent"}]}`` (and ``"corpora"``, the corpus
+    names, from :func:`scorecard_on_corpora`), ``corpus`` the data a row
+    was measured on (:func:`corpus_label`, or the voices' source),
     ``verdict`` one of :data:`~xaiaudio.experiments.seeds.VERDICTS`
     (``non-inferior`` / ``inferior`` for claims with a ``margin``);
     ``vs_paper`` ``contains`` / ``above`` / ``below`` (the paper's effect
@@ -535,29 +662,40 @@ def verdicts_across_splits(scorecard: dict) -> dict[str, dict]:
     Returns
     -------
     dict
-        Claim id -> ``{"id", "verdict": str, "verdict_holm": str (the
-        same, from the rows' Holm-corrected verdicts), "by_variant":
+        Claim id -> ``{"id", "corpus", "verdict": str, "verdict_holm": str
+        (the same, from the rows' Holm-corrected verdicts), "by_variant":
         {variant: verdict}, "split_dependent": bool}``, in the scorecard's
-        order.
+        order. When a claim was measured on more than one corpus
+        (:func:`scorecard_on_corpora`) there is one entry per claim and
+        corpus, keyed ``"<id> (<corpus>)"``.
     """
+    rows = scorecard["claims"]
+    # a claim measured on two corpora has one verdict per corpus
+    by_corpus = len({(r["id"], r.get("corpus")) for r in rows}) > len(
+        {r["id"] for r in rows}
+    )
     by_claim: dict[str, dict] = {}
     holm: dict[str, set] = {}
-    for row in scorecard["claims"]:
-        by_claim.setdefault(row["id"], {})[row["variant"]] = row["verdict"]
-        holm.setdefault(row["id"], set()).add(
+    corpus_of: dict[str, str | None] = {}
+    for row in rows:
+        key = f"{row['id']} ({row['corpus']})" if by_corpus else row["id"]
+        corpus_of[key] = row.get("corpus")
+        by_claim.setdefault(key, {"id": row["id"], "by_variant": {}})
+        by_claim[key]["by_variant"][row["variant"]] = row["verdict"]
+        holm.setdefault(key, set()).add(
             row.get("verdict_holm", row["verdict"])
         )
     out = {}
-    for claim_id, by_variant in by_claim.items():
+    for key, entry in by_claim.items():
+        by_variant = entry["by_variant"]
         verdicts = sorted(set(by_variant.values()))
         dependent = len(verdicts) > 1
-        out[claim_id] = {
-            "id": claim_id,
+        out[key] = {
+            "id": entry["id"],
+            "corpus": corpus_of[key],
             "verdict": "inconclusive" if dependent else verdicts[0],
             "verdict_holm": (
-                holm[claim_id].pop()
-                if len(holm[claim_id]) == 1
-                else "inconclusive"
+                holm[key].pop() if len(holm[key]) == 1 else "inconclusive"
             ),
             "by_variant": by_variant,
             "split_dependent": dependent,
@@ -567,7 +705,8 @@ def verdicts_across_splits(scorecard: dict) -> dict[str, dict]:
 
 def scorecard_markdown(scorecard: dict, link: bool = False) -> str:
     """The scorecard as a Markdown table: claim, paper's effect, ours with
-    its 95 % interval, verdict.
+    its 95 % interval, verdict (and the corpus, when the card measured
+    more than one).
 
     Parameters
     ----------
@@ -580,10 +719,16 @@ def scorecard_markdown(scorecard: dict, link: bool = False) -> str:
     -------
     str
     """
+    # the corpus gets a column when the card compares corpora
+    corpus_column = len(scorecard.get("corpora", ())) > 1
     lines = [
-        "| id | claim | variant | metric | paper | ours (95 % interval) "
-        "| vs paper | seeds | verdict |",
-        "| --- | --- | --- | --- | ---: | --- | --- | ---: | --- |",
+        "| id | claim | "
+        + ("corpus | " if corpus_column else "")
+        + "variant | metric | paper | ours (95 % interval) | vs paper "
+        "| seeds | verdict |",
+        "| --- | --- | "
+        + ("--- | " if corpus_column else "")
+        + "--- | --- | ---: | --- | --- | ---: | --- |",
     ]
     for row in scorecard["claims"]:
         claim = (
@@ -601,7 +746,9 @@ def scorecard_markdown(scorecard: dict, link: bool = False) -> str:
             else "-"
         )
         lines.append(
-            f"| {row['id']} | {claim} | {row['variant']} | "
+            f"| {row['id']} | {claim} | "
+            + (f"{row['corpus']} | " if corpus_column else "")
+            + f"{row['variant']} | "
             # a "|" in a metric ("p(class | top k)") would end its cell
             f"{row['metric'].replace('|', chr(92) + '|')} | "
             f"{format_number(row['paper_value'])} | {ours} | "

@@ -4,6 +4,7 @@ on your own data if you have it.
 Examples::
 
     python -m xaiaudio.scorecard --preset smoke --seeds 2 --json sc.json
+    python -m xaiaudio.scorecard --preset book --corpus recorded
     python -m xaiaudio.scorecard --preset book --seeds 5 \\
         --data-dir ~/SOL --voices-dir ~/LibriSpeech \\
         --json sc.json --markdown sc.md
@@ -62,6 +63,16 @@ def _parser() -> argparse.ArgumentParser:
         "--data-dir",
         default=None,
         help="a SOL 0.9 HQ / OrchideaSOL folder",
+    )
+    parser.add_argument(
+        "--corpus",
+        nargs="+",
+        default=None,
+        metavar="NAME",
+        help=(
+            "the embedded corpora to measure without --data-dir: recorded,"
+            " synthetic (default: both, each claim on each)"
+        ),
     )
     parser.add_argument(
         "--voices-dir", default=None, help="a LibriSpeech folder"
@@ -148,9 +159,19 @@ def main(argv=None) -> int:
     _check_output(parser, args.json)
     _check_output(parser, args.markdown)
 
-    from xaiaudio.core.presets import PRESET_NAMES, setup
+    from xaiaudio.core.presets import CORPORA, PRESET_NAMES, setup
     from xaiaudio.experiments.claims import CLAIMS
 
+    if args.corpus and args.data_dir:
+        parser.error(
+            "--corpus names embedded corpora: not with --data-dir"
+        )
+    unknown = sorted(set(args.corpus or ()) - set(CORPORA))
+    if unknown:
+        parser.error(
+            f"unknown corpus {', '.join(unknown)}; the corpora are "
+            + ", ".join(CORPORA)
+        )
     if args.preset is not None and args.preset not in PRESET_NAMES:
         parser.error(
             f"--preset {args.preset!r}: choose from "
@@ -165,9 +186,9 @@ def main(argv=None) -> int:
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
 
     from xaiaudio.experiments.scorecard import (
-        run_scorecard,
         scorecard_json,
         scorecard_markdown,
+        scorecard_on_corpora,
     )
 
     def save(scorecard: dict) -> None:
@@ -182,8 +203,9 @@ def main(argv=None) -> int:
             args.data_seed,
             strict=not args.skip_unreadable,
         )
-        scorecard = run_scorecard(
+        scorecard = scorecard_on_corpora(
             config,
+            args.corpus or CORPORA,
             args.seeds,
             args.voices_dir,
             args.claims,

@@ -407,8 +407,10 @@ def _flatterzunge(note: _Note) -> np.ndarray:
     noise = scipy.fft.irfft(spectrum, n_fft)[: note.n_samples]
     # turbulent air 18-30 dB below the tone, loudest as the tongue
     # releases the air
-    noise *= _rms(tone) / _rms(noise) * 10.0 ** (
-        (modulation.noise_db - 30.0) / 20.0
+    noise *= (
+        _rms(tone)
+        / _rms(noise)
+        * 10.0 ** ((modulation.noise_db - 30.0) / 20.0)
     )
     ramp = np.minimum(
         1.0, np.arange(note.n_samples)[::-1] / (release * note.sample_rate)

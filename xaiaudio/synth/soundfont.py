@@ -373,9 +373,7 @@ class SoundFont:
         ) = self._sample_headers[layer[_SAMPLE_ID]]
 
         def address(base, fine, coarse):
-            return (
-                base + layer.get(fine, 0) + 32768 * layer.get(coarse, 0)
-            )
+            return base + layer.get(fine, 0) + 32768 * layer.get(coarse, 0)
 
         start = address(start, _START_OFFSET, _START_COARSE)
         end = address(end, _END_OFFSET, _END_COARSE)
@@ -457,9 +455,7 @@ def volume_envelope(
     zero). ``attack_s`` and ``release_s`` override the zone's."""
     t = np.arange(n_samples) / sample_rate
     attack = max(zone.attack_s if attack_s is None else attack_s, 1e-3)
-    release = max(
-        zone.release_s if release_s is None else release_s, 1e-3
-    )
+    release = max(zone.release_s if release_s is None else release_s, 1e-3)
     since_attack = t - zone.delay_s
     rising = np.clip(since_attack / attack, 0.0, 1.0)
     decaying = np.clip(since_attack - attack - zone.hold_s, 0.0, None)
