@@ -157,3 +157,14 @@ def test_a_silent_note_is_reported_not_dropped(tmp_path):
 def test_every_instrument_has_a_gm_program_over_its_range():
     assert set(recorded_corpus.GM_PROGRAMS) == set(INSTRUMENTS)
     assert set(recorded_corpus.GESTURES) == {*sol.TECHNIQUES, "ordinario"}
+
+
+def test_only_bisbigliandos_depth_is_mapped_onto_the_recorded_range():
+    from xaiaudio.synth.technique_physics import DEPTH_RANGES
+
+    low, high = DEPTH_RANGES["bisbigliando"]
+    assert recorded_corpus.recorded_depth("bisbigliando", low) == pytest.approx(
+        recorded_corpus.BISBIGLIANDO_TILT_RANGE[0])
+    assert recorded_corpus.recorded_depth("bisbigliando", high) == pytest.approx(
+        recorded_corpus.BISBIGLIANDO_TILT_RANGE[1])
+    assert recorded_corpus.recorded_depth("vibrato", 37.0) == 37.0

@@ -173,3 +173,13 @@ def test_a_verdict_that_depends_on_the_split_is_inconclusive():
 def test_voice_claims_link_the_voices_chapter():
     assert {CLAIMS[i].chapter for i in CLAIMS if i.endswith("-speech")} == {"prototypes_voices"}
     assert {CLAIMS[i].chapter for i in CLAIMS if i.endswith("-sol")} == {"prototypes"}
+
+
+def test_a_verdict_sentence_names_the_corpus_its_row_was_measured_on():
+    from xaiaudio.report.claim_reports import claim_sentence
+
+    row = {"claim": "S1+S2 beats S1", "metric": "points", "estimate": 10.0, "ci_low": 5.0, "ci_high": 15.0,
+           "n_seeds": 5, "verdict": "holds", "reason": "", "variant": FIXED_SPLIT, "paper_value": None}
+    assert "(split fixed)" in claim_sentence(row)
+    assert "(split fixed, recorded corpus)" in claim_sentence({**row, "corpus": "recorded"})
+    assert "(split fixed, /data/SOL)" in claim_sentence({**row, "corpus": "/data/SOL"})

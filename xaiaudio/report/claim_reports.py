@@ -15,6 +15,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from xaiaudio.core.formatting import format_number
+from xaiaudio.core.presets import CORPORA
 
 #: Colour of each verdict in figures.
 VERDICT_COLOURS = {
@@ -54,7 +55,7 @@ def claim_sentence(row: dict, digits: int = 1) -> str:
     row : dict
         A scorecard row: ``claim``, ``metric``, ``estimate``, ``ci_low``,
         ``ci_high``, ``n_seeds``, ``verdict``, ``reason``, ``variant`` and
-        ``paper_value``.
+        ``paper_value`` (and ``corpus``, named when present).
     digits : int
         Decimals of the numbers.
 
@@ -95,7 +96,18 @@ def claim_sentence(row: dict, digits: int = 1) -> str:
         f"{format_number(row['estimate'], digits)}, "
         f"95 % interval [{format_number(row['ci_low'], digits)}, "
         f"{format_number(row['ci_high'], digits)}] over "
-        f"{row['n_seeds']} seeds ({row['variant']}){margin}{paper}."
+        f"{row['n_seeds']} seeds ({_data_words(row)}){margin}{paper}."
+    )
+
+
+def _data_words(row: dict) -> str:
+    """The split variant and, when the row says, the data it was measured
+    on: "split fixed, recorded corpus"."""
+    corpus = row.get("corpus")
+    if corpus is None:
+        return row["variant"]
+    return f"{row['variant']}, " + (
+        f"{corpus} corpus" if corpus in CORPORA else corpus
     )
 
 

@@ -199,3 +199,76 @@ def plot_corpus_rates(
         axes[1].set_visible(False)
     fig.tight_layout()
     return fig
+
+
+def plot_technique_spectrograms(
+    rows: dict[str, dict[str, np.ndarray]],
+    sample_rate: int,
+    title: str,
+    max_hz: float = 5000.0,
+) -> plt.Figure:
+    """Linear-frequency spectrograms of notes, one row per source (say,
+    synthetic and recorded) and one column per technique, on one colour
+    scale (dB under each note's peak, floor -55 dB).
+
+    Parameters
+    ----------
+    rows : dict of str to (dict of str to numpy.ndarray)
+        Row label -> technique -> mono audio; every row has the same
+        techniques, in the same order.
+    sample_rate : int
+        Hz.
+    title : str
+        The figure's title.
+    max_hz : float
+        Top of the frequency axis.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    labels = list(rows)
+    techniques = list(rows[labels[0]])
+    fig, axes = plt.subplots(
+        len(labels),
+        len(techniques),
+        figsize=(7, 0.4 + 2.2 * len(labels)),
+        sharex=True,
+        sharey=True,
+        squeeze=False,
+    )
+    for axis_row, label in zip(axes, labels, strict=True):
+        for ax, technique in zip(axis_row, techniques, strict=True):
+            power_db = librosa.amplitude_to_db(
+                np.abs(
+                    librosa.stft(
+                        rows[label][technique], n_fft=1024, hop_length=128
+                    )
+                ),
+                ref=np.max,
+            )
+            librosa.display.specshow(
+                power_db,
+                sr=sample_rate,
+                hop_length=128,
+                x_axis="s",
+                y_axis="linear",
+                ax=ax,
+                vmin=-55,
+            )
+            ax.set_ylim(0, max_hz)
+            ax.set_xlabel("time (s)" if label == labels[-1] else "")
+            ax.set_ylabel("")
+            ax.tick_params(labelsize=8)
+            ax.xaxis.label.set_size(9)
+            if label == labels[0]:
+                ax.set_title(technique, fontsize=10)
+        axis_row[0].set_ylabel(
+            f"{label}\nfrequency (Hz)"
+            if len(labels) > 1
+            else "frequency (Hz)",
+            fontsize=9,
+        )
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig

@@ -70,6 +70,7 @@ __all__ = [
     "SilentNote",
     "SilentNoteError",
     "iter_recorded_corpus",
+    "recorded_depth",
     "render_note",
     "render_recorded_corpus",
 ]
@@ -521,20 +522,28 @@ def render_note(
     return audio.astype(np.float32)
 
 
+def recorded_depth(technique: str, depth: float) -> float:
+    """The depth the recorded corpus plays for a synthetic clip's
+    ``depth``: the same, except bisbigliando's, mapped linearly from the
+    synthetic range onto :data:`BISBIGLIANDO_TILT_RANGE` (the few dB per
+    octave that tell two real timbres apart)."""
+    if technique != "bisbigliando":
+        return depth
+    (low_in, high_in), (low_out, high_out) = (
+        DEPTH_RANGES[technique],
+        BISBIGLIANDO_TILT_RANGE,
+    )
+    return low_out + (depth - low_in) * (high_out - low_out) / (
+        high_in - low_in
+    )
+
+
 def _draw_clip(preset: Preset, technique, instrument, index, seed):
     """Clip ``index``'s note as the synthetic corpus draws it
     (:func:`xaiaudio.synth.corpus.draw_clip`: both corpora hold the same
-    notes), with bisbigliando's depth mapped onto the few dB per octave
-    that tell two real timbres apart."""
+    notes), at its :func:`recorded_depth`."""
     draw = draw_clip(preset, technique, instrument, index, seed)
-    if technique == "bisbigliando":
-        (low_in, high_in), (low_out, high_out) = (
-            DEPTH_RANGES[technique],
-            BISBIGLIANDO_TILT_RANGE,
-        )
-        draw.fields["depth"] = low_out + (
-            draw.fields["depth"] - low_in
-        ) * (high_out - low_out) / (high_in - low_in)
+    draw.fields["depth"] = recorded_depth(technique, draw.fields["depth"])
     return draw
 
 
