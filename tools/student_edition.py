@@ -41,7 +41,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from types import SimpleNamespace
 
 import yaml
 
@@ -125,12 +124,13 @@ def chapter_notebook(chapter: Path, config: dict):
 
 def preset_notices() -> dict[str, str]:
     """The HTML of the preset notice of every preset that has one (:mod:`xaiaudio.report.preset_notice`)."""
-    from xaiaudio.core.presets import PRESETS
+    from xaiaudio.core.presets import PRESETS, RunConfig
     from xaiaudio.report.preset_notice import preset_notice
 
     notices = {}
     for name, preset in PRESETS.items():
-        notice = preset_notice(SimpleNamespace(preset=preset))
+        # the book's own data: the notice then speaks of the preset alone
+        notice = preset_notice(RunConfig(preset, None, None, 0))
         if notice is not None:
             notices[name] = notice.data
     return notices

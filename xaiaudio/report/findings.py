@@ -10,7 +10,10 @@ a statement that the computation contradicts raises
 :class:`FindingContradicted`, so the build fails rather than publish a
 sentence its own figures disprove. At any other preset the prose may not
 hold (a smoke run has two seeds and a handful of clips), so the page shows
-this run's own verdict on each statement instead.
+this run's own verdict on each statement instead; and so does a run on
+other data than the prose's (the recorded-sample corpus, a reader's SOL
+folder: :func:`~xaiaudio.report.preset_notice.runs_on_prose_data`), whose
+findings are the reader's to read, not the book's to assert.
 """
 
 from __future__ import annotations
@@ -22,7 +25,12 @@ from dataclasses import dataclass
 from IPython.display import HTML
 
 from xaiaudio.core.presets import RunConfig
-from xaiaudio.report.preset_notice import PROSE_PRESET
+from xaiaudio.report.preset_notice import (
+    PROSE_CORPUS,
+    PROSE_PRESET,
+    data_words,
+    runs_on_prose_data,
+)
 
 
 class FindingContradicted(AssertionError):
@@ -52,24 +60,25 @@ class Finding:
 def check_findings(
     findings: Sequence[Finding], config: RunConfig
 ) -> HTML | None:
-    """Assert a chapter's findings at the prose preset (see the module's
-    docstring); elsewhere, show this run's verdict on each.
+    """Assert a chapter's findings at the prose preset on the prose's data
+    (see the module's docstring); elsewhere, show this run's verdict on
+    each.
 
     Returns
     -------
     IPython.display.HTML or None
-        None at the prose preset (every statement holds); at another
-        preset, a note listing each statement as supported or not by this
-        run, with its evidence.
+        None at the prose preset on the prose's data (every statement
+        holds); otherwise a note listing each statement as supported or not
+        by this run, with its evidence.
 
     Raises
     ------
     FindingContradicted
-        At the prose preset, naming every statement that does not hold
-        and its evidence.
+        At the prose preset on the prose's data, naming every statement
+        that does not hold and its evidence.
     """
     findings = list(findings)
-    if config.preset.name == PROSE_PRESET:
+    if config.preset.name == PROSE_PRESET and runs_on_prose_data(config):
         wrong = [f for f in findings if not bool(f.holds)]
         if wrong:
             raise FindingContradicted(
@@ -92,9 +101,11 @@ def check_findings(
         for f in findings
     )
     name = html.escape(config.preset.name)
+    data = html.escape(data_words(config), quote=False)
     return HTML(
         '<div class="admonition note"><p class="admonition-title">'
-        f"This run ({name} preset) and the text above</p><p>The text was "
-        f"checked against the {PROSE_PRESET} preset. At this run's preset:"
+        f"This run ({name} preset, {data}) and the text above</p><p>The "
+        f"text was checked against the {PROSE_PRESET} preset on the "
+        f"{PROSE_CORPUS} corpus. In this run:"
         f"</p><ul>{items}</ul></div>"
     )

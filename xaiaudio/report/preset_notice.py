@@ -1,12 +1,14 @@
-"""The notice at the top of a chapter run at another preset than the one
-its prose was written for.
+"""The notice at the top of a chapter run at another preset, or on other
+data, than its prose was written for.
 
 Every number, figure, table and verdict sentence of a chapter is computed
-at the preset it runs at; the written explanations around them were read
-against the ``book`` preset (:data:`PROSE_PRESET`), the published one. A
-student who runs a chapter at ``smoke`` gets numbers that can contradict
-that prose (one test clip for a class, two seeds), so the chapter says so
-at its top, under its setup cell.
+at the preset it runs at, on the data it reads; the written explanations
+around them were read against the ``book`` preset (:data:`PROSE_PRESET`),
+the published one, on the embedded corpus :data:`PROSE_CORPUS`. A student
+who runs a chapter at ``smoke`` gets numbers that can contradict that prose
+(one test clip for a class, two seeds), and so can a reader who runs it on
+the recorded-sample corpus or on SOL, so the chapter says so at its top,
+under its setup cell.
 """
 
 from __future__ import annotations
@@ -19,6 +21,25 @@ from xaiaudio.core.presets import RunConfig
 
 #: The preset the book's written prose describes.
 PROSE_PRESET = "book"
+
+#: The embedded corpus the written prose describes
+#: (:data:`xaiaudio.core.presets.CORPORA`).
+PROSE_CORPUS = "synthetic"
+
+
+def runs_on_prose_data(config: RunConfig) -> bool:
+    """Whether ``config`` reads the data the prose describes: the embedded
+    :data:`PROSE_CORPUS`, no ``data_dir``."""
+    return not config.data_dir and config.corpus == PROSE_CORPUS
+
+
+def data_words(config: RunConfig) -> str:
+    """What ``config`` reads, in words: "the synthetic corpus", "the
+    recorded corpus" or the ``data_dir``."""
+    if config.data_dir:
+        return f"the data in {config.data_dir}"
+    return f"the {config.corpus} corpus"
+
 
 _CONSEQUENCES = {
     "smoke": (
@@ -37,22 +58,41 @@ _CONSEQUENCES = {
 
 def preset_notice(config: RunConfig) -> HTML | None:
     """A warning box (HTML, rendered in the book and in Jupyter alike) when
-    ``config``'s preset is not :data:`PROSE_PRESET`; None (no output)
-    when it is."""
+    ``config``'s preset is not :data:`PROSE_PRESET` or its data are not
+    the prose's (:func:`runs_on_prose_data`); None (no output) when both
+    are."""
     name = config.preset.name
-    if name == PROSE_PRESET:
+    same_data = runs_on_prose_data(config)
+    if name == PROSE_PRESET and same_data:
         return None
-    consequence = _CONSEQUENCES.get(
-        name, "Its numbers are those of that preset."
-    )
-    what = html.escape(config.preset.description, quote=False)
-    text = (
-        f"This page was run at the <code>{html.escape(name)}</code> "
-        f"preset ({what}); its text was written for the "
-        f"<code>{PROSE_PRESET}</code> preset. "
-        f"{html.escape(consequence, quote=False)}"
-    )
+    parts = []
+    if name != PROSE_PRESET:
+        consequence = _CONSEQUENCES.get(
+            name, "Its numbers are those of that preset."
+        )
+        what = html.escape(config.preset.description, quote=False)
+        parts.append(
+            f"This page was run at the <code>{html.escape(name)}</code> "
+            f"preset ({what}); its text was written for the "
+            f"<code>{PROSE_PRESET}</code> preset. "
+            f"{html.escape(consequence, quote=False)}"
+        )
+    if not same_data:
+        parts.append(
+            f"It reads {html.escape(data_words(config), quote=False)}; "
+            f"its text was written for the {PROSE_CORPUS} corpus. Its "
+            "numbers, figures and verdict sentences are those of these "
+            "data, and where the text explains a finding they can say "
+            'otherwise: the note after each "What we found" says which '
+            "statements this run supports."
+        )
+    if name == PROSE_PRESET:
+        title = "Data"
+    elif same_data:
+        title = f"Preset: {html.escape(name)}"
+    else:
+        title = f"Preset ({html.escape(name)}) and data"
     return HTML(
         '<div class="admonition warning"><p class="admonition-title">'
-        f"Preset: {html.escape(name)}</p><p>{text}</p></div>"
+        f"{title}</p><p>{' '.join(parts)}</p></div>"
     )
