@@ -99,3 +99,12 @@ def test_envelope_gain_and_legato_shape_the_note():
     legato = play_zones([zone], 69, 100, SAMPLE_RATE, attack_s=0.0, legato=True)
     assert abs(legato[0]) < 1e-3
     assert play_zones([], 69, 100, SAMPLE_RATE).shape == (100,)
+
+
+def test_every_instrument_has_a_single_velocity_layer_as_the_listening_chapter_says(timgm):
+    from xaiaudio.synth.recorded_corpus import GM_PROGRAMS, VELOCITIES
+
+    for program in GM_PROGRAMS.values():
+        layers = {zone.velocity_range for key in range(36, 96, 6) for velocity in VELOCITIES.values()
+                  for zone in timgm.zones(program, key, velocity)}
+        assert layers == {(0, 127)}, program
