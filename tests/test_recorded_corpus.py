@@ -168,3 +168,28 @@ def test_only_bisbigliandos_depth_is_mapped_onto_the_recorded_range():
     assert recorded_corpus.recorded_depth("bisbigliando", high) == pytest.approx(
         recorded_corpus.BISBIGLIANDO_TILT_RANGE[1])
     assert recorded_corpus.recorded_depth("vibrato", 37.0) == 37.0
+
+
+def test_a_recorded_note_keeps_its_padding_silent_and_sits_over_its_noise_floor():
+    rate = 16000
+    clip = np.zeros(rate, dtype=np.float32)
+    start, n = 2000, 8000
+    clip[start:start + n] = np.sin(2 * np.pi * 440 * np.arange(n) / rate).astype(np.float32) * 0.3
+    low, high = recorded_corpus.RECORDING["noise_floor_db"]
+    rooms = 0
+    for seed in range(40):
+        recorded = recorded_corpus.record(clip, start, n, rate, np.random.default_rng(seed))
+        assert recorded.dtype == np.float32 and recorded.shape == clip.shape
+        assert not recorded[:start].any()                  # the padding before the note stays silent
+        again = recorded_corpus.record(clip, start, n, rate, np.random.default_rng(seed))
+        assert np.array_equal(recorded, again)
+        ringing = recorded[start + n:]
+        rooms += bool(np.any(np.abs(ringing) > 1e-3))      # a room's decay rings past the note
+        if not ringing.any():
+            # no room: what was added to the note is the noise floor, in its range of levels
+            added = recorded[start:start + n] - clip[start:start + n]
+            rms = np.sqrt(np.mean(clip[start:start + n] ** 2))
+            floor_db = 20 * np.log10(rms / np.sqrt(np.mean(added ** 2)))
+            assert low - 0.5 < floor_db < high + 0.5
+    # about RECORDING["room_share"] of the notes are recorded in a room
+    assert 0.25 < rooms / 40 < 0.75

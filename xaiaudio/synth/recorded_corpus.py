@@ -10,7 +10,9 @@ MIDI soundfont (:mod:`xaiaudio.synth.soundfont`; by default
 dynamics, rate, depth, onset and length exactly as clip ``i`` of the
 embedded corpus does (only bisbigliando's depth is rescaled, see
 :data:`BISBIGLIANDO_TILT_RANGE`), so the two corpora are twins, clip by
-clip, that differ in their sound alone.
+clip, that differ in their sound alone. Each note is then recorded
+(:func:`record`): over a noise floor, and on half of the clips through a
+short room (:data:`RECORDING`).
 
 * :func:`render_note` plays one note (raises :class:`SilentNoteError`
   with the reason when it cannot sound).
@@ -31,6 +33,7 @@ from pathlib import Path
 import librosa
 import numpy as np
 import scipy.fft
+import scipy.signal
 
 from xaiaudio.core.presets import Preset, get_preset, settings_for
 from xaiaudio.data.sol import TECHNIQUES, sol_relative_path
@@ -64,12 +67,14 @@ __all__ = [
     "BISBIGLIANDO_TILT_RANGE",
     "GESTURES",
     "GM_PROGRAMS",
+    "RECORDING",
     "SILENT_NOTES_CSV",
     "VELOCITIES",
     "RenderReport",
     "SilentNote",
     "SilentNoteError",
     "iter_recorded_corpus",
+    "record",
     "recorded_depth",
     "render_note",
     "render_recorded_corpus",
@@ -133,6 +138,23 @@ GESTURES = {
 #: File that :func:`render_recorded_corpus` writes beside
 #: ``metadata.csv``: one row per note that renders silent.
 SILENT_NOTES_CSV = "silent_notes.csv"
+
+#: How each note of the corpus is recorded (:func:`record`), drawn per clip
+#: (choices, not measurements): a noise floor this many dB under the
+#: note's RMS level over the span the recording runs (the note and its
+#: room's decay), and with probability ``room_share`` a short room whose
+#: reverberation time (s, the decay's 60 dB time) and direct-to-reverberant
+#: energy ratio (dB) are drawn from their ranges.
+RECORDING = {
+    "noise_floor_db": (40.0, 60.0),
+    "room_share": 0.5,
+    "rt60_s": (0.15, 0.6),
+    "direct_to_reverberant_db": (0.0, 12.0),
+}
+
+#: Stream of a clip's recording conditions, apart from the note's own draw
+#: (so the notes stay the synthetic corpus's twins).
+_RECORDING_STREAM = 7
 
 #: Below this peak a note would round to less than one 16-bit step.
 _SILENT_PEAK = 1.0 / 32767.0
@@ -522,6 +544,67 @@ def render_note(
     return audio.astype(np.float32)
 
 
+def record(
+    audio: np.ndarray,
+    start: int,
+    n_samples: int,
+    sample_rate: int,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """A clip whose note (``audio[start : start + n_samples]``) is
+    recorded: through a room on some clips, then over a noise floor
+    (:data:`RECORDING`).
+
+    The room is an impulse response of a direct path and an exponentially
+    decaying Gaussian tail; its decay may ring past the note, up to the
+    clip's end. The noise is white and Gaussian, over the span the
+    recording runs (the note and, with a room, its decay); the clip's
+    padding around it stays digital silence, as the synthetic corpus's
+    does, so the loaders trim the same margins.
+
+    Parameters
+    ----------
+    audio : numpy.ndarray
+        The clip, float32.
+    start, n_samples : int
+        Where the note is.
+    sample_rate : int
+        Hz.
+    rng : numpy.random.Generator
+        Draws the conditions.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32, the clip's length, peak at most 0.99.
+    """
+    audio = audio.astype(np.float64)
+    note_rms = _rms(audio[start : start + n_samples])
+    end = start + n_samples
+    if rng.uniform() < RECORDING["room_share"]:
+        rt60 = rng.uniform(*RECORDING["rt60_s"])
+        drr_db = rng.uniform(*RECORDING["direct_to_reverberant_db"])
+        times = np.arange(int(rt60 * sample_rate)) / sample_rate
+        tail = rng.standard_normal(len(times)) * 10.0 ** (
+            -3.0 * times / rt60
+        )
+        tail *= 10.0 ** (-drr_db / 20.0) / np.sqrt(np.sum(tail**2))
+        tail[0] += 1.0
+        wet = scipy.signal.fftconvolve(audio[start:end], tail)
+        end = min(len(audio), start + len(wet))
+        audio[start:end] = wet[: end - start]
+    noise_db = rng.uniform(*RECORDING["noise_floor_db"])
+    audio[start:end] += (
+        note_rms
+        * 10.0 ** (-noise_db / 20.0)
+        * rng.standard_normal(end - start)
+    )
+    peak = float(np.max(np.abs(audio)))
+    if peak > 0.99:
+        audio *= 0.99 / peak
+    return audio.astype(np.float32)
+
+
 def recorded_depth(technique: str, depth: float) -> float:
     """The depth the recorded corpus plays for a synthetic clip's
     ``depth``: the same, except bisbigliando's, mapped linearly from the
@@ -614,6 +697,16 @@ def iter_recorded_corpus(
                 )
             except SilentNoteError as error:
                 reason = str(error)
+            else:
+                audio = record(
+                    audio,
+                    start,
+                    n_samples,
+                    preset.sample_rate,
+                    np.random.default_rng(
+                        [seed, index, _RECORDING_STREAM]
+                    ),
+                )
             name = sol_relative_path(
                 fields["family"],
                 instrument,
