@@ -31,6 +31,33 @@ TRACK_LABELS = {
 RATE_TICKS = (4, 8, 16, 32)
 
 
+def draw_spectrogram(
+    ax,
+    audio: np.ndarray,
+    sample_rate: int,
+    n_fft: int,
+    y_axis: str,
+    floor_db: float,
+) -> None:
+    """Draw ``audio``'s power spectrogram on ``ax``, in dB under its peak
+    down to ``floor_db``, with a hop of ``n_fft / 8`` and a time axis in
+    seconds; ``y_axis`` is librosa's (``"log"``, ``"linear"``)."""
+    hop = n_fft // 8
+    power_db = librosa.amplitude_to_db(
+        np.abs(librosa.stft(audio, n_fft=n_fft, hop_length=hop)),
+        ref=np.max,
+    )
+    librosa.display.specshow(
+        power_db,
+        sr=sample_rate,
+        hop_length=hop,
+        x_axis="s",
+        y_axis=y_axis,
+        ax=ax,
+        vmin=floor_db,
+    )
+
+
 def plot_rate_analysis(
     audio: np.ndarray, sample_rate: int, analysis: RateAnalysis, clip
 ) -> plt.Figure:
@@ -63,18 +90,7 @@ def plot_rate_analysis(
         figsize=(9.5, 3.2),
         gridspec_kw={"width_ratios": [1.2, 1.2, 1]},
     )
-    spectrum_db = librosa.amplitude_to_db(
-        np.abs(librosa.stft(audio, n_fft=2048, hop_length=256)), ref=np.max
-    )
-    librosa.display.specshow(
-        spectrum_db,
-        sr=sample_rate,
-        hop_length=256,
-        x_axis="s",
-        y_axis="log",
-        ax=axes[0],
-        vmin=-80,
-    )
+    draw_spectrogram(axes[0], audio, sample_rate, 2048, "log", -80)
     axes[0].set(
         title=(
             f"{clip['instrument']} {clip['technique']}, "
@@ -239,22 +255,13 @@ def plot_technique_spectrograms(
     )
     for axis_row, label in zip(axes, labels, strict=True):
         for ax, technique in zip(axis_row, techniques, strict=True):
-            power_db = librosa.amplitude_to_db(
-                np.abs(
-                    librosa.stft(
-                        rows[label][technique], n_fft=1024, hop_length=128
-                    )
-                ),
-                ref=np.max,
-            )
-            librosa.display.specshow(
-                power_db,
-                sr=sample_rate,
-                hop_length=128,
-                x_axis="s",
-                y_axis="linear",
-                ax=ax,
-                vmin=-55,
+            draw_spectrogram(
+                ax,
+                rows[label][technique],
+                sample_rate,
+                1024,
+                "linear",
+                -55,
             )
             ax.set_ylim(0, max_hz)
             ax.set_xlabel("time (s)" if label == labels[-1] else "")
