@@ -183,3 +183,18 @@ def test_a_verdict_sentence_names_the_corpus_its_row_was_measured_on():
     assert "(split fixed)" in claim_sentence(row)
     assert "(split fixed, recorded corpus)" in claim_sentence({**row, "corpus": "recorded"})
     assert "(split fixed, /data/SOL)" in claim_sentence({**row, "corpus": "/data/SOL"})
+
+
+def test_a_claim_on_two_corpora_is_stated_with_its_verdict_and_intervals_on_each():
+    from xaiaudio.report.claim_reports import across_corpora_sentence
+
+    def row(corpus, variant, estimate):
+        return {"id": "C1", "corpus": corpus, "variant": variant, "estimate": estimate,
+                "ci_low": estimate - 1, "ci_high": estimate + 1, "verdict": "holds"}
+
+    card = {"claims": [row("recorded", FIXED_SPLIT, 3.0), row("synthetic", FIXED_SPLIT, 9.0)],
+            "verdicts": [{"id": "C1", "corpus": "recorded", "verdict": "inconclusive"},
+                         {"id": "C1", "corpus": "synthetic", "verdict": "holds"}]}
+    assert across_corpora_sentence("C1", card) == (
+        "C1 is inconclusive on the recorded corpus (split fixed: 3.0 [2.0, 4.0]) and holds on the "
+        "synthetic corpus (split fixed: 9.0 [8.0, 10.0]).")

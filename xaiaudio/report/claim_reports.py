@@ -111,6 +111,48 @@ def _data_words(row: dict) -> str:
     )
 
 
+def across_corpora_sentence(claim_id: str, scorecard: dict) -> str:
+    """One sentence on a claim measured on more than one corpus: its
+    verdict and its intervals (one per split variant) on each.
+
+    Parameters
+    ----------
+    claim_id : str
+        The claim.
+    scorecard : dict
+        From :func:`xaiaudio.experiments.scorecard.scorecard_on_corpora`.
+
+    Returns
+    -------
+    str
+        E.g. "C1 holds on the synthetic corpus (split fixed: 14.4 [2.0,
+        26.8]; split redrawn: 20.7 [2.1, 39.3]) and is inconclusive on the
+        recorded corpus (...)."
+    """
+    verdicts = {
+        entry["corpus"]: entry["verdict"]
+        for entry in scorecard["verdicts"]
+        if entry["id"] == claim_id
+    }
+    intervals: dict[str, list[str]] = {}
+    for row in scorecard["claims"]:
+        if row["id"] == claim_id and row["verdict"] != "not measurable":
+            intervals.setdefault(row["corpus"], []).append(
+                f"{row['variant']}: {format_number(row['estimate'])} "
+                f"[{format_number(row['ci_low'])}, "
+                f"{format_number(row['ci_high'])}]"
+            )
+    parts = []
+    for corpus, verdict in verdicts.items():
+        where = f"{corpus} corpus" if corpus in CORPORA else corpus
+        shown = "; ".join(intervals.get(corpus, []))
+        parts.append(
+            f"{_VERDICT_WORDS[verdict]} on the {where}"
+            + (f" ({shown})" if shown else "")
+        )
+    return f"{claim_id} " + " and ".join(parts) + "."
+
+
 def across_splits_sentence(entry: dict) -> str:
     """One sentence on whether a claim's verdict survives a new draw of the
     split.
