@@ -245,7 +245,7 @@ class RunConfig:
         Where models and scattering run.
     data_dir : str or None
         A reader's SOL (or LibriSpeech) folder, or ``None`` for the
-        embedded data (the :attr:`corpus` one).
+        embedded data (the ``corpus`` one).
     seed : int
         Seed of the corpus, the splits and the training runs.
     strict : bool
