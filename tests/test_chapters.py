@@ -94,8 +94,25 @@ def test_a_chapter_run_at_another_preset_says_so_under_its_setup_cell(chapter):
     cells = [cell for cell in jupytext.read(chapter).cells if cell.cell_type == "code"]
     setup = next(i for i, cell in enumerate(cells) if "config = setup(" in cell.source)
     notice = cells[setup + 1]
-    assert notice.source.strip().endswith("preset_notice(config)")
+    assert re.fullmatch(r'(?s).*preset_notice\(config(, prose_corpus="\w+")?\)', notice.source.strip())
     assert "remove-input" in notice.metadata.get("tags", [])
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda chapter: chapter.stem)
+def test_the_prose_corpus_is_the_corpus_the_chapter_reads_by_default(chapter):
+    """The notice and the asserted findings speak of the data the chapter's text was written for: its default
+    ``corpus``; a chapter with no corpus parameter reads neither embedded corpus and names none."""
+    source = chapter.read_text()
+    parameters = next(cell.source for cell in jupytext.read(chapter).cells
+                      if "parameters" in cell.metadata.get("tags", []))
+    default = re.search(r'^corpus = "(\w+)"', parameters, re.M)
+    named = set(re.findall(r'prose_corpus="(\w+)"', source))
+    calls = len(re.findall(r"^(?:preset_notice|check_findings)\(", source, re.M))
+    if default is None:
+        assert named == set()
+    else:
+        assert named == {default.group(1)}
+        assert source.count(f'prose_corpus="{default.group(1)}"') == calls
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda chapter: chapter.stem)

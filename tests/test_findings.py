@@ -67,9 +67,12 @@ def test_follows_input_finding_needs_both_correlations_at_the_threshold():
 
 
 def test_on_other_data_than_the_prose_the_findings_are_shown_not_asserted(tmp_path):
-    # a reader's SOL folder or the recorded corpus may disagree with the prose: no crash at book
-    for config in (setup("book", "cpu", corpus="recorded"), setup("book", "cpu", data_dir=str(tmp_path))):
-        note = check_findings([TRUE, FALSE], config).data
+    # a reader's SOL folder or the other embedded corpus may disagree with the prose: no crash at book
+    for config in (setup("book", "cpu", corpus="synthetic"), setup("book", "cpu", data_dir=str(tmp_path))):
+        note = check_findings([TRUE, FALSE], config, prose_corpus="recorded").data
         assert "<b>not supported</b>: the published composite is flatter" in note
-        assert "book preset" in note
-    assert "recorded corpus" in check_findings([FALSE], setup("book", "cpu", corpus="recorded")).data
+        assert "book preset on the recorded corpus" in note
+    note = check_findings([FALSE], setup("book", "cpu", corpus="synthetic"), prose_corpus="recorded").data
+    assert "synthetic corpus" in note
+    with pytest.raises(FindingContradicted):
+        check_findings([FALSE], setup("book", "cpu", corpus="recorded"), prose_corpus="recorded")

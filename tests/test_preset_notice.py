@@ -18,9 +18,15 @@ def test_smoke_and_paper_say_what_the_reader_is_looking_at():
 
 
 def test_other_data_than_the_prose_are_announced_at_any_preset(tmp_path):
-    recorded = preset_notice(setup("book", "cpu", corpus="recorded")).data
-    assert "the recorded corpus" in recorded and "written for the synthetic corpus" in recorded
-    assert "Data" in recorded and "preset (" not in recorded
+    synthetic = preset_notice(setup("book", "cpu", corpus="synthetic"), prose_corpus="recorded").data
+    assert "the synthetic corpus" in synthetic and "written for the recorded corpus" in synthetic
+    assert "Data" in synthetic and "preset (" not in synthetic
     folder = preset_notice(setup("smoke", "cpu", data_dir=str(tmp_path))).data
     assert str(tmp_path) in folder and "<code>smoke</code> preset" in folder
-    assert preset_notice(setup("book", "cpu", corpus="synthetic")) is None
+    assert "written for the embedded corpus" in folder
+    assert preset_notice(setup("book", "cpu", corpus="recorded"), prose_corpus="recorded") is None
+
+
+def test_a_chapter_that_reads_no_embedded_corpus_ignores_the_corpus_setting():
+    for corpus in ("recorded", "synthetic"):
+        assert preset_notice(setup("book", "cpu", corpus=corpus)) is None

@@ -11,7 +11,7 @@ a statement that the computation contradicts raises
 sentence its own figures disprove. At any other preset the prose may not
 hold (a smoke run has two seeds and a handful of clips), so the page shows
 this run's own verdict on each statement instead; and so does a run on
-other data than the prose's (the recorded-sample corpus, a reader's SOL
+other data than the prose's (the other embedded corpus, a reader's SOL
 folder: :func:`~xaiaudio.report.preset_notice.runs_on_prose_data`), whose
 findings are the reader's to read, not the book's to assert.
 """
@@ -26,9 +26,9 @@ from IPython.display import HTML
 
 from xaiaudio.core.presets import RunConfig
 from xaiaudio.report.preset_notice import (
-    PROSE_CORPUS,
     PROSE_PRESET,
     data_words,
+    prose_data_words,
     runs_on_prose_data,
 )
 
@@ -58,11 +58,14 @@ class Finding:
 
 
 def check_findings(
-    findings: Sequence[Finding], config: RunConfig
+    findings: Sequence[Finding],
+    config: RunConfig,
+    prose_corpus: str | None = None,
 ) -> HTML | None:
     """Assert a chapter's findings at the prose preset on the prose's data
-    (see the module's docstring); elsewhere, show this run's verdict on
-    each.
+    (see the module's docstring; ``prose_corpus``: the embedded corpus the
+    chapter's text describes, None where it reads neither); elsewhere, show
+    this run's verdict on each.
 
     Returns
     -------
@@ -78,7 +81,9 @@ def check_findings(
         that does not hold and its evidence.
     """
     findings = list(findings)
-    if config.preset.name == PROSE_PRESET and runs_on_prose_data(config):
+    if config.preset.name == PROSE_PRESET and runs_on_prose_data(
+        config, prose_corpus
+    ):
         wrong = [f for f in findings if not bool(f.holds)]
         if wrong:
             raise FindingContradicted(
@@ -105,7 +110,7 @@ def check_findings(
     return HTML(
         '<div class="admonition note"><p class="admonition-title">'
         f"This run ({name} preset, {data}) and the text above</p><p>The "
-        f"text was checked against the {PROSE_PRESET} preset on the "
-        f"{PROSE_CORPUS} corpus. In this run:"
+        f"text was checked against the {PROSE_PRESET} preset on "
+        f"{prose_data_words(prose_corpus)}. In this run:"
         f"</p><ul>{items}</ul></div>"
     )

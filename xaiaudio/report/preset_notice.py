@@ -4,7 +4,9 @@ data, than its prose was written for.
 Every number, figure, table and verdict sentence of a chapter is computed
 at the preset it runs at, on the data it reads; the written explanations
 around them were read against the ``book`` preset (:data:`PROSE_PRESET`),
-the published one, on the embedded corpus :data:`PROSE_CORPUS`. A student
+the published one, on the embedded corpus the chapter reads by default
+(the classifier chapters: :data:`CLASSIFIER_CORPUS`; the listening and
+scattering chapters, which teach the physics: the synthetic one). A student
 who runs a chapter at ``smoke`` gets numbers that can contradict that prose
 (one test clip for a class, two seeds), and so can a reader who runs it on
 the recorded-sample corpus or on SOL, so the chapter says so at its top,
@@ -22,15 +24,21 @@ from xaiaudio.core.presets import RunConfig
 #: The preset the book's written prose describes.
 PROSE_PRESET = "book"
 
-#: The embedded corpus the written prose describes
-#: (:data:`xaiaudio.core.presets.CORPORA`).
-PROSE_CORPUS = "synthetic"
+#: The embedded corpus the classifier chapters read by default, and so
+#: the one their prose describes (:data:`xaiaudio.core.presets.CORPORA`).
+CLASSIFIER_CORPUS = "recorded"
 
 
-def runs_on_prose_data(config: RunConfig) -> bool:
-    """Whether ``config`` reads the data the prose describes: the embedded
-    :data:`PROSE_CORPUS`, no ``data_dir``."""
-    return not config.data_dir and config.corpus == PROSE_CORPUS
+def runs_on_prose_data(
+    config: RunConfig, prose_corpus: str | None
+) -> bool:
+    """Whether ``config`` reads the data the prose describes: no
+    ``data_dir``, and the embedded corpus ``prose_corpus`` (None: a
+    chapter that reads neither embedded corpus, whatever
+    ``config.corpus`` says)."""
+    if config.data_dir:
+        return False
+    return prose_corpus is None or config.corpus == prose_corpus
 
 
 def data_words(config: RunConfig) -> str:
@@ -39,6 +47,14 @@ def data_words(config: RunConfig) -> str:
     if config.data_dir:
         return f"the data in {config.data_dir}"
     return f"the {config.corpus} corpus"
+
+
+def prose_data_words(prose_corpus: str | None) -> str:
+    """The data a chapter's text describes, in words: "the recorded
+    corpus", or "the embedded corpus" for ``prose_corpus`` None."""
+    if prose_corpus is None:
+        return "the embedded corpus"
+    return f"the {prose_corpus} corpus"
 
 
 _CONSEQUENCES = {
@@ -56,13 +72,16 @@ _CONSEQUENCES = {
 }
 
 
-def preset_notice(config: RunConfig) -> HTML | None:
+def preset_notice(
+    config: RunConfig, prose_corpus: str | None = None
+) -> HTML | None:
     """A warning box (HTML, rendered in the book and in Jupyter alike) when
     ``config``'s preset is not :data:`PROSE_PRESET` or its data are not
-    the prose's (:func:`runs_on_prose_data`); None (no output) when both
-    are."""
+    the prose's (:func:`runs_on_prose_data`; ``prose_corpus``: the
+    embedded corpus the chapter's text describes, None where it reads
+    neither); None (no output) when both are."""
     name = config.preset.name
-    same_data = runs_on_prose_data(config)
+    same_data = runs_on_prose_data(config, prose_corpus)
     if name == PROSE_PRESET and same_data:
         return None
     parts = []
@@ -80,7 +99,8 @@ def preset_notice(config: RunConfig) -> HTML | None:
     if not same_data:
         parts.append(
             f"It reads {html.escape(data_words(config), quote=False)}; "
-            f"its text was written for the {PROSE_CORPUS} corpus. Its "
+            "its text was written for "
+            f"{prose_data_words(prose_corpus)}. Its "
             "numbers, figures and verdict sentences are those of these "
             "data, and where the text explains a finding they can say "
             'otherwise: the note after each "What we found" says which '
