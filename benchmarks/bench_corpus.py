@@ -16,53 +16,46 @@ import argparse
 import datetime
 import json
 import os
-import tempfile
 import time
 from pathlib import Path
 
 import pandas as pd
+
+from benchmarks.scratch_cache import empty_cache
 
 RESULTS_FILE = Path(__file__).resolve().parent / "results" / "corpus_rendering.json"
 
 
 def measure(presets=("smoke", "book"), corpora=("synthetic", "recorded"), seed: int = 0) -> list[dict]:
     """One row per preset and corpus: clips, audio seconds, render seconds (a), cached seconds (b)."""
-    rows = []
-    with tempfile.TemporaryDirectory(prefix="xaiaudio-corpus-") as scratch:
-        previous = os.environ.get("XAIAUDIO_CACHE")
-        os.environ["XAIAUDIO_CACHE"] = str(Path(scratch) / "cache")
-        try:
-            from xaiaudio.core.presets import get_preset
-            from xaiaudio.experiments.datasets import embedded_corpus_dir
+    from xaiaudio.core.presets import get_preset
+    from xaiaudio.experiments.datasets import embedded_corpus_dir
 
-            for preset_name in presets:
-                preset = get_preset(preset_name)
-                for corpus_name in corpora:
-                    load = os.getloadavg()[0]
-                    start = time.perf_counter()
-                    folder = embedded_corpus_dir(preset, seed, corpus_name)
-                    rendered = time.perf_counter() - start
-                    start = time.perf_counter()
-                    again = embedded_corpus_dir(preset, seed, corpus_name)
-                    cached = time.perf_counter() - start
-                    assert again == folder
-                    clips = len(pd.read_csv(folder / "metadata.csv"))
-                    rows.append({
-                        "preset": preset_name,
-                        "corpus": corpus_name,
-                        "clips": clips,
-                        "audio seconds": round(clips * preset.clip_seconds, 1),
-                        "render seconds": round(rendered, 2),
-                        "ms per clip": round(1000 * rendered / clips, 1),
-                        "cached seconds": round(cached, 3),
-                        "load average at start": round(load, 2),
-                    })
-                    print(rows[-1], flush=True)
-        finally:
-            if previous is None:
-                os.environ.pop("XAIAUDIO_CACHE", None)
-            else:
-                os.environ["XAIAUDIO_CACHE"] = previous
+    rows = []
+    with empty_cache():
+        for preset_name in presets:
+            preset = get_preset(preset_name)
+            for corpus_name in corpora:
+                load = os.getloadavg()[0]
+                start = time.perf_counter()
+                folder = embedded_corpus_dir(preset, seed, corpus_name)
+                rendered = time.perf_counter() - start
+                start = time.perf_counter()
+                again = embedded_corpus_dir(preset, seed, corpus_name)
+                cached = time.perf_counter() - start
+                assert again == folder
+                clips = len(pd.read_csv(folder / "metadata.csv"))
+                rows.append({
+                    "preset": preset_name,
+                    "corpus": corpus_name,
+                    "clips": clips,
+                    "audio seconds": round(clips * preset.clip_seconds, 1),
+                    "render seconds": round(rendered, 2),
+                    "ms per clip": round(1000 * rendered / clips, 1),
+                    "cached seconds": round(cached, 3),
+                    "load average at start": round(load, 2),
+                })
+                print(rows[-1], flush=True)
     return rows
 
 

@@ -12,13 +12,13 @@ Clips are synthetic WAVs written to a temporary folder; the cache is a temporary
 from __future__ import annotations
 
 import argparse
-import os
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 import soundfile as sf
+
+from benchmarks.scratch_cache import empty_cache
 
 
 def write_clips(folder: Path, preset, count: int) -> list[Path]:
@@ -37,41 +37,33 @@ def write_clips(folder: Path, preset, count: int) -> list[Path]:
 
 def measure(presets=("book", "paper"), clips=(32, 4)) -> list[dict]:
     """Clips per second of (a) a per-file loop, (b) batched extraction, (c) a cached re-run, per preset."""
-    rows = []
-    with tempfile.TemporaryDirectory() as tmp:
-        previous = os.environ.get("XAIAUDIO_CACHE")
-        os.environ["XAIAUDIO_CACHE"] = str(Path(tmp) / "cache")
-        try:
-            from xaiaudio.core.presets import get_preset
-            from xaiaudio.features import extraction
-            from xaiaudio.features.scattering import scattering_module
+    from xaiaudio.core.presets import get_preset
+    from xaiaudio.features import extraction
+    from xaiaudio.features.scattering import scattering_module
 
-            for name, count in zip(presets, clips):
-                preset = get_preset(name)
-                folder = Path(tmp) / name
-                folder.mkdir()
-                paths = write_clips(folder, preset, count)
-                scattering_module(name)  # build the filters once, outside the timings
-                extraction.extract_features_per_file(paths[:1], preset)  # warm-up
-                timings = {}
-                start = time.perf_counter()
-                baseline = extraction.extract_features_per_file(paths, preset)
-                timings["a"] = time.perf_counter() - start
-                start = time.perf_counter()
-                batched = extraction.extract_features(paths, preset, progress=False)
-                timings["b"] = time.perf_counter() - start
-                start = time.perf_counter()
-                cached = extraction.extract_features(paths, preset, progress=False)
-                timings["c"] = time.perf_counter() - start
-                assert np.allclose(baseline, batched, rtol=1e-4, atol=1e-6)
-                assert np.array_equal(batched, cached)
-                rows.append({"preset": name, "clips": count,
-                             **{key: count / timings[key] for key in "abc"}})
-        finally:
-            if previous is None:
-                os.environ.pop("XAIAUDIO_CACHE", None)
-            else:
-                os.environ["XAIAUDIO_CACHE"] = previous
+    rows = []
+    with empty_cache() as tmp:
+        for name, count in zip(presets, clips):
+            preset = get_preset(name)
+            folder = tmp / name
+            folder.mkdir()
+            paths = write_clips(folder, preset, count)
+            scattering_module(name)  # build the filters once, outside the timings
+            extraction.extract_features_per_file(paths[:1], preset)  # warm-up
+            timings = {}
+            start = time.perf_counter()
+            baseline = extraction.extract_features_per_file(paths, preset)
+            timings["a"] = time.perf_counter() - start
+            start = time.perf_counter()
+            batched = extraction.extract_features(paths, preset, progress=False)
+            timings["b"] = time.perf_counter() - start
+            start = time.perf_counter()
+            cached = extraction.extract_features(paths, preset, progress=False)
+            timings["c"] = time.perf_counter() - start
+            assert np.allclose(baseline, batched, rtol=1e-4, atol=1e-6)
+            assert np.array_equal(batched, cached)
+            rows.append({"preset": name, "clips": count,
+                         **{key: count / timings[key] for key in "abc"}})
     return rows
 
 
