@@ -27,8 +27,8 @@ from IPython.display import HTML
 from xaiaudio.core.presets import RunConfig
 from xaiaudio.report.preset_notice import (
     PROSE_PRESET,
+    corpus_words,
     data_words,
-    prose_data_words,
     runs_on_prose_data,
 )
 
@@ -111,6 +111,6 @@ def check_findings(
         '<div class="admonition note"><p class="admonition-title">'
         f"This run ({name} preset, {data}) and the text above</p><p>The "
         f"text was checked against the {PROSE_PRESET} preset on "
-        f"{prose_data_words(prose_corpus)}. In this run:"
+        f"{corpus_words(prose_corpus)}. In this run:"
         f"</p><ul>{items}</ul></div>"
     )

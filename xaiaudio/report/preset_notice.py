@@ -5,8 +5,9 @@ Every number, figure, table and verdict sentence of a chapter is computed
 at the preset it runs at, on the data it reads; the written explanations
 around them were read against the ``book`` preset (:data:`PROSE_PRESET`),
 the published one, on the embedded corpus the chapter reads by default
-(the classifier chapters: :data:`CLASSIFIER_CORPUS`; the listening and
-scattering chapters, which teach the physics: the synthetic one). A student
+(the classifier chapters: the recorded one; the listening and scattering
+chapters, which teach the physics: the synthetic one), which the chapter
+passes as ``prose_corpus``. A student
 who runs a chapter at ``smoke`` gets numbers that can contradict that prose
 (one test clip for a class, two seeds), and so can a reader who runs it on
 the recorded-sample corpus or on SOL, so the chapter says so at its top,
@@ -24,11 +25,6 @@ from xaiaudio.core.presets import RunConfig
 #: The preset the book's written prose describes.
 PROSE_PRESET = "book"
 
-#: The embedded corpus the classifier chapters read by default, and so
-#: the one their prose describes (:data:`xaiaudio.core.presets.CORPORA`).
-CLASSIFIER_CORPUS = "recorded"
-
-
 def runs_on_prose_data(
     config: RunConfig, prose_corpus: str | None
 ) -> bool:
@@ -41,20 +37,20 @@ def runs_on_prose_data(
     return prose_corpus is None or config.corpus == prose_corpus
 
 
+def corpus_words(corpus: str | None) -> str:
+    """An embedded corpus in words: "the recorded corpus", or "the
+    embedded corpus" for None (either)."""
+    if corpus is None:
+        return "the embedded corpus"
+    return f"the {corpus} corpus"
+
+
 def data_words(config: RunConfig) -> str:
     """What ``config`` reads, in words: "the synthetic corpus", "the
     recorded corpus" or the ``data_dir``."""
     if config.data_dir:
         return f"the data in {config.data_dir}"
-    return f"the {config.corpus} corpus"
-
-
-def prose_data_words(prose_corpus: str | None) -> str:
-    """The data a chapter's text describes, in words: "the recorded
-    corpus", or "the embedded corpus" for ``prose_corpus`` None."""
-    if prose_corpus is None:
-        return "the embedded corpus"
-    return f"the {prose_corpus} corpus"
+    return corpus_words(config.corpus)
 
 
 _CONSEQUENCES = {
@@ -100,7 +96,7 @@ def preset_notice(
         parts.append(
             f"It reads {html.escape(data_words(config), quote=False)}; "
             "its text was written for "
-            f"{prose_data_words(prose_corpus)}. Its "
+            f"{corpus_words(prose_corpus)}. Its "
             "numbers, figures and verdict sentences are those of these "
             "data, and where the text explains a finding they can say "
             'otherwise: the note after each "What we found" says which '
