@@ -124,9 +124,11 @@ def test_every_solution_is_code(chapter):
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda chapter: chapter.stem)
 def test_chapter_and_its_solutions_execute_at_smoke_preset(chapter, shared_cache, tmp_path,
                                                             monkeypatch):
-    """The chapter top to bottom, then its solutions' code, each of which must print its answer."""
+    """The chapter top to bottom, then its solutions' code, each of which must print its answer;
+    no figure it draws has overlapping tick labels."""
     monkeypatch.setenv("XAIAUDIO_CACHE", str(shared_cache))
-    executed, _ = execute_chapter(chapter, tmp_path, {"preset": "smoke"}, solutions=True)
+    executed, _ = execute_chapter(chapter, tmp_path, {"preset": "smoke"}, solutions=True,
+                                  check_ticks=True)
     notebook = nbformat.read(executed, as_version=4)
     outputs = [output for cell in notebook.cells for output in cell.get("outputs", [])]
     assert not [output for output in outputs if output.get("output_type") == "error"]

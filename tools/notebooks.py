@@ -49,14 +49,18 @@ def is_notebook(path: Path) -> bool:
 
 
 def execute_chapter(chapter: Path, output_dir: Path, parameters: dict | None = None,
-                    timeout: int = 1800, solutions: bool = False) -> tuple[Path, float]:
+                    timeout: int = 1800, solutions: bool = False,
+                    check_ticks: bool = False) -> tuple[Path, float]:
     """Run ``chapter`` top to bottom in a fresh kernel; return the executed notebook and seconds taken.
 
     ``parameters`` overrides the chapter's ``parameters`` cell (e.g. ``{"preset": "smoke"}``).
     With ``solutions``, the code of the chapter's exercise solutions runs after its last cell
-    (:mod:`tools.solutions`).  Raises papermill's ``PapermillExecutionError`` naming the failing cell.
+    (:mod:`tools.solutions`).  With ``check_ticks``, every figure pyplot draws is checked for
+    overlapping tick labels (:mod:`xaiaudio.report.tick_labels`), and a last cell fails the run
+    when one had any.  Raises papermill's ``PapermillExecutionError`` naming the failing cell.
     """
     import jupytext
+    import nbformat
     import papermill
 
     from tools.solutions import append_solutions, solutions_of
@@ -65,6 +69,13 @@ def execute_chapter(chapter: Path, output_dir: Path, parameters: dict | None = N
     notebook = jupytext.read(chapter)
     if solutions:
         append_solutions(notebook, solutions_of(chapter))
+    if check_ticks:
+        from xaiaudio.report.tick_labels import HOOK
+
+        notebook.cells.insert(0, nbformat.v4.new_code_cell(
+            f"import matplotlib\nmatplotlib.rcParams['figure.hooks'] = [{HOOK!r}]"))
+        notebook.cells.append(nbformat.v4.new_code_cell(
+            "from xaiaudio.report.tick_labels import raise_if_overlapping\nraise_if_overlapping()"))
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     source = output_dir / f"{chapter.stem}.ipynb"
     jupytext.write(notebook, source, fmt="ipynb")
@@ -83,10 +94,12 @@ def main() -> None:
     parser.add_argument("--output-dir", type=Path, default=Path("_build/executed"))
     parser.add_argument("--solutions", action="store_true",
                         help="also run the exercise solutions' code, and list those that print nothing")
+    parser.add_argument("--check-ticks", action="store_true",
+                        help="fail a chapter that draws a figure with overlapping tick labels")
     args = parser.parse_args()
     for chapter in args.chapters or [c for c in chapters_in_toc() if is_notebook(c)]:
         executed, seconds = execute_chapter(chapter, args.output_dir, {"preset": args.preset},
-                                            solutions=args.solutions)
+                                            solutions=args.solutions, check_ticks=args.check_ticks)
         print(f"{chapter}: {seconds:.1f} s at preset {args.preset}")
         if args.solutions:
             import nbformat

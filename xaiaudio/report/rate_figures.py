@@ -13,7 +13,12 @@ import librosa.display
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib.ticker import FixedFormatter, FixedLocator, NullFormatter
+from matplotlib.ticker import (
+    FixedFormatter,
+    FixedLocator,
+    MaxNLocator,
+    NullFormatter,
+)
 
 from xaiaudio.features.modulation import RateAnalysis
 from xaiaudio.synth.technique_physics import RATE_RANGES
@@ -56,6 +61,8 @@ def draw_spectrogram(
         ax=ax,
         vmin=floor_db,
     )
+    # librosa's time locator crowds a short clip's axis with labels
+    ax.xaxis.set_major_locator(MaxNLocator(4))
 
 
 def plot_rate_analysis(
