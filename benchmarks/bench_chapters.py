@@ -4,16 +4,19 @@ Each chapter runs top to bottom in a fresh kernel via ``tools.notebooks.execute_
 By default every notebook chapter of ``_toc.yml`` runs at the ``book`` preset in a fresh, empty
 cache folder (so the times include filling the cache, as on a first build); ``--cache user``
 uses ``$XAIAUDIO_CACHE`` (or ``~/.cache/xaiaudio``) instead, i.e. warm-cache times. Chapters
-run in reading order, so a later chapter may reuse what an earlier one cached.
+run in reading order, so a later chapter may reuse what an earlier one cached; with ``--cache
+alone`` each chapter gets its own empty cache, so it builds everything it reads, as for a reader
+who opens that chapter first.
 
 ``--record`` adds the times to ``benchmarks/results/chapter_runtimes.json``, which the course guide
 shows (:mod:`xaiaudio.report.runtimes`); time only on a quiet machine. With ``--cache user`` (book
-preset only) the times go to the ``"book, cache filled"`` column: run the chapters once first.
+preset only) the times go to the ``"book, cache filled"`` column: run the chapters once first;
+with ``--cache alone`` (book preset only), to the ``"book, chapter alone"`` column.
 ``--from-build-log LOG`` records instead the per-chapter times of a Jupyter Book build (myst-nb's
 "Executed notebook in ... seconds" lines of its output), e.g. of the published book built from an
 empty cache.
 
-Usage: ``python -m benchmarks.bench_chapters [book/training.md ...] [--preset book] [--cache fresh|user]
+Usage: ``python -m benchmarks.bench_chapters [book/training.md ...] [--preset book] [--cache fresh|user|alone]
 [--record] [--from-build-log LOG]``
 """
 
@@ -31,13 +34,19 @@ import torch
 
 from tools.notebooks import chapters_in_toc, execute_chapter, is_notebook
 from xaiaudio.core.cache import CACHE_ENV, cache_root
-from xaiaudio.report.runtimes import RUNTIMES_FILE, WARM_RUN, record_runtimes
+from xaiaudio.report.runtimes import ALONE_RUN, RUNTIMES_FILE, WARM_RUN, record_runtimes
 
 
-def run_chapters(chapters: list[Path], preset: str, output_dir: Path) -> list[tuple[Path, float | None, str]]:
-    """Execute each chapter; return ``(chapter, seconds or None, status)`` per chapter."""
+def run_chapters(chapters: list[Path], preset: str, output_dir: Path,
+                 own_cache: Path | None = None) -> list[tuple[Path, float | None, str]]:
+    """Execute each chapter; return ``(chapter, seconds or None, status)`` per chapter.
+
+    With ``own_cache``, each chapter runs with an empty cache in a folder of its own there.
+    """
     results = []
     for chapter in chapters:
+        if own_cache is not None:
+            os.environ[CACHE_ENV] = str(own_cache / chapter.stem)
         start = time.perf_counter()
         try:
             _, seconds = execute_chapter(chapter, output_dir, {"preset": preset})
@@ -68,8 +77,9 @@ def main() -> None:
     parser.add_argument("chapters", nargs="*", type=Path,
                         help="chapters to run (default: notebooks in _toc.yml)")
     parser.add_argument("--preset", default="book", choices=["smoke", "book", "paper"])
-    parser.add_argument("--cache", default="fresh", choices=["fresh", "user"],
-                        help="fresh: an empty temporary folder; user: $XAIAUDIO_CACHE or ~/.cache/xaiaudio")
+    parser.add_argument("--cache", default="fresh", choices=["fresh", "user", "alone"],
+                        help="fresh: an empty temporary folder; user: $XAIAUDIO_CACHE or ~/.cache/xaiaudio; "
+                             "alone: an empty temporary folder per chapter")
     parser.add_argument("--record", action="store_true",
                         help="add the times of chapters that ran to benchmarks/results/chapter_runtimes.json")
     parser.add_argument("--output-dir", type=Path, default=None,
@@ -77,8 +87,8 @@ def main() -> None:
     parser.add_argument("--from-build-log", type=Path, default=None,
                         help="record the chapter times of this jupyter-book build output instead of running")
     args = parser.parse_args()
-    if args.record and args.cache == "user" and args.preset != "book":
-        parser.error("--cache user --record keeps the book preset's warm-cache times only")
+    if args.record and args.cache in ("user", "alone") and args.preset != "book":
+        parser.error(f"--cache {args.cache} --record keeps the book preset's times only")
     if args.from_build_log:
         seconds = build_log_seconds(args.from_build_log.read_text(errors="replace"))
         if not seconds:
@@ -91,8 +101,10 @@ def main() -> None:
         if args.cache == "fresh":
             os.environ[CACHE_ENV] = str(Path(scratch) / "cache")
         output_dir = args.output_dir or Path(scratch) / "executed"
-        print(f"preset {args.preset}, cache {cache_root()}, {len(chapters)} chapter(s)", flush=True)
-        results = run_chapters(chapters, args.preset, output_dir)
+        own_cache = Path(scratch) / "caches" if args.cache == "alone" else None
+        where = f"an empty cache per chapter in {own_cache}" if own_cache else f"cache {cache_root()}"
+        print(f"preset {args.preset}, {where}, {len(chapters)} chapter(s)", flush=True)
+        results = run_chapters(chapters, args.preset, output_dir, own_cache)
     width = max(len(str(c)) for c, _, _ in results)
     print(f"\n{'chapter':{width}}  {'seconds':>8}  status")
     for chapter, seconds, status in results:
@@ -100,9 +112,11 @@ def main() -> None:
     print(f"{'total':{width}}  {sum(s for _, s, _ in results):8.1f}")
     if args.record:
         seconds = {chapter.stem: s for chapter, s, status in results if status == "ok"}
-        run = WARM_RUN if args.cache == "user" else args.preset
-        how = ("each chapter in a fresh kernel, the cache filled by earlier runs" if args.cache == "user"
-               else "each chapter in a fresh kernel, fresh cache, chapters in reading order")
+        run, how = {
+            "user": (WARM_RUN, "each chapter in a fresh kernel, the cache filled by earlier runs"),
+            "alone": (ALONE_RUN, "each chapter in a fresh kernel with an empty cache of its own"),
+        }.get(args.cache,
+              (args.preset, "each chapter in a fresh kernel, fresh cache, chapters in reading order"))
         _record(seconds, run, how)
 
 

@@ -5,6 +5,7 @@ import json
 from tools.notebooks import chapters_in_toc, is_notebook
 from xaiaudio.core.presets import PRESET_NAMES
 from xaiaudio.report.runtimes import (
+    ALONE_RUN,
     NOT_MEASURED,
     RUNTIMES_FILE,
     STUDENT_COLUMN,
@@ -58,8 +59,19 @@ def test_warm_cache_times_have_their_own_column_and_note(tmp_path):
     table = runtime_table(record)
     assert table.loc["lrp_rules", "book"] == format_seconds(120.0)
     assert table.loc["lrp_rules", WARM_RUN] == format_seconds(9.0)
-    assert list(table.columns).index(WARM_RUN) == len(PRESET_NAMES)
+    assert list(table.columns).index(WARM_RUN) == len(PRESET_NAMES) + 1
     assert measurement_notes(record) == f"book: cold; {WARM_RUN}: warm"
+
+
+def test_times_of_chapters_run_alone_have_their_own_column_and_note(tmp_path):
+    path = tmp_path / "runtimes.json"
+    record_runtimes(path, "m", "2026-01-01", WARM_RUN, {"lrp_rules": 9.0}, "warm")
+    record = record_runtimes(path, "m", "2026-01-02", ALONE_RUN, {"lrp_rules": 600.0}, "alone")
+    table = runtime_table(record)
+    assert table.loc["lrp_rules", ALONE_RUN] == format_seconds(600.0)
+    assert table.loc["lrp_rules", "book"] == NOT_MEASURED
+    assert list(table.columns).index(ALONE_RUN) == len(PRESET_NAMES)
+    assert measurement_notes(record) == f"{ALONE_RUN}: alone; {WARM_RUN}: warm"
 
 
 def test_every_chapter_has_a_students_time_next_to_its_runtimes():

@@ -33,6 +33,14 @@ STUDENT_COLUMN = "student: reading + exercises"
 #: that shares a filled cache waits for.
 WARM_RUN = "book, cache filled"
 
+#: The run (and column) with the ``book`` preset's times of chapters each
+#: run in its own empty cache (``benchmarks/bench_chapters.py --cache alone
+#: --record``): what a reader waits for who opens that chapter first.
+ALONE_RUN = "book, chapter alone"
+
+#: The extra runs of the book preset, in the table's column order.
+BOOK_RUNS = (ALONE_RUN, WARM_RUN)
+
 #: Minutes a student needs to read each chapter and do its exercises,
 #: ``(low, high)``: an estimate (:data:`STUDENT_METHOD`), not a
 #: measurement with students.
@@ -163,7 +171,7 @@ def runtime_table(record: dict, chapters=()) -> pd.DataFrame:
     pandas.DataFrame
         Indexed by chapter, columns ``smoke``, ``book``, ``paper``
         (:data:`xaiaudio.core.presets.PRESET_NAMES`; a missing or
-        malformed entry reads :data:`NOT_MEASURED`), :data:`WARM_RUN` and
+        malformed entry reads :data:`NOT_MEASURED`), :data:`BOOK_RUNS` and
         :data:`STUDENT_COLUMN` (:data:`STUDENT_MINUTES`, ``"-"`` for a
         chapter without an estimate).
     """
@@ -185,7 +193,7 @@ def runtime_table(record: dict, chapters=()) -> pd.DataFrame:
             {"chapter": stem}
             | {
                 name: format_seconds(times.get(name))
-                for name in (*PRESET_NAMES, WARM_RUN)
+                for name in (*PRESET_NAMES, *BOOK_RUNS)
             }
             | {
                 STUDENT_COLUMN: "-"
@@ -194,7 +202,8 @@ def runtime_table(record: dict, chapters=()) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(
-        rows, columns=["chapter", *PRESET_NAMES, WARM_RUN, STUDENT_COLUMN]
+        rows,
+        columns=["chapter", *PRESET_NAMES, *BOOK_RUNS, STUDENT_COLUMN],
     ).set_index("chapter")
 
 
@@ -216,7 +225,7 @@ def measurement_notes(record: dict) -> str:
     how = record.get("how") if isinstance(record.get("how"), dict) else {}
     noted = [
         preset
-        for preset in (*PRESET_NAMES, WARM_RUN)
+        for preset in (*PRESET_NAMES, *BOOK_RUNS)
         if isinstance(how.get(preset), str)
     ]
     return "; ".join(f"{preset}: {how[preset]}" for preset in noted)
@@ -246,7 +255,7 @@ def record_runtimes(
     measured_on : str
         The date, ``YYYY-MM-DD``.
     preset : str
-        The preset the times belong to, or :data:`WARM_RUN`.
+        The preset the times belong to, or one of :data:`BOOK_RUNS`.
     seconds : dict
         Chapter stem -> seconds, in reading order.
     how : str, optional
