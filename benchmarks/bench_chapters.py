@@ -26,6 +26,7 @@ import argparse
 import datetime
 import os
 import re
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -41,19 +42,30 @@ def run_chapters(chapters: list[Path], preset: str, output_dir: Path,
                  own_cache: Path | None = None) -> list[tuple[Path, float | None, str]]:
     """Execute each chapter; return ``(chapter, seconds or None, status)`` per chapter.
 
-    With ``own_cache``, each chapter runs with an empty cache in a folder of its own there.
+    With ``own_cache``, each chapter runs with an empty cache in a folder of its own there, removed
+    after the chapter (``$XAIAUDIO_CACHE`` is restored at the end).
     """
     results = []
-    for chapter in chapters:
-        if own_cache is not None:
-            os.environ[CACHE_ENV] = str(own_cache / chapter.stem)
-        start = time.perf_counter()
-        try:
-            _, seconds = execute_chapter(chapter, output_dir, {"preset": preset})
-            results.append((chapter, seconds, "ok"))
-        except Exception as error:  # report and go on: one failing chapter should not hide the others
-            results.append((chapter, time.perf_counter() - start, f"FAILED: {type(error).__name__}"))
-        print(f"{chapter}: {results[-1][1]:.1f} s ({results[-1][2]})", flush=True)
+    caller_cache = os.environ.get(CACHE_ENV)
+    try:
+        for chapter in chapters:
+            if own_cache is not None:
+                os.environ[CACHE_ENV] = str(own_cache / chapter.stem)
+            start = time.perf_counter()
+            try:
+                _, seconds = execute_chapter(chapter, output_dir, {"preset": preset})
+                results.append((chapter, seconds, "ok"))
+            except Exception as error:  # report and go on: one failing chapter should not hide the others
+                results.append((chapter, time.perf_counter() - start, f"FAILED: {type(error).__name__}"))
+            finally:
+                if own_cache is not None:
+                    shutil.rmtree(own_cache / chapter.stem, ignore_errors=True)
+            print(f"{chapter}: {results[-1][1]:.1f} s ({results[-1][2]})", flush=True)
+    finally:
+        if caller_cache is None:
+            os.environ.pop(CACHE_ENV, None)
+        else:
+            os.environ[CACHE_ENV] = caller_cache
     return results
 
 

@@ -12,7 +12,8 @@ import jupytext
 import nbformat
 import pytest
 
-from tools.notebooks import chapters_in_toc, execute_chapter, is_notebook
+from tools.browser_check import promises_figures
+from tools.notebooks import TICKS_CHECKED, chapters_in_toc, execute_chapter, is_notebook
 from tools.pairs import CODE_COLUMN, SOURCE_COLUMN
 from tools.solutions import silent_solutions, solutions_of
 
@@ -133,6 +134,10 @@ def test_chapter_and_its_solutions_execute_at_smoke_preset(chapter, shared_cache
     outputs = [output for cell in notebook.cells for output in cell.get("outputs", [])]
     assert not [output for output in outputs if output.get("output_type") == "error"]
     assert silent_solutions(notebook) == []
+    # the tick-label check saw the chapter's figures (a hook that never ran would pass silently)
+    checked = [int(line.split(TICKS_CHECKED)[1]) for output in outputs
+               for line in "".join(output.get("text", "")).splitlines() if TICKS_CHECKED in line]
+    assert len(checked) == 1 and (checked[0] > 0 or not promises_figures(chapter.read_text()))
     # a glued NumPy scalar prints as "np.float64(...)", which the book's {glue:text}`key:.1f`
     # cannot format (a build warning): glue Python numbers
     record = "application/papermill.record/text/plain"

@@ -134,3 +134,13 @@ def test_drivers_conclusion_lists_verdicts_says_which_map_moved_and_when():
         [_row("pub", "trained", "fails"), _row("z+", "trained", "fails")], {}, reference="pub")
     assert same["maps"].startswith("Every variant has the verdict of the published pair.")
     assert "Before training" not in same["verdicts"] and same["clips"] == ""
+
+
+def test_the_best_explainers_are_named_with_their_ties_at_the_printed_precision():
+    tied_leaders, names_and = rule_comparison.tied_leaders, rule_comparison.names_and
+    aopc = pd.Series({"integrated gradients": 0.8281, "gradient x input": 0.8279, "LRP-eps": 0.735})
+    assert tied_leaders(aopc, 3) == ["integrated gradients", "gradient x input"]
+    assert tied_leaders(aopc, 4) == ["integrated gradients"]
+    assert names_and(["A"]) == "A"
+    assert names_and(["A", "B"]) == "A and B"
+    assert names_and(["A", "B", "C"]) == "A, B and C"

@@ -1,11 +1,13 @@
 """The claims registry, the pitch-invariance measure, and the scorecard on a small SOL-layout folder."""
 
+import dataclasses
 import json
 
 import numpy as np
 import pytest
 
 from xaiaudio.core.presets import setup
+from xaiaudio.experiments import scorecard as scorecard_module
 from xaiaudio.experiments.claims import CLAIMS, modal_rate_agreement
 from xaiaudio.experiments.scorecard import (
     FIXED_SPLIT,
@@ -13,6 +15,7 @@ from xaiaudio.experiments.scorecard import (
     run_scorecard,
     scorecard_json,
     scorecard_markdown,
+    scorecard_on_corpora,
     verdicts_across_splits,
 )
 from xaiaudio.report.claim_reports import across_splits_sentence
@@ -198,3 +201,26 @@ def test_a_claim_on_two_corpora_is_stated_with_its_verdict_and_intervals_on_each
     assert across_corpora_sentence("C1", card) == (
         "C1 is inconclusive on the recorded corpus (split fixed: 3.0 [2.0, 4.0]) and holds on the "
         "synthetic corpus (split fixed: 9.0 [8.0, 10.0]).")
+
+
+def test_unknown_claims_and_notebook_claims_in_workers_are_refused_before_any_training(
+        isolated_cache, monkeypatch):
+    config = setup("smoke", "cpu")
+    with pytest.raises(ValueError, match="no claim 'X9' in the registry"):
+        run_scorecard(config, 2, claim_ids=["X9"], progress=False)
+    with pytest.raises(ValueError, match="no claim 'X9' in the registry"):
+        scorecard_on_corpora(config, ["synthetic"], 2, claim_ids=["X9"], progress=False)
+    # claims a notebook registers or replaces: spawned workers import the registry without them
+    mine = dataclasses.replace(CLAIMS["A1"], id="X1", measure=lambda run: 1.0)
+    monkeypatch.setitem(CLAIMS, "X1", mine)
+    monkeypatch.setitem(CLAIMS, "A1", dataclasses.replace(CLAIMS["A1"], measure=lambda run: 2.0))
+    for claim_id in ("X1", "A1"):
+        with pytest.raises(ValueError, match=f"{claim_id} was added to"):
+            run_scorecard(config, 2, claim_ids=[claim_id], progress=False, workers=2)
+    assert not any(isolated_cache.iterdir())  # nothing was computed
+    # left to choose (on a machine where it would start four workers), the scorecard measures
+    # them in this process
+    monkeypatch.setattr(scorecard_module, "default_workers", lambda config, n_jobs: 4)
+    card = run_scorecard(config, 2, claim_ids=["X1", "A1"], progress=False,
+                         variants=(FIXED_SPLIT,))
+    assert [row["per_seed"] for row in card["claims"]] == [[1.0, 1.0], [2.0, 2.0]]

@@ -15,6 +15,10 @@ from pathlib import Path
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 
+#: What the last cell of a run with ``check_ticks`` prints before the number of figure draws
+#: whose tick labels it checked.
+TICKS_CHECKED = "figure draws with their tick labels checked:"
+
 
 def chapters_in_toc(toc_path: Path = REPOSITORY / "_toc.yml") -> list[Path]:
     """The chapter files listed in ``_toc.yml``, in reading order."""
@@ -57,7 +61,8 @@ def execute_chapter(chapter: Path, output_dir: Path, parameters: dict | None = N
     With ``solutions``, the code of the chapter's exercise solutions runs after its last cell
     (:mod:`tools.solutions`).  With ``check_ticks``, every figure pyplot draws is checked for
     overlapping tick labels (:mod:`xaiaudio.report.tick_labels`), and a last cell fails the run
-    when one had any.  Raises papermill's ``PapermillExecutionError`` naming the failing cell.
+    when one had any, or else prints :data:`TICKS_CHECKED` and how many draws it checked.
+    Raises papermill's ``PapermillExecutionError`` naming the failing cell.
     """
     import jupytext
     import nbformat
@@ -75,7 +80,8 @@ def execute_chapter(chapter: Path, output_dir: Path, parameters: dict | None = N
         notebook.cells.insert(0, nbformat.v4.new_code_cell(
             f"import matplotlib\nmatplotlib.rcParams['figure.hooks'] = [{HOOK!r}]"))
         notebook.cells.append(nbformat.v4.new_code_cell(
-            "from xaiaudio.report.tick_labels import raise_if_overlapping\nraise_if_overlapping()"))
+            "from xaiaudio.report.tick_labels import raise_if_overlapping\n"
+            f"print({TICKS_CHECKED!r}, raise_if_overlapping())"))
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     source = output_dir / f"{chapter.stem}.ipynb"
     jupytext.write(notebook, source, fmt="ipynb")

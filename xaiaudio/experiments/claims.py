@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -275,9 +275,11 @@ def kurtosis_gain(method: str) -> Callable:
     return measure
 
 
-def localisation_gain_points(run: TechniqueSeed) -> float:
+def localisation_difference_points(
+    run: TechniqueSeed, method: str, against: str
+) -> float:
     """Share of test clips whose top S2 path is within half an octave of
-    the true rate, published composite minus the random explainer, in
+    the true rate, ``method`` minus ``against`` (two explainers), in
     points (needs ground-truth rates)."""
     rates = run.features.dataset.split("test")["rate_hz"].to_numpy(
         dtype=float
@@ -295,9 +297,15 @@ def localisation_gain_points(run: TechniqueSeed) -> float:
             modulation_hz,
             rates[known],
         ).mean()
-        for m in (PUBLISHED_LRP, RANDOM)
+        for m in (method, against)
     }
-    return 100.0 * float(shares[PUBLISHED_LRP] - shares[RANDOM])
+    return 100.0 * float(shares[method] - shares[against])
+
+
+def localisation_gain_points(run: TechniqueSeed) -> float:
+    """:func:`localisation_difference_points` of the published composite
+    against the random explainer."""
+    return localisation_difference_points(run, PUBLISHED_LRP, RANDOM)
 
 
 def s1_relevance_deficit_points(run: TechniqueSeed) -> float:
@@ -729,3 +737,25 @@ CLAIMS: dict[str, Claim] = {
         ),
     ]
 }
+
+#: The registry as the package defines it: a worker process imports the
+#: registry afresh and knows only these claims.
+PACKAGE_CLAIMS = dict(CLAIMS)
+
+
+def registered_claims(claim_ids: Sequence[str] | None) -> list[Claim]:
+    """The claims of ``claim_ids`` (default: every claim of
+    :data:`CLAIMS`), in that order.
+
+    Raises
+    ------
+    ValueError
+        If an id is not in the registry.
+    """
+    unknown = [i for i in (claim_ids or ()) if i not in CLAIMS]
+    if unknown:
+        raise ValueError(
+            f"no claim {', '.join(map(repr, unknown))} in the registry "
+            f"(it holds {', '.join(CLAIMS)})"
+        )
+    return [CLAIMS[i] for i in (claim_ids or CLAIMS)]

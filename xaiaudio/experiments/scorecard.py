@@ -43,10 +43,12 @@ from xaiaudio.data.librispeech import (
 )
 from xaiaudio.experiments.claims import (
     CLAIMS,
+    PACKAGE_CLAIMS,
     Claim,
     NotMeasurable,
     PrototypeSeed,
     TechniqueSeed,
+    registered_claims,
 )
 from xaiaudio.experiments.datasets import (
     load_instrument_dataset,
@@ -339,7 +341,10 @@ def run_scorecard(
         Show a progress bar per stage.
     workers : int, optional
         Seeds measured in parallel processes; default
-        :func:`~xaiaudio.core.parallel.default_workers`.
+        :func:`~xaiaudio.core.parallel.default_workers`, or 1 when a claim
+        was added to or replaced in the registry after the package defined
+        it (a worker process knows only
+        :data:`~xaiaudio.experiments.claims.PACKAGE_CLAIMS`).
     variants : sequence of str
         Split variants of the technique claims (a chapter that discusses
         one claim may ask for the fixed split only).
@@ -358,14 +363,18 @@ def run_scorecard(
     ------
     FileNotFoundError, ValueError
         Before any training, when a dataset cannot be used
-        (:func:`check_data`).
+        (:func:`check_data`), a claim id is not in the registry, or a
+        claim added in this process is asked of ``workers > 1``.
     """
     n_seeds = (
         settings_for(SEED_COUNTS, config)
         if n_seeds is None
         else int(n_seeds)
     )
-    claims = [CLAIMS[i] for i in (claim_ids or CLAIMS)]
+    claims = registered_claims(claim_ids)
+    # a claim registered or replaced in this process (a notebook's own)
+    # is measured here: worker processes would not find it
+    added = [c.id for c in claims if PACKAGE_CLAIMS.get(c.id) is not c]
     voices_config = dataclasses.replace(config, data_dir=voices_dir)
     groups = [
         ([claim for claim in claims if claim.data == data], variant)
@@ -376,11 +385,17 @@ def run_scorecard(
         ]
     ]
     groups = [(members, variant) for members, variant in groups if members]
-    workers = (
-        default_workers(config, n_seeds * len(groups))
-        if workers is None
-        else int(workers)
-    )
+    if workers is None:
+        workers = (
+            1 if added else default_workers(config, n_seeds * len(groups))
+        )
+    workers = int(workers)
+    if added and workers > 1:
+        raise ValueError(
+            f"claim {', '.join(added)} was added to (or replaced in) the "
+            "registry in this process, and worker processes import it "
+            "afresh without it: pass workers=1 (or leave workers out)"
+        )
     check_data(claims, config, voices_config)
     sources = {
         "techniques": corpus_label(config),
@@ -486,7 +501,7 @@ def scorecard_on_corpora(
     configs = [
         dataclasses.replace(config, corpus=name) for name in corpora
     ]
-    claims = [CLAIMS[i] for i in (claim_ids or CLAIMS)]
+    claims = registered_claims(claim_ids)
     voices_config = dataclasses.replace(config, data_dir=voices_dir)
     for each in configs:
         check_data(claims, each, voices_config)

@@ -11,7 +11,8 @@ does LRP-[eps, z+] give peakier maps than LRP-eps?) and
 :func:`drivers_and_claim` (why the table's published row and claim A2 can
 read different verdicts); :func:`follows_input_finding`, the statement
 that the published composite's map follows its input, as both chapters
-about it check it.
+about it check it. :func:`tied_leaders` and :func:`names_and` name the
+best explainers of a table as a sentence prints them, ties included.
 """
 
 from __future__ import annotations
@@ -203,6 +204,19 @@ def drivers_table(rows) -> pd.DataFrame:
         ]
     )
     return table.set_index(["variant", "network"])
+
+
+def tied_leaders(values: pd.Series, decimals: int) -> list[str]:
+    """The index labels of the largest of ``values`` as printed with
+    ``decimals`` places: the leader and every entry that prints equal."""
+    printed = values.round(decimals)
+    return list(printed.index[printed == printed.max()])
+
+
+def names_and(names) -> str:
+    """``"A"``, ``"A and B"``, ``"A, B and C"``."""
+    names = list(names)
+    return " and ".join(filter(None, [", ".join(names[:-1]), names[-1]]))
 
 
 def _quoted(names) -> str:

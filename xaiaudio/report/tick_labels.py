@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from matplotlib.text import Text
 
 #: How far two labels may intrude into each other, in pixels, before
 #: they count as overlapping (antialiased edges touch, hiding nothing).
@@ -24,28 +25,47 @@ TOLERANCE_PX = 1.0
 HOOK = f"{__name__}:watch"
 
 _found: dict[str, None] = {}
+_draws_checked = [0]
 
 
-def _drawn_labels(axis) -> list:
-    """The non-empty tick labels ``axis`` draws, each once."""
-    # minor ticks that coincide with major ones are not drawn; a label
-    # drawn twice on itself (boxplots on a shared axis repeat their
-    # ticks) hides nothing
-    labels = axis.get_majorticklabels() + axis.get_minorticklabels()
-    return list({
-        (label.get_text(), tuple(np.round(label.get_position(), 6))): label
-        for label in labels
-        if label.get_text().strip()
-    }.values())
+def _drawn_labels(axes, axis, along: int) -> list:
+    """The non-empty tick labels ``axis`` draws inside its view, each
+    once (``along``: 0 for the x axis, 1 for the y axis)."""
+    if not (axes.get_visible() and axes.axison and axis.get_visible()):
+        return []
+    low, high = sorted(axis.get_view_interval())
+    span = 1e-9 * max(abs(low), abs(high), 1.0)
+    labels = {}
+    # the ticks as the last draw left them (asking for the tick labels
+    # would update the ticks and mark the figure stale)
+    ticks = axis.get_major_ticks() + axis.get_minor_ticks()
+    for label in [
+        label
+        for tick in ticks
+        if tick.get_visible()
+        for label in (tick.label1, tick.label2)
+        if label.get_visible()
+    ]:
+        position = label.get_position()[along]
+        inside = low - span <= position <= high + span
+        if label.get_text().strip() and inside:
+            # a label drawn twice on itself (boxplots on a shared axis
+            # repeat their ticks) hides nothing
+            place = tuple(np.round(label.get_position(), 6))
+            labels[label.get_text(), place] = label
+    return list(labels.values())
 
 
 def _rectangle(label, renderer) -> tuple[np.ndarray, float, float]:
     """A label's centre in pixels and its unrotated width and height."""
-    angle = label.get_rotation()
     extent = label.get_window_extent(renderer).get_points()
-    label.set_rotation(0)
-    upright = label.get_window_extent(renderer)
-    label.set_rotation(angle)
+    # the upright size from a copy: changing the label would mark the
+    # figure stale and make an interactive backend draw it again
+    upright = Text(
+        text=label.get_text(),
+        fontproperties=label.get_fontproperties(),
+        figure=label.get_figure(),
+    ).get_window_extent(renderer)
     return np.mean(extent, axis=0), upright.width, upright.height
 
 
@@ -73,9 +93,11 @@ def overlapping_tick_labels(figure, renderer=None) -> list[str]:
     problems = []
     for number, axes in enumerate(figure.axes):
         title = axes.get_title() or f"axes {number}"
-        for name, axis in (("x", axes.xaxis), ("y", axes.yaxis)):
+        for along, (name, axis) in enumerate(
+            (("x", axes.xaxis), ("y", axes.yaxis))
+        ):
             by_angle: dict[float, list] = {}
-            for label in _drawn_labels(axis):
+            for label in _drawn_labels(axes, axis, along):
                 by_angle.setdefault(label.get_rotation(), []).append(label)
             for angle, group in by_angle.items():
                 boxes = [_rectangle(label, renderer) for label in group]
@@ -91,7 +113,8 @@ def overlapping_tick_labels(figure, renderer=None) -> list[str]:
 
 def _check_on_draw(event) -> None:
     figure = event.canvas.figure
-    name = figure.get_label() or f"figure {id(figure)}"
+    _draws_checked[0] += 1
+    name = figure.get_label() or f"figure {figure.number}"
     for problem in overlapping_tick_labels(figure, event.renderer):
         _found[f"{name}: {problem}"] = None
 
@@ -102,10 +125,11 @@ def watch(figure) -> None:
     figure.canvas.mpl_connect("draw_event", _check_on_draw)
 
 
-def raise_if_overlapping() -> None:
+def raise_if_overlapping() -> int:
     """Raise ``AssertionError`` listing every overlap found so far in the
-    figures :func:`watch` checks."""
+    figures :func:`watch` checks; else return how many draws it checked."""
     if _found:
         raise AssertionError(
             "figures with overlapping tick labels:\n" + "\n".join(_found)
         )
+    return _draws_checked[0]
