@@ -8,16 +8,23 @@ run in reading order, so a later chapter may reuse what an earlier one cached; w
 alone`` each chapter gets its own empty cache, so it builds everything it reads, as for a reader
 who opens that chapter first.
 
+Every chapter runs with a work ledger of its own (:mod:`xaiaudio.core.work_ledger`): what it computed
+(clips scattered, examples trained, explained and rendered, notes synthesised).
+
 ``--record`` adds the times to ``benchmarks/results/chapter_runtimes.json``, which the course guide
-shows (:mod:`xaiaudio.report.runtimes`); time only on a quiet machine. With ``--cache user`` (book
-preset only) the times go to the ``"book, cache filled"`` column: run the chapters once first;
-with ``--cache alone`` (book preset only), to the ``"book, chapter alone"`` column.
+shows (:mod:`xaiaudio.report.runtimes`), and, for a run from an empty cache, the work of each chapter
+to ``benchmarks/results/chapter_work.json``, which ``benchmarks.plan``
+reads. Time only on a quiet machine. With ``--cache user`` (book preset only) the times go to the
+``"book, cache filled"`` column: run the chapters once first; with ``--cache alone`` (book preset
+only), to the ``"book, chapter alone"`` column.
 ``--from-build-log LOG`` records instead the per-chapter times of a Jupyter Book build (myst-nb's
 "Executed notebook in ... seconds" lines of its output), e.g. of the published book built from an
 empty cache.
 
+``--keep-cache DIR`` runs from an empty cache in ``DIR`` and keeps it (for a warm run after).
+
 Usage: ``python -m benchmarks.bench_chapters [book/training.md ...] [--preset book] [--cache fresh|user|alone]
-[--record] [--from-build-log LOG]``
+[--keep-cache DIR] [--record] [--from-build-log LOG]``
 """
 
 from __future__ import annotations
@@ -35,20 +42,30 @@ import torch
 
 from tools.notebooks import chapters_in_toc, execute_chapter, is_notebook
 from xaiaudio.core.cache import CACHE_ENV, cache_root
-from xaiaudio.report.runtimes import ALONE_RUN, RUNTIMES_FILE, WARM_RUN, record_runtimes
+from xaiaudio.core.work_ledger import LEDGER_ENV, read_ledger
+from xaiaudio.report.runtimes import (
+    ALONE_RUN,
+    RUNTIMES_FILE,
+    WARM_RUN,
+    WORK_FILE,
+    record_runtimes,
+    record_work,
+)
 
 
-def run_chapters(chapters: list[Path], preset: str, output_dir: Path,
+def run_chapters(chapters: list[Path], preset: str, output_dir: Path, ledgers: Path,
                  own_cache: Path | None = None) -> list[tuple[Path, float | None, str]]:
     """Execute each chapter; return ``(chapter, seconds or None, status)`` per chapter.
 
-    With ``own_cache``, each chapter runs with an empty cache in a folder of its own there, removed
-    after the chapter (``$XAIAUDIO_CACHE`` is restored at the end).
+    Each chapter's work ledger goes to ``ledgers / chapter.stem``. With ``own_cache``, each chapter
+    runs with an empty cache in a folder of its own there, removed after the chapter
+    (``$XAIAUDIO_CACHE`` and ``$XAIAUDIO_WORK_LEDGER`` are restored at the end).
     """
     results = []
-    caller_cache = os.environ.get(CACHE_ENV)
+    caller_env = {name: os.environ.get(name) for name in (CACHE_ENV, LEDGER_ENV)}
     try:
         for chapter in chapters:
+            os.environ[LEDGER_ENV] = str(ledgers / chapter.stem)
             if own_cache is not None:
                 os.environ[CACHE_ENV] = str(own_cache / chapter.stem)
             start = time.perf_counter()
@@ -62,10 +79,11 @@ def run_chapters(chapters: list[Path], preset: str, output_dir: Path,
                     shutil.rmtree(own_cache / chapter.stem, ignore_errors=True)
             print(f"{chapter}: {results[-1][1]:.1f} s ({results[-1][2]})", flush=True)
     finally:
-        if caller_cache is None:
-            os.environ.pop(CACHE_ENV, None)
-        else:
-            os.environ[CACHE_ENV] = caller_cache
+        for name, value in caller_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
     return results
 
 
@@ -92,6 +110,8 @@ def main() -> None:
     parser.add_argument("--cache", default="fresh", choices=["fresh", "user", "alone"],
                         help="fresh: an empty temporary folder; user: $XAIAUDIO_CACHE or ~/.cache/xaiaudio; "
                              "alone: an empty temporary folder per chapter")
+    parser.add_argument("--keep-cache", type=Path, default=None,
+                        help="with --cache fresh: the empty cache folder to fill and keep")
     parser.add_argument("--record", action="store_true",
                         help="add the times of chapters that ran to benchmarks/results/chapter_runtimes.json")
     parser.add_argument("--output-dir", type=Path, default=None,
@@ -101,6 +121,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.record and args.cache in ("user", "alone") and args.preset != "book":
         parser.error(f"--cache {args.cache} --record keeps the book preset's times only")
+    if args.keep_cache and (args.cache != "fresh" or any(args.keep_cache.glob("*"))):
+        parser.error("--keep-cache needs --cache fresh and an empty or new folder")
     if args.from_build_log:
         seconds = build_log_seconds(args.from_build_log.read_text(errors="replace"))
         if not seconds:
@@ -111,12 +133,15 @@ def main() -> None:
     chapters = args.chapters or [c for c in chapters_in_toc() if is_notebook(c)]
     with tempfile.TemporaryDirectory(prefix="xaiaudio-bench-") as scratch:
         if args.cache == "fresh":
-            os.environ[CACHE_ENV] = str(Path(scratch) / "cache")
+            os.environ[CACHE_ENV] = str(args.keep_cache or Path(scratch) / "cache")
         output_dir = args.output_dir or Path(scratch) / "executed"
         own_cache = Path(scratch) / "caches" if args.cache == "alone" else None
         where = f"an empty cache per chapter in {own_cache}" if own_cache else f"cache {cache_root()}"
         print(f"preset {args.preset}, {where}, {len(chapters)} chapter(s)", flush=True)
-        results = run_chapters(chapters, args.preset, output_dir, own_cache)
+        ledgers = Path(scratch) / "ledgers"
+        results = run_chapters(chapters, args.preset, output_dir, ledgers, own_cache)
+        work = {chapter.stem: read_ledger(ledgers / chapter.stem)
+                for chapter, _, status in results if status == "ok"}
     width = max(len(str(c)) for c, _, _ in results)
     print(f"\n{'chapter':{width}}  {'seconds':>8}  status")
     for chapter, seconds, status in results:
@@ -130,6 +155,9 @@ def main() -> None:
         }.get(args.cache,
               (args.preset, "each chapter in a fresh kernel, fresh cache, chapters in reading order"))
         _record(seconds, run, how)
+        if args.cache == "fresh":
+            record_work(WORK_FILE, run, work)
+            print(f"recorded the work of {len(work)} chapter(s) in {WORK_FILE}")
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from xaiaudio.report.runtimes import (
 def test_format_seconds():
     assert format_seconds(12.4) == "12 s"
     assert format_seconds(204) == "3.4 min"
+    assert format_seconds(9000) == "2.5 h"
     for bad in (None, "12", True, -1.0, float("nan")):
         assert format_seconds(bad) == NOT_MEASURED
 
@@ -99,3 +100,19 @@ def test_chapter_times_are_read_from_a_jupyter_book_build_log():
            "/tmp/bb/book/course.md: Executed notebook in 2.49 seconds [mystnb]\n")
     assert build_log_seconds(log) == {"aggregation": 383.19, "course": 2.49}
     assert build_log_seconds("nothing executed") == {}
+
+
+def test_a_plan_reads_as_a_table_with_a_total(tmp_path):
+    from xaiaudio.report.runtimes import plan_table
+
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps({"chapters": {
+        "intro": {"predicted_s": 110.0, "measured_s": 100.0},
+        "paper_only": {"predicted_s": 50.0, "measured_s": None},
+    }}))
+    table, plan = plan_table(path)
+    assert list(table.index) == ["intro", "paper_only", "whole book"]
+    assert table.loc["intro", "predicted / measured"] == "1.10"
+    assert table.loc["paper_only", "predicted / measured"] == "-"
+    assert table.loc["whole book", "predicted"] == "2.7 min"
+    assert plan_table(tmp_path / "missing.json")[1] == {}

@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 
 import torch
 
+from xaiaudio.core import work_ledger
 from xaiaudio.core.presets import RunConfig
 
 
@@ -59,9 +60,10 @@ def _exit_with_parent() -> None:
     os._exit(1)
 
 
-def _start_worker(shared) -> None:
+def _start_worker(shared, workers: int) -> None:
     # one process per core: more threads would only contend
     torch.set_num_threads(1)
+    work_ledger.set_pool_size(workers)
     _SHARED[0] = shared
     threading.Thread(target=_exit_with_parent, daemon=True).start()
 
@@ -115,7 +117,7 @@ def run_in_processes(
         workers,
         mp_context=context,
         initializer=_start_worker,
-        initargs=(shared,),
+        initargs=(shared, workers),
     )
     try:
         futures = {

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from xaiaudio.core import cache
+from xaiaudio.core import cache, work_ledger
 from xaiaudio.core.presets import settings_for
 from xaiaudio.experiments.examples import seeded_subset
 from xaiaudio.explain.faithfulness import (
@@ -101,6 +101,9 @@ def _weights(model: torch.nn.Module) -> dict:
 def _predicted(
     model, features, device, batch_size: int = 64
 ) -> np.ndarray:
+    work_ledger.count(
+        "classifier forward example", len(features), features.shape[1:]
+    )
     parts = [
         model(torch.as_tensor(features[i : i + batch_size], device=device))
         .argmax(1)

@@ -28,6 +28,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from xaiaudio.core import work_ledger
 from xaiaudio.core.compat import import_zennit
 from xaiaudio.explain.lrp import LRP0_EPSILON, one_hot_seed
 
@@ -217,6 +218,11 @@ def explain(
             f"the inputs are on {inputs.device}, the model on "
             f"{parameter.device}: move them with inputs.to(device)"
         )
+    work_ledger.count(
+        f"relevance pass, {type(model).__name__}",
+        len(inputs),
+        inputs.shape[1:],
+    )
     was_training = model.training
     model.eval()
     try:

@@ -17,6 +17,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from xaiaudio.core import work_ledger
+
 
 def path_relevance(relevance) -> np.ndarray:
     """Time-averaged relevance per path: ``(n, paths, frames) -> (n,
@@ -155,6 +157,11 @@ def deletion_curve(
     )
     counts = np.round(np.linspace(0, n_paths, steps + 1)).astype(int)
     model.eval().to(device)
+    work_ledger.count(
+        "classifier forward example",
+        n * len(counts),
+        features.shape[1:],
+    )
     curve = np.zeros((n, steps + 1))
     for start in range(0, n, batch_size):
         rows = slice(start, start + batch_size)

@@ -20,6 +20,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from xaiaudio.core import work_ledger
+
 
 def target_classes(
     model: nn.Module, inputs: torch.Tensor, target=None
@@ -80,6 +82,11 @@ def class_score_gradient(
     torch.Tensor
         The gradient, shaped like ``inputs``.
     """
+    work_ledger.count(
+        f"relevance pass, {type(model).__name__}",
+        len(inputs),
+        inputs.shape[1:],
+    )
     x = inputs.detach().clone().requires_grad_(True)
     scores = model(x).gather(1, classes[:, None]).sum()
     (gradient,) = torch.autograd.grad(scores, x)

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from xaiaudio.core import work_ledger
 from xaiaudio.core.presets import settings_for
 from xaiaudio.features.scattering import (
     NORMALISER_C,
@@ -403,6 +404,14 @@ def resynthesise(
         loss = SelectedCoefficientLoss(
             full[batch], masks[batch], [modes[i] for i in batch], spec, mu
         )
+        for group in loss.groups:
+            work_ledger.count(
+                "render evaluation, every path"
+                if group.every_path
+                else "render evaluation, one carrier",
+                settings.evaluations * len(group.members),
+                (spec.clip_samples,),
+            )
         audio[batch] = lbfgs_per_clip(loss, start, settings.evaluations)
     if not torch.isfinite(audio).all():
         raise ResynthesisError(
@@ -419,6 +428,7 @@ class _PathGroup:
     path), with the union of their rows there and each clip's share of
     its own loss on them (0 on rows it did not select)."""
 
+    every_path: bool
     members: torch.Tensor
     rows: np.ndarray
     scale: torch.Tensor
@@ -474,6 +484,7 @@ class SelectedCoefficientLoss:
                     if n1 in c and not wide[i]
                 ],
                 paths.n1 == n1,
+                False,
             )
             for n1 in sorted(set().union(*carriers))
         ]
@@ -481,10 +492,11 @@ class SelectedCoefficientLoss:
             (
                 np.flatnonzero(wide).tolist(),
                 np.ones(masks.shape[1], dtype=bool),
+                True,
             )
         )
         self.groups = []
-        for members, on_carrier in groups:
+        for members, on_carrier, every_path in groups:
             if not members:
                 continue
             rows = np.flatnonzero(masks[members].any(axis=0) & on_carrier)
@@ -492,6 +504,7 @@ class SelectedCoefficientLoss:
             index = torch.as_tensor(members, device=device)
             self.groups.append(
                 _PathGroup(
+                    every_path,
                     index,
                     rows,
                     scale[index][:, rows],

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import librosa
 import numpy as np
 
+from xaiaudio.core import work_ledger
+
 #: Floor added to the power before the logarithm (silence maps to x = 0).
 POWER_FLOOR = 1e-10
 #: Normalisation x = (log10(power + floor) + OFFSET) / SCALE.
@@ -285,6 +287,7 @@ def log_mel(
     """
     y = check_clip(y, sample_rate, settings, name)
     spectrum = np.abs(_stft(y, settings)) ** 2
+    work_ledger.count("log-mel note", 1)
     return normalise_power(mel_filterbank(settings) @ spectrum)
 
 

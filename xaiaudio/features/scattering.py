@@ -27,6 +27,7 @@ from kymatio.scattering1d.core.scattering1d import (
     scattering1d as scattering_core,
 )
 
+from xaiaudio.core import work_ledger
 from xaiaudio.core.compat import scattering1d
 from xaiaudio.core.presets import Preset, get_preset, settings_for
 
@@ -392,6 +393,9 @@ def scatter_torch(audio, preset=None, device=None):
     module = scattering_module(spec, device)
     paths = scattering_paths(spec)
     index = torch.as_tensor(paths.kymatio_index, device=device)
+    work_ledger.count(
+        "scattered clip", audio[..., 0].numel(), audio.shape[-1:]
+    )
     with torch.no_grad():
         out = module(audio.to(device=device, dtype=torch.float32))
     return out.index_select(-2, index)

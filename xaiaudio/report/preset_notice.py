@@ -25,6 +25,7 @@ from xaiaudio.core.presets import RunConfig
 #: The preset the book's written prose describes.
 PROSE_PRESET = "book"
 
+
 def runs_on_prose_data(
     config: RunConfig, prose_corpus: str | None
 ) -> bool:

@@ -129,7 +129,7 @@ def read_runtimes(path=None) -> tuple[dict, str]:
 
 def format_seconds(seconds) -> str:
     """A measured time for the table: ``"12 s"`` below two minutes, ``"3.4
-    min"`` from two minutes on.
+    min"`` from two minutes on, ``"5.2 h"`` from two hours on.
 
     Used by :func:`runtime_table`.
 
@@ -150,6 +150,8 @@ def format_seconds(seconds) -> str:
         or not seconds >= 0
     ):
         return NOT_MEASURED
+    if seconds >= 7200:
+        return f"{seconds / 3600:.1f} h"
     return (
         f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
     )
@@ -287,3 +289,111 @@ def record_runtimes(
     }
     Path(path).write_text(json.dumps(record, indent=1) + "\n")
     return record
+
+
+#: Where the chapter benchmark writes what each chapter computed from an
+#: empty cache (in a checkout of the repository):
+#: ``benchmarks/results/chapter_work.json``, ``{run: {chapter: {work key:
+#: totals}}}`` with the totals of
+#: :func:`xaiaudio.core.work_ledger.read_ledger`; ``benchmarks.plan``
+#: reads it.
+#:
+#: :meta hide-value:
+WORK_FILE = RUNTIMES_FILE.with_name("chapter_work.json")
+
+
+def record_work(path, run: str, work: dict) -> dict:
+    """Replace one run's per-chapter work in the work file (other runs'
+    are kept).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The JSON file; created when missing.
+    run : str
+        The run (a preset name) the work was counted in.
+    work : dict
+        Chapter stem -> work totals, in reading order.
+
+    Returns
+    -------
+    dict
+        The record written.
+    """
+    record = read_work(path)
+    record[run] = work
+    Path(path).write_text(json.dumps(record, indent=1) + "\n")
+    return record
+
+
+def read_work(path=None) -> dict:
+    """The work file's record, ``{}`` when it is missing.
+
+    Raises
+    ------
+    ValueError
+        When the file is not a JSON object.
+    """
+    path = Path(path or WORK_FILE)
+    if not path.exists():
+        return {}
+    record = json.loads(path.read_text())
+    if not isinstance(record, dict):
+        raise ValueError(f"{path} does not hold a JSON object")
+    return record
+
+
+def plan_file(preset: str, device: str = "cpu") -> Path:
+    """Where ``python -m benchmarks.plan --preset P --device D --record``
+    writes its plan: ``benchmarks/results/plan_<preset>_<device>.json``."""
+    return RUNTIMES_FILE.with_name(f"plan_{preset}_{device}.json")
+
+
+def plan_table(path) -> tuple[pd.DataFrame, dict]:
+    """The cost plan of one preset and device as a table for the page.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A plan written by ``benchmarks.plan --record`` (:func:`plan_file`).
+
+    Returns
+    -------
+    tuple
+        ``(table, plan)``: one row per chapter (the time predicted, the
+        time measured from an empty cache where there is one, and their
+        ratio) and a total row; ``plan`` is the file's record (``{}`` and
+        an empty table when the file is missing).
+    """
+    path = Path(path)
+    if not path.exists():
+        return pd.DataFrame(), {}
+    plan = json.loads(path.read_text())
+    rows, predicted, measured = [], 0.0, 0.0
+    for chapter, row in plan["chapters"].items():
+        ratio = (
+            f"{row['predicted_s'] / row['measured_s']:.2f}"
+            if row["predicted_s"] and row["measured_s"]
+            else "-"
+        )
+        rows.append(
+            {
+                "chapter": chapter,
+                "predicted": format_seconds(row["predicted_s"]),
+                "measured": format_seconds(row["measured_s"]),
+                "predicted / measured": ratio,
+            }
+        )
+        predicted += row["predicted_s"] or 0.0
+        measured += row["measured_s"] or 0.0
+    rows.append(
+        {
+            "chapter": "whole book",
+            "predicted": format_seconds(predicted),
+            "measured": format_seconds(measured) if measured else "-",
+            "predicted / measured": f"{predicted / measured:.2f}"
+            if measured
+            else "-",
+        }
+    )
+    return pd.DataFrame(rows).set_index("chapter"), plan

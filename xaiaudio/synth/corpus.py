@@ -37,6 +37,7 @@ import numpy as np
 import scipy.fft
 import soundfile
 
+from xaiaudio.core import work_ledger
 from xaiaudio.core.presets import Preset, get_preset, settings_for
 from xaiaudio.core.published import WANG_SOL_PMT_COUNTS
 from xaiaudio.data.sol import TECHNIQUES, sol_relative_path
@@ -399,6 +400,7 @@ def synthesise_note(
     peak = np.max(np.abs(note))
     if peak > 0.99:
         note *= 0.99 / peak
+    work_ledger.count("synthetic note", 1)
     return note.astype(np.float32)
 
 

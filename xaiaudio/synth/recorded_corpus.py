@@ -35,6 +35,7 @@ import numpy as np
 import scipy.fft
 import scipy.signal
 
+from xaiaudio.core import work_ledger
 from xaiaudio.core.presets import Preset, get_preset, settings_for
 from xaiaudio.data.sol import TECHNIQUES, sol_relative_path
 from xaiaudio.synth.corpus import (
@@ -541,6 +542,7 @@ def render_note(
     peak = float(np.max(np.abs(audio)))
     if peak > 0.99:
         audio *= 0.99 / peak
+    work_ledger.count("recorded note", 1)
     return audio.astype(np.float32)
 
 

@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from scipy.signal import lfilter
 
-from xaiaudio.core import cache
+from xaiaudio.core import cache, work_ledger
 from xaiaudio.core.presets import settings_for
 from xaiaudio.data.splits import split_files
 
@@ -263,6 +263,7 @@ def synthesise_utterance(
         position += length + int(rng.uniform(0.02, 0.12) * sample_rate)
         f0 *= 2.0 ** (-rng.uniform(0.0, 0.8) / 12)  # phrase declination
     out += 1e-4 * rng.standard_normal(total)  # room noise floor
+    work_ledger.count("voice utterance", 1)
     return (0.5 * out / np.max(np.abs(out))).astype(np.float32)
 
 

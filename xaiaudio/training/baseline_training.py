@@ -26,7 +26,7 @@ from sklearn.cluster import KMeans
 from torch import nn
 from tqdm.auto import tqdm
 
-from xaiaudio.core import cache
+from xaiaudio.core import cache, work_ledger
 from xaiaudio.core.presets import RunConfig
 from xaiaudio.core.threads import torch_threads
 from xaiaudio.features.spectrograms import SpectrogramSet
@@ -110,6 +110,11 @@ def _fit(
                 f"training loss became {total / len(order)}"
             )
         losses.append(total / len(order))
+    work_ledger.count(
+        f"{desc} training crop",
+        epochs * len(train_idx),
+        (data.settings.n_mels, crop),
+    )
     return losses
 
 

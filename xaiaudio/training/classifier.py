@@ -23,6 +23,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from xaiaudio.core import work_ledger
 from xaiaudio.core.threads import torch_threads
 from xaiaudio.training.metrics import (
     confusion_matrix,
@@ -140,6 +141,11 @@ def predict(
         ``features`` is empty.
     """
     model.eval().to(device)
+    work_ledger.count(
+        "classifier forward example",
+        len(features),
+        np.shape(features[:1])[1:],
+    )
     logits = [
         model(
             torch.as_tensor(
@@ -478,6 +484,11 @@ def train_classifier(
                 )
             elif epoch - best_epoch >= settings.patience:
                 break
+        work_ledger.count(
+            "convnet training example",
+            (epoch + 1) * n_train,
+            train_features.shape[1:],
+        )
         model.load_state_dict(best_state)
         return TrainingResult(
             {k: v.detach().cpu() for k, v in best_state.items()},

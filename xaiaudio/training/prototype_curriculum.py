@@ -24,7 +24,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from xaiaudio.core import cache
+from xaiaudio.core import cache, work_ledger
 from xaiaudio.core.presets import RunConfig, settings_for
 from xaiaudio.core.threads import torch_threads
 from xaiaudio.features.spectrograms import SpectrogramSet
@@ -666,6 +666,11 @@ def fit_prototypes(
                     cap is not None and len(losses) >= cap
                 ):
                     break
+            work_ledger.count(
+                "prototype training crop",
+                len(losses) * len(train_idx),
+                (data.n_classes, data.settings.n_mels, crop),
+            )
             metrics = evaluate_prototypes(
                 model, data, "val", supervised, device=device
             )
