@@ -15,7 +15,8 @@ not count: starting the kernel, imports, reading the cache, figures. A preset wh
 recorded (``paper``) gets the book's counts scaled by the preset tables (the corpus sizes, the seed
 counts of the chapters that loop over seeds, the render evaluations), each item at that preset's shape:
 an extrapolation, said as such. ``--check`` compares the prediction with the times recorded for the
-same preset from an empty cache (chapters in reading order) and fails beyond 25 %.
+same preset from an empty cache (chapters in reading order): it fails when the whole book's is off by
+more than 25 %, and lists the chapters that are.
 
 Usage: ``python -m benchmarks.plan [--preset book] [--device cpu|cuda] [--check] [--record]``
 """
@@ -62,15 +63,9 @@ MEASURED_METHOD = "LRP-[eps, z+] published"
 
 
 def _seconds_per_item(step: Callable[[], int], min_seconds: float = 0.5, max_rounds: int = 20) -> float:
-    """Seconds per item of ``step()`` (which returns how many items it did).
-
-    The first call warms up (kernels, filters); a slow one (over 2 s) is the measurement itself, so
-    that the paper preset's items fit the plan's two minutes.
-    """
-    start = time.perf_counter()
-    items = step()
-    if time.perf_counter() - start > 2.0:
-        return (time.perf_counter() - start) / items
+    """Seconds per item of ``step()`` (which returns how many items it did), after a first call that
+    warms up (kernels, filters)."""
+    step()
     items, start = 0, time.perf_counter()
     for _ in range(max_rounds):
         items += step()
@@ -164,9 +159,10 @@ def _measure_scattering(shape, preset, device):
     return step
 
 
-def _render_cost(shape, preset, device, selections: Callable, most_clips: int) -> float:
-    """Seconds per clip and evaluation of a render: a batch of clips (up to ``most_clips``), each from
-    the paths ``selections(paths, clip)`` picks, rendered with 2 and with 4 evaluations. The difference
+def _render_cost(shape, preset, device, selections: Callable, most_clips: int, items_per_clip: int) -> float:
+    """Seconds per item (``items_per_clip`` per clip: its carriers, or 1 for a clip computing every path)
+    and evaluation of a render: a batch of clips (up to ``most_clips``), each from
+    the paths ``selections(paths, clip)`` picks, rendered with 2 and with 6 evaluations. The difference
     leaves out what a render does once (scattering the clips, which the ledger counts apart)."""
     from xaiaudio.explain.resynthesis import BATCH_SAMPLES, ResynthesisSettings, resynthesise
     from xaiaudio.features.scattering import scattering_paths
@@ -178,20 +174,20 @@ def _render_cost(shape, preset, device, selections: Callable, most_clips: int) -
     for clip in range(n_clips):
         selection[clip, selections(paths, clip)] = True
     seconds = {}
-    for evaluations in (2, 2, 4):  # the first call warms up
+    for evaluations in (2, 2, 6):  # the first call warms up
         start = time.perf_counter()
         resynthesise(clips, selection, "keep", preset, ResynthesisSettings(evaluations))
         _sync(device)
         seconds[evaluations] = time.perf_counter() - start
-    return max(seconds[4] - seconds[2], 0.0) / (n_clips * 2)
+    return max(seconds[6] - seconds[2], 0.0) / (n_clips * items_per_clip * 4)
 
 
 def _measure_render_one_carrier(shape, preset, device):
-    def selection(paths, clip):  # the second-order paths of one carrier, a different one per clip
+    def selection(paths, clip):  # second-order paths of two carriers, as a class's top paths share them
         carriers = np.unique(paths.n1[paths.order == 2])
-        carrier = carriers[(clip * 7) % len(carriers)]
-        return np.flatnonzero(paths.n1 == carrier)[:16]
-    return _render_cost(shape, preset, device, selection, most_clips=8)
+        middle = carriers[len(carriers) // 2 : len(carriers) // 2 + 2]
+        return np.concatenate([np.flatnonzero((paths.n1 == n1) & (paths.order == 2))[:8] for n1 in middle])
+    return _render_cost(shape, preset, device, selection, most_clips=8, items_per_clip=2)
 
 
 def _measure_render_every_path(shape, preset, device):
@@ -200,18 +196,41 @@ def _measure_render_every_path(shape, preset, device):
     def selection(paths, clip):  # one path on each of more carriers than a partial render takes
         first = [np.flatnonzero(paths.n1 == n1)[0] for n1 in np.unique(paths.n1)]
         return np.array(first[clip % 2:][: MAX_PARTIAL_CARRIERS + 1])
-    return _render_cost(shape, preset, device, selection, most_clips=4)
+    return _render_cost(shape, preset, device, selection, most_clips=4, items_per_clip=1)
 
 
 def _measure_prototypes(shape, preset, device):
     from xaiaudio.models.prototype_model import PrototypeModel, supervised_loss
 
-    n_prototypes, n_mels, crop = shape
+    n_prototypes, n_mels, crop, n_active = shape
     batch = settings_for({"smoke": 16, "book": 32, "paper": 128}, preset)
-    model = PrototypeModel(n_prototypes, n_mels, 22050).to(device)
+    model = _with_transforms(PrototypeModel(n_prototypes, n_mels, 22050).to(device), n_active)
     inputs = torch.rand(batch, n_mels, crop, device=device)
     labels = torch.randint(0, n_prototypes, (batch,), device=device)
     return _training_step(model, inputs, lambda m, x: supervised_loss(m, x, labels, 0.01)[0], device)
+
+
+def _with_transforms(model, n_active: int):
+    from xaiaudio.models.prototype_model import TRANSFORMS
+
+    model.active = TRANSFORMS[:n_active]  # as many as the curriculum's stage had
+    return model
+
+
+def _measure_prototype_evaluation(shape, preset, device):
+    from xaiaudio.models.prototype_model import PrototypeModel
+
+    n_prototypes, n_mels, n_active = shape
+    model = _with_transforms(PrototypeModel(n_prototypes, n_mels, 22050).to(device), n_active).eval()
+    # whole notes are batched by equal length, so a batch holds few of them
+    notes = torch.rand(2, n_mels, MEASURED_FRAMES, device=device)
+
+    @torch.no_grad()
+    def step() -> int:
+        model(notes)
+        _sync(device)
+        return notes.shape[0] * notes.shape[-1]
+    return step
 
 
 def _measure_direct_cnn(shape, preset, device):
@@ -286,6 +305,7 @@ MEASURES = {
     "render evaluation, one carrier": _measure_render_one_carrier,
     "render evaluation, every path": _measure_render_every_path,
     "prototype training crop": _measure_prototypes,
+    "prototype evaluation frame": _measure_prototype_evaluation,
     "direct CNN training crop": _measure_direct_cnn,
     "autoencoder training crop": _measure_autoencoder,
     "recorded note": _measure_recorded_notes,
@@ -372,7 +392,9 @@ def _shape_at(kind: str, shape: list, preset: str) -> list:
         return [paths, scattering_spec(preset).n_frames]
     settings = training_settings(preset)
     if kind == "prototype training crop":
-        return [shape[0], settings["n_mels"], settings["crop_frames"]]
+        return [shape[0], settings["n_mels"], settings["crop_frames"], shape[-1]]
+    if kind == "prototype evaluation frame":
+        return [shape[0], settings["n_mels"], shape[-1]]
     if kind in ("direct CNN training crop", "autoencoder training crop"):
         return [settings["n_mels"], settings["crop_frames"]]
     if kind == "relevance pass, DirectClassifier":  # whole notes: as many frames per second
@@ -422,15 +444,16 @@ def plan(preset: str, device: torch.device) -> dict:
 
     chapters = {}
     for chapter, totals in work.items():
-        computed = 0.0
-        for entry in per_frame(totals).values():
-            if entry["items"]:
-                computed += entry["items"] * cost(entry, one_thread=False)
+        by_kind = {}
+        for key, entry in per_frame(totals).items():
+            seconds_here = entry["items"] * cost(entry, one_thread=False) if entry["items"] else 0.0
             # a pool has one worker per core, each on one thread, on a CPU; none on a GPU
             if entry["pooled_items"] and device.type == "cpu":
-                computed += entry["pooled_items"] * cost(entry, one_thread=True) / cores
+                seconds_here += entry["pooled_items"] * cost(entry, one_thread=True) / cores
             elif entry["pooled_items"]:
-                computed += entry["pooled_items"] * cost(entry, one_thread=False)
+                seconds_here += entry["pooled_items"] * cost(entry, one_thread=False)
+            by_kind[key] = round(seconds_here, 1)
+        computed = sum(by_kind.values())
         # the filled-cache run is recorded at the book preset; the paper preset's is longer
         filled = seconds.get(chapter, {}).get(WARM_RUN) if preset != "smoke" else None
         measured = seconds.get(chapter, {}).get(preset)
@@ -439,6 +462,7 @@ def plan(preset: str, device: torch.device) -> dict:
             "filled_cache_s": filled,
             "predicted_s": None if filled is None else round(filled + computed, 1),
             "measured_s": measured,
+            "computed_by_kind_s": by_kind,
         }
     return {
         "preset": preset,
@@ -477,17 +501,19 @@ def _s(value) -> str:
     return "" if value is None else f"{value:.1f}"
 
 
-def check(result: dict) -> list[str]:
-    """Chapters (and the total) whose prediction is more than :data:`TOLERANCE` from the measured time."""
+def check(result: dict) -> tuple[list[str], list[str]]:
+    """``(problems, outliers)``: the whole book's prediction more than :data:`TOLERANCE` from its
+    measured time (a problem), and the chapters whose own prediction is (reported, not failed: a
+    chapter's time also depends on what earlier chapters left in the cache)."""
     rows = [(c, r) for c, r in result["chapters"].items() if r["predicted_s"] and r["measured_s"]]
     if not rows:
-        return ["no chapter has both a prediction and a measured time at this preset"]
-    problems = [f"{c}: predicted {r['predicted_s']} s, measured {r['measured_s']} s" for c, r in rows
+        return ["no chapter has both a prediction and a measured time at this preset"], []
+    outliers = [f"{c}: predicted {r['predicted_s']} s, measured {r['measured_s']} s" for c, r in rows
                 if abs(r["predicted_s"] - r["measured_s"]) > TOLERANCE * r["measured_s"]]
     predicted, measured = sum(r["predicted_s"] for _, r in rows), sum(r["measured_s"] for _, r in rows)
-    if abs(predicted - measured) > TOLERANCE * measured:
-        problems.append(f"total: predicted {predicted:.0f} s, measured {measured:.0f} s")
-    return problems
+    problems = ([f"whole book: predicted {predicted:.0f} s, measured {measured:.0f} s"]
+                if abs(predicted - measured) > TOLERANCE * measured else [])
+    return problems, outliers
 
 
 def main() -> None:
@@ -509,9 +535,11 @@ def main() -> None:
         path.write_text(json.dumps(result, indent=1) + "\n")
         print(f"recorded {path}")
     if args.check:
-        problems = check(result)
+        problems, outliers = check(result)
+        for outlier in outliers:
+            print(f"chapter off by more than {TOLERANCE:.0%}:", outlier)
         for problem in problems:
-            print("outside the tolerance:", problem)
+            print(f"off by more than {TOLERANCE:.0%}:", problem)
         if problems:
             raise SystemExit(1)
 

@@ -114,10 +114,12 @@ def test_the_paper_extrapolation_grows_the_work_and_takes_the_paper_shapes():
 def test_the_check_flags_a_prediction_off_by_more_than_the_tolerance():
     close = {"predicted_s": 110.0, "measured_s": 100.0}
     far = {"predicted_s": 60.0, "measured_s": 100.0}
-    assert plan.check({"chapters": {"a": close, "b": dict(close)}}) == []
-    problems = plan.check({"chapters": {"a": close, "b": far}})
-    assert any(p.startswith("b:") for p in problems)
-    assert plan.check({"chapters": {"a": {"predicted_s": None, "measured_s": 3.0}}})
+    assert plan.check({"chapters": {"a": close, "b": dict(close)}}) == ([], [])
+    problems, outliers = plan.check({"chapters": {"a": close, "b": far}})
+    assert problems == [] and [o.split(":")[0] for o in outliers] == ["b"]  # 170 s for 200 s
+    problems, _ = plan.check({"chapters": {"a": close, "b": {"predicted_s": 10.0, "measured_s": 100.0}}})
+    assert problems and problems[0].startswith("whole book")
+    assert plan.check({"chapters": {"a": {"predicted_s": None, "measured_s": 3.0}}})[0]
 
 
 def test_every_counted_kind_can_be_measured():

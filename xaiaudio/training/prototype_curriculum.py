@@ -234,6 +234,11 @@ def reconstruction_errors(
     indices = np.asarray(indices)
     out = np.zeros((len(indices), model.n_prototypes), dtype=np.float64)
     lengths = np.array([data.features[i].shape[1] for i in indices])
+    work_ledger.count(
+        "prototype evaluation frame",
+        int(lengths.sum()),
+        (model.n_prototypes, model.n_mels, len(model.active)),
+    )
     for length in np.unique(lengths):
         rows = np.flatnonzero(lengths == length)
         for start in range(0, len(rows), batch_size):
@@ -669,7 +674,12 @@ def fit_prototypes(
             work_ledger.count(
                 "prototype training crop",
                 len(losses) * len(train_idx),
-                (data.n_classes, data.settings.n_mels, crop),
+                (
+                    data.n_classes,
+                    data.settings.n_mels,
+                    crop,
+                    len(model.active),
+                ),
             )
             metrics = evaluate_prototypes(
                 model, data, "val", supervised, device=device
