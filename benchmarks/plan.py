@@ -201,9 +201,10 @@ def _measure_render_every_path(shape, preset, device):
 
 def _measure_prototypes(shape, preset, device):
     from xaiaudio.models.prototype_model import PrototypeModel, supervised_loss
+    from xaiaudio.training.prototype_curriculum import training_settings
 
     n_prototypes, n_mels, crop, n_active = shape
-    batch = settings_for({"smoke": 16, "book": 32, "paper": 128}, preset)
+    batch = training_settings(preset)["batch_size"]
     model = _with_transforms(PrototypeModel(n_prototypes, n_mels, 22050).to(device), n_active)
     inputs = torch.rand(batch, n_mels, crop, device=device)
     labels = torch.randint(0, n_prototypes, (batch,), device=device)
@@ -251,20 +252,23 @@ def _measure_autoencoder(shape, preset, device):
     return _training_step(model, inputs, lambda m, x: torch.nn.functional.mse_loss(m(x), x), device)
 
 
+def _notes_step(iterate: Callable, preset) -> Callable[[], int]:
+    """A step synthesising one note of three techniques with a corpus iterator."""
+    def step() -> int:
+        return sum(1 for _ in iterate(preset, sizes={"vibrato": 1, "trill": 1, "tremolo": 1}))
+    return step
+
+
 def _measure_recorded_notes(shape, preset, device):
     from xaiaudio.synth.recorded_corpus import iter_recorded_corpus
 
-    def step() -> int:
-        return sum(1 for _ in iter_recorded_corpus(preset, sizes={"vibrato": 1, "trill": 1, "tremolo": 1}))
-    return step
+    return _notes_step(iter_recorded_corpus, preset)
 
 
 def _measure_synthetic_notes(shape, preset, device):
     from xaiaudio.synth.corpus import iter_corpus
 
-    def step() -> int:
-        return sum(1 for _ in iter_corpus(preset, sizes={"vibrato": 1, "trill": 1, "tremolo": 1}))
-    return step
+    return _notes_step(iter_corpus, preset)
 
 
 def _measure_utterances(shape, preset, device):
@@ -492,8 +496,10 @@ def format_plan(result: dict) -> str:
                      f"{_s(row['predicted_s']):>10} {_s(row['measured_s']):>9} {ratio:>6}")
         totals = [t + (v or 0.0) for t, v in zip(totals, (row["computed_s"], row["predicted_s"],
                                                               row["measured_s"]))]
+    # no filled-cache time (smoke): no prediction to total or compare
     lines.append(f"{'total':22} {totals[0]:10.1f} {'':>13} {totals[1]:10.1f} {totals[2]:9.1f} "
-                 f"{totals[1] / totals[2]:6.2f}" if totals[2] else f"{'total':22} {totals[0]:10.1f}")
+                 f"{totals[1] / totals[2]:6.2f}" if totals[1] and totals[2]
+                 else f"{'total':22} {totals[0]:10.1f}")
     return "\n".join(lines)
 
 
